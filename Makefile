@@ -1,0 +1,50 @@
+# The README's commands. `make run` sets up and serves; `make test` sets up and tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+VENDOR := static/vendor
+GOVUK := node_modules/govuk-frontend/dist/govuk
+
+.PHONY: setup run test lint bench db clean
+
+setup: $(BIN)/.installed $(VENDOR)/.installed
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# Front-end packages come from the npm registry; only what the pages use is copied.
+# The GOV.UK font is not ours to use, so its @font-face rules are removed and Arial is used.
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/govuk/images $(VENDOR)/htmx
+	sed -e 's/@font-face{[^}]*}//g' -e 's/GDS Transport,//g' -e 's/font-family:GDS Transport/font-family:arial,sans-serif/g' \
+		$(GOVUK)/govuk-frontend.min.css > $(VENDOR)/govuk/govuk-frontend.min.css
+	cp $(GOVUK)/govuk-frontend.min.js $(VENDOR)/govuk/
+	cp $(GOVUK)/assets/images/favicon.ico $(GOVUK)/assets/images/favicon.svg $(VENDOR)/govuk/images/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	touch $@
+
+# Applies migrations (never drops data); loads organisations, frameworks and demo data once.
+db: setup
+	$(FLASK) init-db
+	@test -f instance/.demo-seeded || ($(FLASK) seed-demo && touch instance/.demo-seeded)
+
+run: db
+	$(FLASK) run --port $${FLASK_RUN_PORT:-5000}
+
+test: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: setup
+	@echo "make bench arrives with the hardening issue (DESIGN §10)"; exit 1
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR)

@@ -1,0 +1,221 @@
+"""Shared fixtures: one app and schema per run, emptied after every test.
+
+The suite runs on SQLite by default. With TRACKER_TEST_DATABASE_URL set (e.g. the PostgreSQL
+at 127.0.0.1:5432) it runs on that database instead, inside a schema of its own that is
+dropped at the end, so a run never leaves tables behind.
+"""
+
+import html
+import os
+import re
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from tracker import create_app
+from tracker.extensions import db
+from tracker.models import Assessment, Cycle, Organisation, Response, User
+
+FRAMEWORK_FIXTURES = Path(__file__).parent / "frameworks" / "files"
+TEST_PASSWORD = "correct-horse-battery"
+CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def _postgres_schema(url: str):
+    """Make a fresh schema for this run; return the URL that uses it and a cleanup."""
+    schema = f"tracker_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in url else "?"
+    scoped = f"{url}{separator}options=-csearch_path%3D{schema}"
+
+    def drop():
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
+
+    return scoped, drop
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    url = os.environ.get("TRACKER_TEST_DATABASE_URL")
+    drop = None
+    if url:
+        url, drop = _postgres_schema(url)
+    else:
+        url = f"sqlite:///{instance / 'test.sqlite'}"
+    os.environ["TRACKER_INSTANCE_DIR"] = str(instance)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "test-secret-key",
+            "TRACKER_EVIDENCE_DIR": str(instance / "evidence"),
+            "SERVER_NAME": "tracker.test",
+        }
+    )
+    with app.app_context():
+        upgrade()  # the real migrations build the test schema
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if drop:
+        drop()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(app):
+    """Every test starts from empty tables."""
+    ctx = app.app_context()
+    ctx.push()
+    yield
+    db.session.rollback()
+    db.session.remove()
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+    ctx.pop()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def page_text(response) -> str:
+    """A page's HTML with entities decoded, for assertions on what a reader sees."""
+    return html.unescape(response.get_data(as_text=True))
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """The CSRF token from a page's form, as a browser would send it back."""
+    page = client.get(path).get_data(as_text=True)
+    match = CSRF_PATTERN.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+def login(client):
+    """Sign a user in through the real sign-in form; returns the response."""
+
+    def _login(email: str, password: str = TEST_PASSWORD, next_url: str | None = None):
+        path = "/login" + (f"?next={next_url}" if next_url else "")
+        token = csrf_token(client, path)
+        return client.post(path, data={"email": email, "password": password, "csrf_token": token})
+
+    return _login
+
+
+# --- factories -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_org():
+    counter = iter(range(1, 10_000))
+
+    def _make(kind: str = "rsb", region: Organisation | None = None, **overrides) -> Organisation:
+        n = next(counter)
+        org = Organisation(code=overrides.pop("code", f"ORG-{n}"),
+                           name=overrides.pop("name", f"Organisation {n}"),
+                           kind=kind, region=region, **overrides)  # fmt: skip
+        db.session.add(org)
+        db.session.commit()
+        return org
+
+    return _make
+
+
+@pytest.fixture
+def make_user(make_org):
+    counter = iter(range(1, 10_000))
+
+    def _make(role: str = "coordinator", organisation: Organisation | None = None, **overrides):
+        n = next(counter)
+        user = User(
+            email=overrides.pop("email", f"user{n}@example.test"),
+            name=overrides.pop("name", f"User {n}"),
+            role=role,
+            organisation=organisation or make_org(),
+            **overrides,
+        )
+        user.set_password(overrides.pop("password", TEST_PASSWORD))
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def framework():
+    """A small framework imported through the real loader."""
+    from tracker.frameworks.service import import_framework
+
+    return import_framework(FRAMEWORK_FIXTURES / "valid.yaml")
+
+
+@pytest.fixture
+def make_cycle():
+    def _make(label: str = "2026–27", year: int = 2026) -> Cycle:
+        cycle = Cycle(label=label, opens_on=date(year, 4, 1), due_on=date(year + 1, 1, 31),
+                      closes_on=date(year + 1, 3, 31))  # fmt: skip
+        db.session.add(cycle)
+        db.session.commit()
+        return cycle
+
+    return _make
+
+
+@pytest.fixture
+def make_assessment(make_org, make_cycle, framework):
+    def _make(organisation=None, status: str = "draft", cycle=None, **overrides) -> Assessment:
+        assessment = Assessment(
+            organisation=organisation or make_org(),
+            framework=framework,
+            cycle=cycle or make_cycle(label=f"C{uuid.uuid4().hex[:6]}"),
+            status=status,
+            **overrides,
+        )
+        for item in framework.items:
+            assessment.responses.append(Response(item_id=item.id, framework_id=framework.id))
+        db.session.add(assessment)
+        db.session.commit()
+        return assessment
+
+    return _make
+
+
+@pytest.fixture(scope="session")
+def _demo_password():
+    import yaml
+
+    from tracker.seeding import SEEDS
+
+    return yaml.safe_load((SEEDS / "demo.yaml").read_text())["password"]
+
+
+@pytest.fixture
+def demo(_demo_password):
+    """The full demo data set, loaded by the real seed command's service."""
+    from tracker.seeding import seed_demo
+
+    seed_demo()
+    return _demo_password

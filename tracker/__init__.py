@@ -1,0 +1,35 @@
+"""The Safeguarding Progress Tracker: application factory."""
+
+from flask import Flask
+
+from tracker import config as settings
+from tracker.extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app from the environment, with `config` overriding (tests pass their own)."""
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.config.from_mapping(settings.load())
+    if config:
+        app.config.from_mapping(config)
+
+    from tracker import database, i18n, security, web
+    from tracker.auth import bp as auth_bp
+    from tracker.cli import register_commands
+    from tracker.frameworks import bp as frameworks_bp
+    from tracker.main import bp as main_bp
+
+    db.init_app(app)
+    database.configure(app)
+    migrate.init_app(app, db, directory=str(settings.PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    security.init_app(app)
+    web.init_app(app)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(frameworks_bp)
+    register_commands(app)
+    return app

@@ -1,0 +1,194 @@
+"""Who may do what: the one place the tracker decides (DESIGN §2).
+
+`can(user, action, obj)` answers for a single object; `visible_assessments(user)` gives the
+same answer for "view" as a query, so lists and pages can never disagree. Views never decide
+access themselves: they load objects through the `get_..._or_404` loaders below.
+"""
+
+from collections.abc import Callable
+
+from flask import abort
+from sqlalchemy import Select, false, or_, select, true
+
+from tracker.extensions import db
+from tracker.models import Assessment, Framework, Organisation, ReviewAssignment, User
+from tracker.models.assessments import EDITABLE_STATUSES
+
+UNDER_REVIEW = ("submitted", "in_review")
+
+
+def _signed_in(user) -> bool:
+    return bool(user) and getattr(user, "is_authenticated", False) and user.is_active
+
+
+def _own(user: User, organisation_id: int) -> bool:
+    return user.organisation_id == organisation_id
+
+
+def _contributes_to(user: User, organisation_id: int) -> bool:
+    """A contributor works on their own organisation's and their region's RSB assessments."""
+    return organisation_id in (user.organisation_id, user.organisation.region_id)
+
+
+def _assigned(user: User, assessment: Assessment) -> bool:
+    # Never one's own organisation, even if an assignment slipped through.
+    return user.id in assessment.reviewer_ids and not _own(user, assessment.organisation_id)
+
+
+def _view_assessment(user: User, a: Assessment) -> bool:
+    match user.role:
+        case "admin":
+            return True
+        case "inspector":
+            return a.submitted_at is not None
+        case "coordinator":
+            return _own(user, a.organisation_id)
+        case "contributor":
+            return _contributes_to(user, a.organisation_id)
+        case "reviewer":
+            return _assigned(user, a)
+    return False
+
+
+def _edit_assessment(user: User, a: Assessment) -> bool:
+    return user.role == "coordinator" and _own(user, a.organisation_id) and a.is_editable
+
+
+def _draft_assessment(user: User, a: Assessment) -> bool:
+    """Add narrative and evidence: coordinators and their region's contributors."""
+    if not a.is_editable:
+        return False
+    return _edit_assessment(user, a) or (
+        user.role == "contributor" and _contributes_to(user, a.organisation_id)
+    )
+
+
+def _return_assessment(user: User, a: Assessment) -> bool:
+    if a.status not in UNDER_REVIEW:
+        return False
+    return user.role in ("admin", "inspector") or (user.role == "reviewer" and _assigned(user, a))
+
+
+def _assign_reviewers(user: User, a: Assessment) -> bool:
+    return a.status in UNDER_REVIEW and user.role in ("admin", "inspector")
+
+
+def _challenge(user: User, a: Assessment) -> bool:
+    if user.role == "inspector":
+        return a.status in UNDER_REVIEW
+    return user.role == "reviewer" and a.status == "in_review" and _assigned(user, a)
+
+
+def _validate(user: User, a: Assessment) -> bool:
+    return user.role == "reviewer" and a.status == "in_review" and _assigned(user, a)
+
+
+def _answer_challenges(user: User, a: Assessment) -> bool:
+    return user.role == "coordinator" and _own(user, a.organisation_id) and a.status in UNDER_REVIEW
+
+
+def _start_assessment(user: User, org: Organisation) -> bool:
+    return user.role == "coordinator" and _own(user, org.id)
+
+
+def _view_organisation(user: User, org: Organisation) -> bool:
+    return True  # names and kinds of public bodies are not confidential
+
+
+def _role(*roles: str) -> Callable[[User, object], bool]:
+    return lambda user, _obj=None: user.role in roles
+
+
+RULES: dict[str, Callable] = {
+    "assessment.view": _view_assessment,
+    "assessment.edit": _edit_assessment,
+    "assessment.draft": _draft_assessment,
+    "assessment.submit": _edit_assessment,
+    "assessment.return": _return_assessment,
+    "assessment.assign": _assign_reviewers,
+    "assessment.challenge": _challenge,
+    "assessment.validate": _validate,
+    "assessment.conclude": _validate,
+    "assessment.answer": _answer_challenges,
+    "organisation.view": _view_organisation,
+    "framework.view": lambda user, framework: True,  # frameworks are published criteria
+    "organisation.start_assessment": _start_assessment,
+    "admin.manage": _role("admin"),
+    "statement.build": _role("inspector"),
+    "statement.publish": _role("inspector"),
+}
+
+
+def can(user, action: str, obj=None) -> bool:
+    """True when `user` may do `action` to `obj`. Unknown actions are a programming error."""
+    rule = RULES.get(action)
+    if rule is None:
+        raise ValueError(f"unknown action {action!r}")
+    if not _signed_in(user):
+        return False
+    return bool(rule(user, obj))
+
+
+def visible_assessments(user) -> Select:
+    """A query of the assessments `user` may view: the query form of "assessment.view"."""
+    query = select(Assessment)
+    if not _signed_in(user):
+        return query.where(false())
+    match user.role:
+        case "admin":
+            condition = true()
+        case "inspector":
+            condition = Assessment.submitted_at.is_not(None)
+        case "coordinator":
+            condition = Assessment.organisation_id == user.organisation_id
+        case "contributor":
+            ids = [i for i in (user.organisation_id, user.organisation.region_id) if i]
+            condition = Assessment.organisation_id.in_(ids)
+        case "reviewer":
+            assigned = select(ReviewAssignment.assessment_id).where(
+                ReviewAssignment.reviewer_id == user.id
+            )
+            condition = Assessment.id.in_(assigned) & (
+                Assessment.organisation_id != user.organisation_id
+            )
+        case _:
+            condition = false()
+    return query.where(condition)
+
+
+def _load_or_404(model, object_id: int, user, action: str, view_action: str):
+    obj = db.session.get(model, object_id)
+    # What a user may not even see is "not found", so ids reveal nothing.
+    if obj is None or not can(user, view_action, obj):
+        abort(404)
+    if action != view_action and not can(user, action, obj):
+        abort(403)
+    return obj
+
+
+def get_assessment_or_404(assessment_id: int, user, action: str = "assessment.view") -> Assessment:
+    """Load an assessment for `action`: 404 if the user may not see it, 403 if only seeing."""
+    return _load_or_404(Assessment, assessment_id, user, action, "assessment.view")
+
+
+def get_organisation_or_404(
+    organisation_id: int, user, action: str = "organisation.view"
+) -> Organisation:
+    """Load an organisation for `action`, as get_assessment_or_404."""
+    return _load_or_404(Organisation, organisation_id, user, action, "organisation.view")
+
+
+def get_framework_or_404(framework_id: int, user, action: str = "framework.view") -> Framework:
+    """Load a framework for `action`, as get_assessment_or_404."""
+    return _load_or_404(Framework, framework_id, user, action, "framework.view")
+
+
+__all__ = [
+    "EDITABLE_STATUSES",
+    "RULES",
+    "can",
+    "get_assessment_or_404",
+    "get_framework_or_404",
+    "get_organisation_or_404",
+    "visible_assessments",
+]

@@ -1,0 +1,84 @@
+"""`flask --app app ...` commands (DESIGN §9). They read seeds/ and never drop data."""
+
+import click
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from tracker import seeding
+from tracker.extensions import db
+from tracker.frameworks.loader import FrameworkFileError
+from tracker.frameworks.service import import_framework
+from tracker.models import AuditEvent, Organisation, User
+from tracker.models.users import LOCALES, ROLES
+
+MIN_PASSWORD_LENGTH = 12
+
+
+@click.command("init-db")
+def init_db() -> None:
+    """Create or upgrade the database schema by applying migrations; no data is dropped."""
+    upgrade()
+    click.echo("Database is up to date.")
+
+
+@click.command("seed-reference")
+def seed_reference() -> None:
+    """Load the organisations and frameworks from seeds/ (no demo users)."""
+    created, imported = seeding.seed_reference()
+    click.echo(f"Organisations created: {created}; frameworks imported: {imported}.")
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Load reference data and the demo accounts, cycles and assessments; safe to repeat."""
+    try:
+        seeding.seed_demo()
+    except (seeding.SeedError, FrameworkFileError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("Demo data is loaded. Every demo account's password is in seeds/demo.yaml.")
+
+
+@click.command("import-framework")
+@click.argument("path", type=click.Path(dir_okay=False))
+def import_framework_command(path: str) -> None:
+    """Validate a framework YAML file and import it as a new framework version."""
+    try:
+        framework = import_framework(path)
+    except FrameworkFileError as exc:
+        raise click.ClickException(f"Nothing was imported.\n{exc}") from None
+    click.echo(f"Imported {framework.key} version {framework.version}.")
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--organisation", "organisation_code", required=True, help="Organisation code")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--locale", type=click.Choice(LOCALES), default="en", show_default=True)
+@click.password_option(help="At least 12 characters; asked for if not given")
+def create_user(email, name, organisation_code, role, locale, password) -> None:
+    """Create a user account (for administrators)."""
+    email = User.normalise_email(email)
+    if "@" not in email:
+        raise click.BadParameter("is not an email address", param_hint="--email")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.BadParameter(f"must be at least {MIN_PASSWORD_LENGTH} characters long",
+                                 param_hint="password")  # fmt: skip
+    org = db.session.scalar(select(Organisation).where(Organisation.code == organisation_code))
+    if org is None:
+        raise click.BadParameter(f"no organisation has code {organisation_code!r}",
+                                 param_hint="--organisation")  # fmt: skip
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise click.ClickException(f"A user with email {email} already exists.")
+    user = User(email=email, name=name.strip(), organisation=org, role=role, locale=locale)
+    user.set_password(password)
+    db.session.add(user)
+    AuditEvent.record(None, "user.created", user, after={"email": email, "role": role})
+    db.session.commit()
+    click.echo(f"Created {role} {email} at {org.code}.")
+
+
+def register_commands(app: Flask) -> None:
+    for command in (init_db, seed_reference, seed_demo, import_framework_command, create_user):
+        app.cli.add_command(command)

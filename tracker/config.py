@@ -1,0 +1,79 @@
+"""Settings, read from the environment (DESIGN §9)."""
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+
+
+class ConfigError(RuntimeError):
+    """The environment asks for something the tracker refuses to run with."""
+
+
+def database_url(raw: str | None, instance: Path) -> str:
+    """Return an SQLAlchemy URL; plain postgres:// URLs are given the psycopg 3 driver."""
+    if not raw:
+        return f"sqlite:///{instance / 'tracker.sqlite'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def _secret_key(env: dict, instance: Path, production: bool) -> str:
+    if env.get("SECRET_KEY"):
+        return env["SECRET_KEY"]
+    if production:
+        raise ConfigError("TRACKER_ENV=production needs SECRET_KEY to be set.")
+    # In development a key is made once and kept in instance/, which is never committed.
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load(env: dict | None = None) -> dict:
+    """Build the Flask config mapping from environment variables."""
+    env = dict(os.environ if env is None else env)
+    instance = Path(env.get("TRACKER_INSTANCE_DIR") or DEFAULT_INSTANCE)
+    tracker_env = env.get("TRACKER_ENV", "development")
+    if tracker_env not in ("development", "production"):
+        raise ConfigError(f"TRACKER_ENV must be development or production, not {tracker_env!r}.")
+    production = tracker_env == "production"
+    if production and env.get("FLASK_DEBUG", "").lower() in ("1", "true", "yes"):
+        raise ConfigError("TRACKER_ENV=production refuses to start with debug on (FLASK_DEBUG).")
+    try:
+        max_upload_mb = int(env.get("TRACKER_MAX_UPLOAD_MB", "25"))
+    except ValueError as exc:
+        raise ConfigError("TRACKER_MAX_UPLOAD_MB must be a whole number of megabytes.") from exc
+    return {
+        "TRACKER_ENV": tracker_env,
+        "INSTANCE_DIR": str(instance),
+        "SECRET_KEY": _secret_key(env, instance, production),
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "TRACKER_EVIDENCE_DIR": env.get("TRACKER_EVIDENCE_DIR") or str(instance / "evidence"),
+        "TRACKER_MAX_UPLOAD_MB": max_upload_mb,
+        "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": production,
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+        "LANGUAGES": ("en", "cy"),
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_LOCK_MINUTES": 15,
+        "MAIL_SERVER": env.get("MAIL_SERVER"),
+        "MAIL_PORT": int(env.get("MAIL_PORT", "25") or 25),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER"),
+    }

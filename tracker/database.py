@@ -1,0 +1,29 @@
+"""Database settings that SQLAlchemy URLs cannot express."""
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers carry on while one writer saves; foreign keys are off by default in
+    # SQLite and the scale-checking keys depend on them.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def configure(app: Flask) -> None:
+    """Attach per-connection settings to the app's engine."""
+    from tracker.extensions import db
+
+    with app.app_context():
+        engine: Engine = db.engine
+        if engine.dialect.name == "sqlite":
+            if engine.url.database and engine.url.database != ":memory:":
+                from pathlib import Path
+
+                Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
+            event.listen(engine, "connect", _sqlite_pragmas)

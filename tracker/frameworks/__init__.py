@@ -1,0 +1,7 @@
+"""Frameworks as data: the YAML loader and the pages that show frameworks."""
+
+from flask import Blueprint
+
+bp = Blueprint("frameworks", __name__, url_prefix="/frameworks")
+
+from tracker.frameworks import views  # noqa: E402,F401  (registers the routes)

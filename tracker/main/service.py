@@ -1,0 +1,113 @@
+"""What each role's start page shows: the assessments they may see, with their status."""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from tracker.access import can, visible_assessments
+from tracker.extensions import db
+from tracker.frameworks.service import latest_frameworks
+from tracker.models import Assessment, Cycle, Framework, Item, Organisation, Response, User
+
+
+@dataclass
+class AssessmentRow:
+    assessment: Assessment
+    scored: int
+    items: int
+
+
+@dataclass
+class StartPage:
+    heading_role: str
+    rows_by_cycle: list[tuple[Cycle, list[AssessmentRow]]]
+    can_start: list[Framework] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    regions: list[tuple[Organisation, list[Organisation]]] = field(default_factory=list)
+
+
+def _rows(user: User) -> list[AssessmentRow]:
+    query = (
+        visible_assessments(user)
+        .options(
+            joinedload(Assessment.organisation),
+            joinedload(Assessment.framework),
+            joinedload(Assessment.cycle),
+        )
+        .join(Assessment.cycle)
+        .join(Assessment.organisation)
+        .order_by(Cycle.opens_on.desc(), Organisation.name, Assessment.framework_id)
+    )
+    assessments = db.session.scalars(query).unique().all()
+    ids = [a.id for a in assessments]
+    scored = dict(
+        db.session.execute(
+            select(Response.assessment_id, func.count(Response.self_score))
+            .where(Response.assessment_id.in_(ids))
+            .group_by(Response.assessment_id)
+        ).all()
+    )
+    framework_ids = {a.framework_id for a in assessments}
+    items = dict(
+        db.session.execute(
+            select(Item.framework_id, func.count(Item.id))
+            .where(Item.framework_id.in_(framework_ids))
+            .group_by(Item.framework_id)
+        ).all()
+    )
+    return [AssessmentRow(a, scored.get(a.id, 0), items.get(a.framework_id, 0)) for a in assessments]
+
+
+def start_page(user: User) -> StartPage:
+    """Gather a user's start page: visible assessments grouped by cycle, newest first."""
+    grouped: dict[int, tuple[Cycle, list[AssessmentRow]]] = {}
+    for row in _rows(user):
+        grouped.setdefault(row.assessment.cycle_id, (row.assessment.cycle, []))[1].append(row)
+    page = StartPage(heading_role=user.role, rows_by_cycle=list(grouped.values()))
+    if can(user, "organisation.start_assessment", user.organisation):
+        page.can_start = _frameworks_not_started(user.organisation)
+    if user.role in ("admin", "inspector"):
+        page.regions = organisations_by_region()
+    if user.role == "admin":
+        page.counts = {
+            "organisations": db.session.scalar(select(func.count(Organisation.id))),
+            "users": db.session.scalar(select(func.count(User.id))),
+            "frameworks": db.session.scalar(select(func.count(Framework.id))),
+            "cycles": db.session.scalar(select(func.count(Cycle.id))),
+        }
+    return page
+
+
+def current_cycle() -> Cycle | None:
+    """The cycle open most recently."""
+    return db.session.scalar(select(Cycle).order_by(Cycle.opens_on.desc()).limit(1))
+
+
+def _frameworks_not_started(org: Organisation) -> list[Framework]:
+    """Latest framework versions that apply to the organisation with no assessment this cycle."""
+    cycle = current_cycle()
+    if cycle is None:
+        return []
+    frameworks = latest_frameworks()
+    started = set(
+        db.session.scalars(
+            select(Assessment.framework_id).where(
+                Assessment.organisation_id == org.id, Assessment.cycle_id == cycle.id
+            )
+        )
+    )
+    return [f for f in frameworks if f.applies_to_kind(org.kind) and f.id not in started]
+
+
+def organisations_by_region() -> list[tuple[Organisation, list[Organisation]]]:
+    """Each RSB with the organisations in its region; those in no region come last."""
+    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    members: dict[int | None, list[Organisation]] = {}
+    for org in orgs:
+        if org.kind != "rsb":
+            members.setdefault(org.region_id, []).append(org)
+    regions = [(org, members.get(org.id, [])) for org in orgs if org.kind == "rsb"]
+    if members.get(None):
+        regions.append((None, members[None]))
+    return regions

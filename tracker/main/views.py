@@ -1,0 +1,32 @@
+"""Start pages, the health check and the accessibility statement."""
+
+from flask import jsonify, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from tracker.extensions import csrf, db
+from tracker.main import bp, service
+
+
+@bp.get("/")
+@login_required
+def home():
+    page = service.start_page(current_user)
+    return render_template("main/home.html", page=page, cycle=service.current_cycle())
+
+
+@bp.get("/healthz")
+@csrf.exempt
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok")
+
+
+@bp.get("/accessibility")
+def accessibility():
+    return render_template("main/accessibility.html")

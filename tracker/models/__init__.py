@@ -1,0 +1,33 @@
+"""All models, imported here so Alembic and the app see every table."""
+
+from tracker.models.assessments import Action, Assessment, Cycle, Response
+from tracker.models.audit import AuditEvent
+from tracker.models.evidence import Evidence, EvidenceLink
+from tracker.models.frameworks import Framework, Item, ScaleLevel, Section
+from tracker.models.organisations import Organisation
+from tracker.models.review import Challenge, ChallengeMessage, ReviewAssignment
+from tracker.models.statements import PublishedStatement, Statement
+from tracker.models.users import ApiToken, Notification, User
+
+__all__ = [
+    "Action",
+    "ApiToken",
+    "Assessment",
+    "AuditEvent",
+    "Challenge",
+    "ChallengeMessage",
+    "Cycle",
+    "Evidence",
+    "EvidenceLink",
+    "Framework",
+    "Item",
+    "Notification",
+    "Organisation",
+    "PublishedStatement",
+    "Response",
+    "ReviewAssignment",
+    "ScaleLevel",
+    "Section",
+    "Statement",
+    "User",
+]

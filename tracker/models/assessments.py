@@ -1,0 +1,153 @@
+"""Cycles, assessments, responses and improvement actions (DESIGN §5, §7)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.extensions import db
+from tracker.models.base import Timestamped, UTCDateTime
+from tracker.models.frameworks import Framework, Item
+from tracker.models.organisations import Organisation, _in
+from tracker.models.users import User
+
+ASSESSMENT_STATUSES = ("draft", "submitted", "in_review", "returned", "concluded")
+EDITABLE_STATUSES = ("draft", "returned")
+ACTION_STATUSES = ("open", "in_progress", "done")
+
+
+class Cycle(Timestamped, db.Model):
+    """A reporting period such as 2025–26."""
+
+    __tablename__ = "cycle"
+    __table_args__ = (CheckConstraint("opens_on <= due_on AND due_on <= closes_on", name="dates"),)
+
+    label: Mapped[str] = mapped_column(String(20), unique=True)
+    opens_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    closes_on: Mapped[date] = mapped_column(Date)
+
+    def __repr__(self) -> str:
+        return f"<Cycle {self.label}>"
+
+
+class Assessment(Timestamped, db.Model):
+    __tablename__ = "assessment"
+    __table_args__ = (
+        db.UniqueConstraint("organisation_id", "framework_id", "cycle_id"),
+        CheckConstraint(_in("status", ASSESSMENT_STATUSES), name="status"),
+    )
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id"), index=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    concluded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    concluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    returned_reason: Mapped[str | None] = mapped_column(Text)
+
+    organisation: Mapped[Organisation] = relationship()
+    framework: Mapped[Framework] = relationship()
+    cycle: Mapped[Cycle] = relationship()
+    submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
+    concluded_by: Mapped[User | None] = relationship(foreign_keys=[concluded_by_id])
+    returned_by: Mapped[User | None] = relationship(foreign_keys=[returned_by_id])
+    responses: Mapped[list[Response]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan"
+    )
+    assignments: Mapped[list[ReviewAssignment]] = relationship(  # noqa: F821
+        back_populates="assessment", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def reviewer_ids(self) -> set[int]:
+        return {a.reviewer_id for a in self.assignments}
+
+    def __repr__(self) -> str:
+        return f"<Assessment {self.id} {self.status}>"
+
+
+class Response(Timestamped, db.Model):
+    """An organisation's answer to one item. `version` guards against lost updates."""
+
+    __tablename__ = "response"
+    __table_args__ = (
+        db.UniqueConstraint("assessment_id", "item_id"),
+        ForeignKeyConstraint(["item_id", "framework_id"], ["item.id", "item.framework_id"]),
+        # A score must be a level of the item's own framework's scale; NULL means unscored.
+        ForeignKeyConstraint(
+            ["framework_id", "self_score"], ["scale_level.framework_id", "scale_level.value"]
+        ),
+        ForeignKeyConstraint(
+            ["framework_id", "validated_score"],
+            ["scale_level.framework_id", "scale_level.value"],
+        ),
+        CheckConstraint("version >= 1", name="version"),
+    )
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), index=True)
+    item_id: Mapped[int] = mapped_column(Integer)
+    framework_id: Mapped[int] = mapped_column(Integer)
+    self_score: Mapped[int | None] = mapped_column(Integer)
+    narrative: Mapped[str | None] = mapped_column(Text)  # Markdown, sanitised when shown
+    impact_measure: Mapped[str | None] = mapped_column(Text)
+    validated_score: Mapped[int | None] = mapped_column(Integer)
+    validated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    validated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    assessment: Mapped[Assessment] = relationship(back_populates="responses")
+    item: Mapped[Item] = relationship(
+        primaryjoin="Response.item_id == Item.id", foreign_keys=[item_id], viewonly=True
+    )
+    validated_by: Mapped[User | None] = relationship()
+    actions: Mapped[list[Action]] = relationship(
+        back_populates="response", cascade="all, delete-orphan", order_by="Action.id"
+    )
+
+    @property
+    def is_scored(self) -> bool:
+        return self.self_score is not None
+
+    @property
+    def has_narrative(self) -> bool:
+        return bool((self.narrative or "").strip())
+
+
+class Action(Timestamped, db.Model):
+    """An improvement action the organisation commits to against a response."""
+
+    __tablename__ = "improvement_action"
+    __table_args__ = (
+        CheckConstraint(_in("status", ACTION_STATUSES), name="status"),
+        CheckConstraint("status <> 'done' OR completed_on IS NOT NULL", name="completed"),
+    )
+
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    completed_on: Mapped[date | None] = mapped_column(Date)
+
+    response: Mapped[Response] = relationship(back_populates="actions")

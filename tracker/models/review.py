@@ -1,0 +1,75 @@
+"""Peer review: assignments, challenges and their threads (DESIGN §5, §7)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.extensions import db
+from tracker.models.assessments import Assessment, Response
+from tracker.models.base import Timestamped, UTCDateTime
+from tracker.models.organisations import _in
+from tracker.models.users import User
+
+CHALLENGE_STATUSES = ("open", "responded", "resolved")
+CHALLENGE_OUTCOMES = ("accepted", "moderated", "withdrawn")
+
+
+class ReviewAssignment(Timestamped, db.Model):
+    __tablename__ = "review_assignment"
+    __table_args__ = (db.UniqueConstraint("assessment_id", "reviewer_id"),)
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    assigned_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    due_on: Mapped[date | None] = mapped_column(Date)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="assignments")
+    reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
+    assigned_by: Mapped[User] = relationship(foreign_keys=[assigned_by_id])
+
+
+class Challenge(Timestamped, db.Model):
+    __tablename__ = "challenge"
+    __table_args__ = (
+        CheckConstraint(_in("status", CHALLENGE_STATUSES), name="status"),
+        CheckConstraint(
+            f"outcome IS NULL OR {_in('outcome', CHALLENGE_OUTCOMES)}", name="outcome"
+        ),
+        CheckConstraint("(status = 'resolved') = (outcome IS NOT NULL)", name="resolved_outcome"),
+    )
+
+    response_id: Mapped[int] = mapped_column(ForeignKey("response.id"), index=True)
+    raised_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    question: Mapped[str] = mapped_column(Text)
+    proposed_score: Mapped[int | None] = mapped_column(Integer)
+    evidence_requested: Mapped[list | None] = mapped_column(JSON)  # evidence kinds asked for
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    resolved_score: Mapped[int | None] = mapped_column(Integer)
+    rationale: Mapped[str | None] = mapped_column(Text)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    response: Mapped[Response] = relationship()
+    raised_by: Mapped[User] = relationship(foreign_keys=[raised_by_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+    messages: Mapped[list[ChallengeMessage]] = relationship(
+        back_populates="challenge", order_by="ChallengeMessage.id", cascade="all, delete-orphan"
+    )
+
+
+class ChallengeMessage(Timestamped, db.Model):
+    __tablename__ = "challenge_message"
+
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenge.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    body: Mapped[str] = mapped_column(Text)
+    revised_score: Mapped[int | None] = mapped_column(Integer)
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id"))
+
+    challenge: Mapped[Challenge] = relationship(back_populates="messages")
+    author: Mapped[User] = relationship()

@@ -1,0 +1,68 @@
+"""Progress statements: an editable draft and its frozen, published versions (DESIGN §5, §7)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.extensions import db
+from tracker.models.assessments import Cycle
+from tracker.models.base import Timestamped, UTCDateTime
+from tracker.models.frameworks import Framework
+from tracker.models.organisations import Organisation, _in
+from tracker.models.users import User
+
+SCOPES = ("organisation", "region", "national")
+STATEMENT_LANGUAGES = ("en", "cy", "both")
+
+
+class Statement(Timestamped, db.Model):
+    __tablename__ = "statement"
+    __table_args__ = (
+        CheckConstraint(_in("scope", SCOPES), name="scope"),
+        CheckConstraint(_in("language", STATEMENT_LANGUAGES), name="language"),
+        CheckConstraint(
+            "(scope = 'national') = (organisation_id IS NULL)", name="scope_organisation"
+        ),
+        CheckConstraint("status IN ('draft', 'published')", name="status"),
+    )
+
+    scope: Mapped[str] = mapped_column(String(20))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id"))
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"))
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    sections: Mapped[dict] = mapped_column(JSON, default=dict)  # editable narrative by section
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+
+    organisation: Mapped[Organisation | None] = relationship()
+    framework: Mapped[Framework] = relationship()
+    cycle: Mapped[Cycle] = relationship()
+    created_by: Mapped[User] = relationship()
+    versions: Mapped[list[PublishedStatement]] = relationship(
+        back_populates="statement", order_by="PublishedStatement.version"
+    )
+
+
+class PublishedStatement(Timestamped, db.Model):
+    """A published version: frozen HTML and a content-addressed PDF. Never changed."""
+
+    __tablename__ = "published_statement"
+    __table_args__ = (
+        db.UniqueConstraint("statement_id", "version"),
+        CheckConstraint("version >= 1", name="version"),
+    )
+
+    statement_id: Mapped[int] = mapped_column(ForeignKey("statement.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(5))
+    html: Mapped[str] = mapped_column(Text)
+    pdf_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    published_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+
+    statement: Mapped[Statement] = relationship(back_populates="versions")
+    published_by: Mapped[User] = relationship()

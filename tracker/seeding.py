@@ -1,0 +1,190 @@
+"""Load the reference data (organisations, frameworks) and the demo data from `seeds/`.
+
+Everything here can run any number of times: rows are found by their natural keys
+(organisation code, e-mail, cycle label, organisation × framework × cycle) and never duplicated.
+"""
+
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+
+from tracker.config import PROJECT_ROOT
+from tracker.extensions import db
+from tracker.frameworks.service import import_framework, latest_frameworks
+from tracker.models import (
+    Action,
+    Assessment,
+    AuditEvent,
+    Cycle,
+    Organisation,
+    Response,
+    ReviewAssignment,
+    User,
+)
+
+SEEDS = PROJECT_ROOT / "seeds"
+
+
+class SeedError(Exception):
+    """Seed data that refers to something that does not exist, or breaks a rule."""
+
+
+def _read(path: Path) -> dict:
+    with path.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
+def load_organisations(path: Path = SEEDS / "organisations.yaml") -> int:
+    """Create or update organisations by code; return how many were created."""
+    rows = _read(path)["organisations"]
+    existing = {o.code: o for o in db.session.scalars(select(Organisation))}
+    created = 0
+    for row in rows:  # RSBs come first, so a region is always known before its members
+        org = existing.get(row["code"])
+        if org is None:
+            org = Organisation(code=row["code"])
+            db.session.add(org)
+            existing[org.code] = org
+            created += 1
+        org.name, org.name_cy, org.kind = row["name"], row.get("name_cy"), row["kind"]
+        region = row.get("region")
+        if region and region not in existing:
+            raise SeedError(f"{path.name}: {row['code']}: unknown region {region!r}")
+        org.region = existing[region] if region else None
+    db.session.commit()
+    return created
+
+
+def load_frameworks(folder: Path = SEEDS / "frameworks") -> int:
+    """Import every framework file not yet imported; return how many were imported."""
+    imported = [import_framework(p, skip_existing=True) for p in sorted(folder.glob("*.yaml"))]
+    return sum(1 for f in imported if f is not None)
+
+
+def seed_reference() -> tuple[int, int]:
+    """Organisations and frameworks: what every installation needs."""
+    return load_organisations(), load_frameworks()
+
+
+def _at(day: date | None) -> datetime | None:
+    return datetime.combine(day, time(12, 0), tzinfo=UTC) if day else None
+
+
+class _Demo:
+    def __init__(self, data: dict):
+        self.data = data
+        self.orgs = {o.code: o for o in db.session.scalars(select(Organisation))}
+        self.frameworks = {f.key: f for f in latest_frameworks()}
+        self.users: dict[str, User] = {}
+        self.cycles: dict[str, Cycle] = {}
+
+    def org(self, code: str) -> Organisation:
+        if code not in self.orgs:
+            raise SeedError(f"demo.yaml: unknown organisation {code!r}")
+        return self.orgs[code]
+
+    def user(self, email: str | None) -> User | None:
+        if email is None:
+            return None
+        if email not in self.users:
+            raise SeedError(f"demo.yaml: unknown user {email!r}")
+        return self.users[email]
+
+    def load_users(self) -> None:
+        for row in self.data["users"]:
+            email = User.normalise_email(row["email"])
+            user = db.session.scalar(select(User).where(User.email == email))
+            if user is None:
+                user = User(
+                    email=email,
+                    name=row["name"],
+                    organisation=self.org(row["organisation"]),
+                    role=row["role"],
+                    locale=row.get("locale", "en"),
+                )
+                user.set_password(self.data["password"])
+                db.session.add(user)
+            self.users[email] = user
+
+    def load_cycles(self) -> None:
+        for row in self.data["cycles"]:
+            cycle = db.session.scalar(select(Cycle).where(Cycle.label == row["label"]))
+            if cycle is None:
+                cycle = Cycle(label=row["label"], opens_on=row["opens"], due_on=row["due"],
+                              closes_on=row["closes"])  # fmt: skip
+                db.session.add(cycle)
+            self.cycles[row["label"]] = cycle
+
+    def load_assessment(self, row: dict) -> None:
+        framework = self.frameworks.get(row["framework"])
+        if framework is None:
+            raise SeedError(f"demo.yaml: unknown framework {row['framework']!r}")
+        org, cycle = self.org(row["organisation"]), self.cycles[row["cycle"]]
+        db.session.flush()
+        exists = db.session.scalar(
+            select(Assessment.id).where(
+                Assessment.organisation_id == org.id,
+                Assessment.framework_id == framework.id,
+                Assessment.cycle_id == cycle.id,
+            )
+        )
+        if exists:
+            return
+        submitted = _at(cycle.opens_on.replace(month=10, day=15)) if row.get("submitted_by") else None
+        assessment = Assessment(
+            organisation=org, framework=framework, cycle=cycle, status=row["status"],
+            submitted_by=self.user(row.get("submitted_by")), submitted_at=submitted,
+            concluded_by=self.user(row.get("concluded_by")),
+            concluded_at=_at(cycle.closes_on) if row.get("concluded_by") else None,
+            returned_by=self.user(row.get("returned_by")),
+            returned_at=submitted if row.get("returned_by") else None,
+            returned_reason=row.get("returned_reason"),
+        )  # fmt: skip
+        db.session.add(assessment)
+        for email in row.get("reviewers", []):
+            assessment.assignments.append(
+                ReviewAssignment(reviewer=self.user(email), assigned_by=self.user("admin@tracker.example"),
+                                 due_on=cycle.due_on)  # fmt: skip
+            )
+        self._responses(assessment, framework, row)
+        AuditEvent.record(None, "assessment.seeded", assessment, after={"status": row["status"]})
+
+    def _responses(self, assessment: Assessment, framework, row: dict) -> None:
+        answers, actions = row.get("responses") or {}, row.get("actions") or {}
+        reviewer = self.user((row.get("reviewers") or [None])[0])
+        for item in framework.items:
+            answer = answers.get(item.key) or {}
+            for key in ("score", "validated"):
+                value = answer.get(key)
+                if value is not None and framework.level(value) is None:
+                    raise SeedError(f"demo.yaml: {item.key}: {value} is not on the scale")
+            response = Response(
+                item_id=item.id, framework_id=framework.id, self_score=answer.get("score"),
+                narrative=answer.get("narrative"), impact_measure=answer.get("impact"),
+                validated_score=answer.get("validated"),
+                validated_by=reviewer if answer.get("validated") is not None else None,
+                validated_at=(assessment.concluded_at or assessment.submitted_at)
+                if answer.get("validated") is not None else None,
+            )  # fmt: skip
+            for a in actions.get(item.key, []):
+                response.actions.append(
+                    Action(description=a["description"], owner=a["owner"], due_on=a.get("due"),
+                           status=a.get("status", "open"), completed_on=a.get("completed"))  # fmt: skip
+                )
+            assessment.responses.append(response)
+        unknown = set(answers) - {i.key for i in framework.items}
+        if unknown:
+            raise SeedError(f"demo.yaml: items not in {framework.key}: {sorted(unknown)}")
+
+
+def seed_demo(path: Path = SEEDS / "demo.yaml") -> None:
+    """Reference data plus demo users, cycles and assessments; safe to run again."""
+    seed_reference()
+    demo = _Demo(_read(path))
+    demo.load_users()
+    demo.load_cycles()
+    for row in demo.data["assessments"]:
+        demo.load_assessment(row)
+    db.session.commit()

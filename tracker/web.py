@@ -1,0 +1,98 @@
+"""Error pages in plain language, and the template helpers every page uses."""
+
+import markdown
+import nh3
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_babel import format_date, format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
+
+from tracker.auth.forms import PostForm
+from tracker.extensions import db, login_manager
+from tracker.models.base import localised
+
+
+ROLE_LABELS = {
+    "coordinator": _l("Coordinator"),
+    "contributor": _l("Contributor"),
+    "reviewer": _l("Peer reviewer"),
+    "inspector": _l("Inspector"),
+    "admin": _l("Administrator"),
+}
+STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "in_review": _l("In review"),
+    "returned": _l("Returned"),
+    "concluded": _l("Concluded"),
+}
+STATUS_TAG_COLOURS = {
+    "draft": "govuk-tag--grey",
+    "submitted": "govuk-tag--blue",
+    "in_review": "govuk-tag--purple",
+    "returned": "govuk-tag--orange",
+    "concluded": "govuk-tag--green",
+}
+
+ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "blockquote", "code", "pre", "h3", "h4"}
+
+
+def render_markdown(source: str | None) -> Markup:
+    """Markdown to HTML with only harmless tags kept: no script, no raw HTML survives."""
+    html = markdown.markdown(source or "", extensions=["sane_lists"])
+    return Markup(nh3.clean(html, tags=ALLOWED_TAGS, attributes={}))
+
+
+API_ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorised",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "unprocessable",
+    500: "server_error",
+}
+
+
+def _error(status: int, message: str | None = None):
+    if request.path.startswith("/api/"):
+        code = API_ERROR_CODES.get(status, "error")
+        return jsonify(error={"code": code, "message": message or code.replace("_", " ")}), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def handle_http_error(exc: HTTPException):
+    return _error(exc.code or 500)
+
+
+def handle_csrf_error(exc: CSRFError):
+    return _error(400, _("The form had expired or was sent from somewhere else. Please try again."))
+
+
+def handle_unexpected_error(exc: Exception):
+    current_app.logger.exception("Unhandled error on %s", request.path)
+    db.session.rollback()
+    return _error(500)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(Exception, handle_unexpected_error)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # the sign-in page says enough
+    app.jinja_env.filters.update(
+        markdown=render_markdown, localised=localised, date=format_date, datetime=format_datetime
+    )
+    app.jinja_env.globals.update(
+        post_form=PostForm,
+        role_label=lambda role: ROLE_LABELS.get(role, role),
+        status_label=lambda status: STATUS_LABELS.get(status, status),
+        status_tag_colour=lambda status: STATUS_TAG_COLOURS.get(status, ""),
+    )
