@@ -13,6 +13,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
@@ -89,8 +91,24 @@ def _clean_database(app):
     ctx.pop()
 
 
+class FreshContextClient(FlaskClient):
+    """A test client whose every request gets its own app context, as on a real server.
+
+    Tests keep an app context pushed to use the database; without this, requests would share
+    it, and with it `g` (where Flask-Login and Flask-Babel keep per-request state).
+    """
+
+    def open(self, *args, **kwargs):
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = FreshContextClient
     return app.test_client()
 
 

@@ -8,7 +8,7 @@ access themselves: they load objects through the `get_..._or_404` loaders below.
 from collections.abc import Callable
 
 from flask import abort
-from sqlalchemy import Select, false, or_, select, true
+from sqlalchemy import Select, false, select
 
 from tracker.extensions import db
 from tracker.models import Assessment, Framework, Organisation, ReviewAssignment, User
@@ -36,17 +36,16 @@ def _assigned(user: User, assessment: Assessment) -> bool:
 
 
 def _view_assessment(user: User, a: Assessment) -> bool:
+    # Drafts are private to the organisation (and its region's contributors) until submitted.
     match user.role:
-        case "admin":
-            return True
-        case "inspector":
+        case "admin" | "inspector":
             return a.submitted_at is not None
         case "coordinator":
             return _own(user, a.organisation_id)
         case "contributor":
             return _contributes_to(user, a.organisation_id)
         case "reviewer":
-            return _assigned(user, a)
+            return a.submitted_at is not None and _assigned(user, a)
     return False
 
 
@@ -134,11 +133,10 @@ def visible_assessments(user) -> Select:
     query = select(Assessment)
     if not _signed_in(user):
         return query.where(false())
+    submitted = Assessment.submitted_at.is_not(None)
     match user.role:
-        case "admin":
-            condition = true()
-        case "inspector":
-            condition = Assessment.submitted_at.is_not(None)
+        case "admin" | "inspector":
+            condition = submitted
         case "coordinator":
             condition = Assessment.organisation_id == user.organisation_id
         case "contributor":
@@ -148,8 +146,10 @@ def visible_assessments(user) -> Select:
             assigned = select(ReviewAssignment.assessment_id).where(
                 ReviewAssignment.reviewer_id == user.id
             )
-            condition = Assessment.id.in_(assigned) & (
-                Assessment.organisation_id != user.organisation_id
+            condition = (
+                submitted
+                & Assessment.id.in_(assigned)
+                & (Assessment.organisation_id != user.organisation_id)
             )
         case _:
             condition = false()

@@ -177,7 +177,8 @@ def validate(data, filename: str) -> dict:
         check.key(data["key"], "key", {})
     if "version" in data:
         check.integer(data["version"], "version", minimum=1)
-    check.text(data.get("title"), "title")
+    if "title" in data:
+        check.text(data["title"], "title")
     check.text(data.get("description"), "description", required=False)
     if "kind" in data and data["kind"] not in FRAMEWORK_KINDS:
         check.add("kind", f"should be one of {', '.join(FRAMEWORK_KINDS)}")

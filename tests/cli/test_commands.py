@@ -1,0 +1,69 @@
+"""The flask commands of DESIGN §9: create-user, import-framework, init-db."""
+
+from sqlalchemy import func, select
+
+from tests.conftest import FRAMEWORK_FIXTURES
+from tracker.extensions import db
+from tracker.models import Framework, User
+
+
+def _create(runner, make_org, **overrides):
+    org = make_org(code="RSB-X")
+    args = {"--email": "New.Person@Example.test", "--name": "New Person",
+            "--organisation": org.code, "--role": "coordinator",
+            "--password": "a-long-enough-password"}  # fmt: skip
+    args.update(overrides)
+    return runner.invoke(args=["create-user", *[x for kv in args.items() for x in kv]])
+
+
+def test_create_user(runner, make_org):
+    result = _create(runner, make_org)
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "new.person@example.test"))
+    assert user.role == "coordinator" and user.check_password("a-long-enough-password")
+
+
+def test_create_user_refuses_duplicates_and_bad_input(runner, make_org):
+    assert _create(runner, make_org).exit_code == 0
+    again = runner.invoke(args=["create-user", "--email", "new.person@example.test", "--name",
+                                "X", "--organisation", "RSB-X", "--role", "admin",
+                                "--password", "another-long-password"])  # fmt: skip
+    assert again.exit_code != 0 and "already exists" in again.output
+    short = runner.invoke(args=["create-user", "--email", "b@example.test", "--name", "B",
+                                "--organisation", "RSB-X", "--role", "admin",
+                                "--password", "short"])  # fmt: skip
+    assert short.exit_code != 0 and "at least 12" in short.output
+    unknown = runner.invoke(args=["create-user", "--email", "c@example.test", "--name", "C",
+                                  "--organisation", "NOPE", "--role", "admin",
+                                  "--password", "a-long-enough-password"])  # fmt: skip
+    assert unknown.exit_code != 0 and "no organisation has code 'NOPE'" in unknown.output
+    assert db.session.scalar(select(func.count(User.id))) == 1
+
+
+def test_import_framework_command(runner, tmp_path):
+    ok = runner.invoke(args=["import-framework", str(FRAMEWORK_FIXTURES / "valid.yaml")])
+    assert ok.exit_code == 0 and "Imported test-framework version 1" in ok.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("key: x\n")
+    refused = runner.invoke(args=["import-framework", str(bad)])
+    assert refused.exit_code != 0
+    assert "Nothing was imported" in refused.output and f"{bad}: title: is missing" in refused.output
+    assert db.session.scalar(select(func.count(Framework.id))) == 1
+
+
+def test_init_db_is_safe_to_repeat_and_keeps_data(runner, make_org):
+    org = make_org()
+    result = runner.invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    assert db.session.get(type(org), org.id) is not None
+
+
+def test_migrations_match_the_models(app):
+    """A model change without a migration fails here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        diff = compare_metadata(context, db.metadata)
+    assert diff == []

@@ -1,0 +1,131 @@
+"""Health check, error pages, language switch, security headers and public pages."""
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from tests.conftest import csrf_token, page_text
+from tracker.extensions import db
+from tracker.main import service as main_service
+
+
+def test_healthz_answers_ok_when_the_database_does(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_healthz_says_unavailable_when_the_database_does_not(client, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(db.session, "execute", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable"}
+
+
+def test_unknown_page_is_a_plain_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Page not found" in page_text(response)
+
+
+def test_api_paths_get_json_errors(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.get_json() == {"error": {"code": "not_found", "message": "not found"}}
+
+
+def test_unexpected_error_is_a_plain_500_and_keeps_nothing_half_done(
+    client, login, make_user, monkeypatch
+):
+    user = make_user()
+    login(user.email)
+
+    def explode(_user):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(main_service, "start_page", explode)
+    response = client.get("/")
+    assert response.status_code == 500
+    page = page_text(response)
+    assert "Sorry, there is a problem with the service" in page
+    assert "boom" not in page and "Traceback" not in page
+
+
+def test_request_too_large_is_a_plain_413(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    try:
+        response = client.post("/login", data={"email": "x" * 5000, "password": "y"})
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = 25 * 1024 * 1024
+    assert response.status_code == 413
+    assert "The file is too large" in page_text(response)
+
+
+def test_accessibility_statement_is_public(client):
+    response = client.get("/accessibility")
+    assert response.status_code == 200
+    assert "WCAG" in page_text(response)
+
+
+def test_language_switch_shows_welsh_and_is_remembered(client):
+    response = client.get("/login?lang=cy")
+    page = page_text(response)
+    assert '<html lang="cy"' in page
+    assert 'href="/login?lang=en"' in page  # the switch back keeps the user on this page
+    assert '<html lang="cy"' in page_text(client.get("/accessibility"))
+    assert '<html lang="en"' in page_text(client.get("/accessibility?lang=en"))
+    assert '<html lang="en"' in page_text(client.get("/login"))
+
+
+def test_language_choice_is_saved_on_the_account(client, login, make_user):
+    user = make_user()
+    login(user.email)
+    client.get("/?lang=cy")
+    db.session.refresh(user)
+    assert user.locale == "cy"
+    # A new browser session picks the account's language.
+    token = csrf_token(client, "/")
+    client.post("/logout", data={"csrf_token": token})
+    with client.session_transaction() as session:
+        session.clear()
+    login(user.email)
+    assert '<html lang="cy"' in page_text(client.get("/"))
+
+
+def test_switch_link_keeps_other_query_parameters(client):
+    page = page_text(client.get("/login?next=/frameworks/"))
+    assert "/login?next=%2Fframeworks%2F&lang=cy" in page
+
+
+@pytest.mark.parametrize("path", ["/login", "/healthz", "/accessibility", "/no-such-page"])
+def test_security_headers_on_every_response(client, path):
+    headers = client.get(path).headers
+    csp = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_session_cookie_is_httponly_and_samesite(client, login, make_user):
+    user = make_user()
+    response = login(user.email)
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_frameworks_are_listed_for_signed_in_users(client, login, make_user, framework):
+    login(make_user("reviewer").email)
+    listing = page_text(client.get("/frameworks/"))
+    assert "Test framework" in listing
+    detail = page_text(client.get(f"/frameworks/{framework.id}"))
+    assert "Thresholds are understood." in detail and "Implemented" in detail
+    assert client.get("/frameworks/999999").status_code == 404
+
+
+def test_framework_page_in_welsh_uses_welsh_titles(client, login, make_user, framework):
+    login(make_user().email)
+    page = page_text(client.get(f"/frameworks/{framework.id}?lang=cy"))
+    assert "Fframwaith prawf" in page and "Adran gyntaf" in page

@@ -1,0 +1,160 @@
+"""The access table (DESIGN §2): every role × action × status × own/other organisation."""
+
+import pytest
+from werkzeug.exceptions import Forbidden, NotFound
+
+from tracker.access import RULES, can, get_assessment_or_404, visible_assessments
+from tracker.extensions import db
+from tracker.models import ReviewAssignment
+from tracker.models.assessments import ASSESSMENT_STATUSES
+from tracker.models.base import utcnow
+
+ASSESSMENT_ACTIONS = sorted(a for a in RULES if a.startswith("assessment."))
+
+# What each role may do, by its relation to the assessment and the assessment's status.
+# Anything not listed is refused. "own" means the user's organisation (for a contributor, their
+# region's RSB); "assigned" a review assignment; "other" an organisation they have no tie to.
+D, S, IR, RT, C = "draft", "submitted", "in_review", "returned", "concluded"
+ALLOWED = {
+    ("coordinator", "own"): {
+        D: {"view", "edit", "draft", "submit"},
+        RT: {"view", "edit", "draft", "submit"},
+        S: {"view", "answer"},
+        IR: {"view", "answer"},
+        C: {"view"},
+    },
+    ("coordinator", "other"): {},
+    ("contributor", "own"): {D: {"view", "draft"}, RT: {"view", "draft"}, S: {"view"},
+                             IR: {"view"}, C: {"view"}},  # fmt: skip
+    ("contributor", "other"): {},
+    ("reviewer", "assigned"): {
+        S: {"view", "return"},
+        IR: {"view", "return", "challenge", "validate", "conclude"},
+        RT: {"view"},
+        C: {"view"},
+    },
+    ("reviewer", "own"): {},  # assigned to their own organisation: never
+    ("reviewer", "other"): {},
+    ("inspector", "other"): {
+        S: {"view", "return", "assign", "challenge"},
+        IR: {"view", "return", "assign", "challenge"},
+        RT: {"view"},
+        C: {"view"},
+    },
+    ("admin", "other"): {
+        S: {"view", "return", "assign"},
+        IR: {"view", "return", "assign"},
+        RT: {"view"},
+        C: {"view"},
+    },
+}
+
+
+@pytest.fixture
+def world(make_org, make_user):
+    """Two regions, an inspectorate and the national team, with one user of each role."""
+    rsb_a = make_org("rsb", code="RSB-A")
+    la_a = make_org("local_authority", region=rsb_a, code="LA-A")
+    rsb_b = make_org("rsb", code="RSB-B")
+    rsb_c = make_org("rsb", code="RSB-C")
+    users = {
+        "coordinator": make_user("coordinator", rsb_a),
+        "contributor": make_user("contributor", la_a),
+        "reviewer": make_user("reviewer", rsb_b),
+        "inspector": make_user("inspector", make_org("inspectorate", code="INSP")),
+        "admin": make_user("admin", make_org("national", code="NAT")),
+    }
+    return {"users": users, "orgs": {"a": rsb_a, "b": rsb_b, "c": rsb_c}}
+
+
+def _assessment_for(world, make_assessment, role, relation, status):
+    orgs, reviewer = world["orgs"], world["users"]["reviewer"]
+    org = {
+        ("reviewer", "own"): orgs["b"],
+        ("reviewer", "other"): orgs["c"],
+        ("coordinator", "other"): orgs["b"],
+        ("contributor", "other"): orgs["b"],
+    }.get((role, relation), orgs["a"])
+    submitted = None if status == "draft" else utcnow()
+    assessment = make_assessment(organisation=org, status=status, submitted_at=submitted)
+    if relation in ("assigned", "own") and role == "reviewer":
+        db.session.add(ReviewAssignment(assessment=assessment, reviewer=reviewer,
+                                        assigned_by=world["users"]["admin"]))  # fmt: skip
+        db.session.commit()
+    return assessment
+
+
+CASES = [
+    (role, relation, status)
+    for (role, relation) in ALLOWED
+    for status in ASSESSMENT_STATUSES
+]
+
+
+@pytest.mark.parametrize("role, relation, status", CASES)
+def test_assessment_access_table(world, make_assessment, role, relation, status):
+    user = world["users"][role]
+    assessment = _assessment_for(world, make_assessment, role, relation, status)
+    allowed = ALLOWED[(role, relation)].get(status, set())
+    actual = {a.removeprefix("assessment.") for a in ASSESSMENT_ACTIONS if can(user, a, assessment)}
+    assert actual == allowed
+    # The list query agrees with the single-object rule.
+    visible = db.session.scalars(visible_assessments(user)).all()
+    assert (assessment in visible) == ("view" in allowed)
+
+
+@pytest.mark.parametrize(
+    "role, expected",
+    [
+        ("coordinator", {"organisation.start_assessment"}),
+        ("contributor", set()),
+        ("reviewer", set()),
+        ("inspector", {"statement.build", "statement.publish"}),
+        ("admin", {"admin.manage"}),
+    ],
+)
+def test_organisation_and_global_actions(world, role, expected):
+    user = world["users"][role]
+    own_org = user.organisation
+    other_org = world["orgs"]["c"]
+    scoped = {"organisation.start_assessment", "admin.manage", "statement.build",
+              "statement.publish"}  # fmt: skip
+    assert {a for a in scoped if can(user, a, own_org)} == expected
+    assert not can(user, "organisation.start_assessment", other_org)
+    assert can(user, "organisation.view", other_org)
+    assert can(user, "framework.view", None)
+
+
+def test_anonymous_and_inactive_users_may_do_nothing(world, make_assessment):
+    from flask_login import AnonymousUserMixin
+
+    assessment = make_assessment(organisation=world["orgs"]["a"])
+    coordinator = world["users"]["coordinator"]
+    coordinator.active = False
+    for user in (AnonymousUserMixin(), None, coordinator):
+        assert not any(can(user, action, assessment) for action in RULES)
+        assert db.session.scalars(visible_assessments(user)).all() == []
+
+
+def test_unknown_action_is_a_programming_error(world):
+    with pytest.raises(ValueError, match="unknown action"):
+        can(world["users"]["admin"], "assessment.delete", None)
+
+
+def test_loader_hides_what_cannot_be_seen_and_forbids_what_cannot_be_done(world, make_assessment):
+    coordinator = world["users"]["coordinator"]
+    own = make_assessment(organisation=world["orgs"]["a"], status="submitted",
+                          submitted_at=utcnow())  # fmt: skip
+    other = make_assessment(organisation=world["orgs"]["b"])
+    assert get_assessment_or_404(own.id, coordinator) is own
+    with pytest.raises(Forbidden):
+        get_assessment_or_404(own.id, coordinator, "assessment.edit")  # submitted: locked
+    with pytest.raises(NotFound):
+        get_assessment_or_404(other.id, coordinator, "assessment.edit")
+    with pytest.raises(NotFound):
+        get_assessment_or_404(987654, coordinator)
+
+
+def test_every_rule_is_in_the_table():
+    covered = {f"assessment.{a}" for table in ALLOWED.values() for s in table.values() for a in s}
+    assert covered == set(ASSESSMENT_ACTIONS), "an assessment action with no allowed case"

@@ -1,0 +1,65 @@
+"""Settings from the environment, and what production refuses to start with."""
+
+import pytest
+
+from tracker.config import ConfigError, database_url, load
+
+
+def test_development_generates_and_keeps_a_secret_key(tmp_path):
+    env = {"TRACKER_INSTANCE_DIR": str(tmp_path)}
+    first = load(env)["SECRET_KEY"]
+    assert len(first) >= 32
+    assert load(env)["SECRET_KEY"] == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0  # readable by the owner only
+
+
+def test_defaults(tmp_path):
+    config = load({"TRACKER_INSTANCE_DIR": str(tmp_path)})
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'tracker.sqlite'}"
+    assert config["MAX_CONTENT_LENGTH"] == 25 * 1024 * 1024
+    assert config["TRACKER_EVIDENCE_DIR"] == str(tmp_path / "evidence")
+    assert config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load({"TRACKER_ENV": "production", "TRACKER_INSTANCE_DIR": str(tmp_path)})
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_refuses_to_start_with_debug_on(tmp_path):
+    with pytest.raises(ConfigError, match="debug"):
+        load({"TRACKER_ENV": "production", "SECRET_KEY": "k" * 40, "FLASK_DEBUG": "1",
+              "TRACKER_INSTANCE_DIR": str(tmp_path)})  # fmt: skip
+
+
+def test_production_sets_secure_cookies(tmp_path):
+    config = load({"TRACKER_ENV": "production", "SECRET_KEY": "k" * 40,
+                   "TRACKER_INSTANCE_DIR": str(tmp_path)})  # fmt: skip
+    assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
+
+
+@pytest.mark.parametrize("env", [{"TRACKER_ENV": "staging"}, {"TRACKER_MAX_UPLOAD_MB": "lots"}])
+def test_bad_settings_are_named(tmp_path, env):
+    with pytest.raises(ConfigError):
+        load({**env, "TRACKER_INSTANCE_DIR": str(tmp_path)})
+
+
+def test_upload_limit_and_evidence_dir_come_from_the_environment(tmp_path):
+    config = load({"TRACKER_MAX_UPLOAD_MB": "5", "TRACKER_EVIDENCE_DIR": "/srv/evidence",
+                   "TRACKER_INSTANCE_DIR": str(tmp_path)})  # fmt: skip
+    assert config["MAX_CONTENT_LENGTH"] == 5 * 1024 * 1024
+    assert config["TRACKER_EVIDENCE_DIR"] == "/srv/evidence"
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:////srv/t.sqlite", "sqlite:////srv/t.sqlite"),
+    ],
+)
+def test_database_url_gets_the_psycopg_driver(tmp_path, raw, expected):
+    assert database_url(raw, tmp_path) == expected
