@@ -6,9 +6,11 @@ FLASK := $(BIN)/flask --app app
 VENDOR := static/vendor
 GOVUK := node_modules/govuk-frontend/dist/govuk
 
-.PHONY: setup run test lint bench db clean
+.PHONY: setup run test lint bench db clean translations
 
-setup: $(BIN)/.installed $(VENDOR)/.installed
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+
+setup: $(BIN)/.installed $(VENDOR)/.installed $(CATALOGUES)
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +29,16 @@ $(VENDOR)/.installed: package.json package-lock.json
 	cp $(GOVUK)/assets/images/favicon.ico $(GOVUK)/assets/images/favicon.svg $(VENDOR)/govuk/images/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
 	touch $@
+
+# Compiled catalogues are built here, not committed.
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(BIN)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+# After changing interface text: refresh the template and the Welsh catalogue, then translate.
+translations: $(BIN)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project "Safeguarding Progress Tracker" -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 
 # Applies migrations (never drops data); loads organisations, frameworks and demo data once.
 db: setup

@@ -27,7 +27,7 @@ TEST_PASSWORD = "correct-horse-battery"
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
-def _postgres_schema(url: str):
+def postgres_schema(url: str):
     """Make a fresh schema for this run; return the URL that uses it and a cleanup."""
     schema = f"tracker_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
@@ -44,13 +44,28 @@ def _postgres_schema(url: str):
     return scoped, drop
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing():
+    """Scrypt with small work factors: same code path, a thousandth of the time."""
+    from werkzeug import security
+
+    from tracker.models import users
+
+    real = security.generate_password_hash
+    users.generate_password_hash = lambda password, method="scrypt", **kw: real(
+        password, method="scrypt:1024:8:1" if method == "scrypt" else method, **kw
+    )
+    yield
+    users.generate_password_hash = real
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
     url = os.environ.get("TRACKER_TEST_DATABASE_URL")
     drop = None
     if url:
-        url, drop = _postgres_schema(url)
+        url, drop = postgres_schema(url)
     else:
         url = f"sqlite:///{instance / 'test.sqlite'}"
     os.environ["TRACKER_INSTANCE_DIR"] = str(instance)

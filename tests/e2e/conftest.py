@@ -1,0 +1,115 @@
+"""Browser tests: the real app in its own server process, driven by Debian's Chromium."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import postgres_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+CHROMIUM = os.environ.get("TRACKER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+# Chromium as root in a container, with nothing reaching out to the network.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """Set up a demo database with the real commands, then serve it on a random local port."""
+    instance = tmp_path_factory.mktemp("e2e-instance")
+    env = {**os.environ, "TRACKER_INSTANCE_DIR": str(instance), "TRACKER_ENV": "development",
+           "SECRET_KEY": "e2e-secret-key"}  # fmt: skip
+    env.pop("DATABASE_URL", None)
+    drop = None
+    if os.environ.get("TRACKER_TEST_DATABASE_URL"):
+        env["DATABASE_URL"], drop = postgres_schema(os.environ["TRACKER_TEST_DATABASE_URL"])
+    flask = [sys.executable, "-m", "flask", "--app", "app"]
+    for command in (["init-db"], ["seed-demo"]):
+        subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True)
+    port = _free_port()
+    server = subprocess.Popen(flask + ["run", "--port", str(port), "--no-reload"], cwd=ROOT,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(f"{base_url}/healthz", timeout=1)
+            break
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                pytest.fail(f"server did not start: {server.stderr.read().decode()[-2000:]}")
+            time.sleep(0.2)
+    yield base_url
+    server.terminate()
+    server.wait(timeout=10)
+    if drop:
+        drop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package "
+                    "(`apt-get install chromium`) or set TRACKER_CHROMIUM.")  # fmt: skip
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server, request):
+    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.fixture
+def snap(request):
+    """Save a full-page screenshot now, named after the test (kept when a run fails)."""
+
+    def _snap(page, label: str):
+        SCREENSHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}-{label}.png"), full_page=True)
+
+    return _snap
+
+
+@pytest.fixture(scope="session")
+def axe():
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+@pytest.fixture
+def assert_accessible(axe):
+    """Run axe-core on the page: zero WCAG 2.2 A/AA violations."""
+
+    def _check(page):
+        results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+        assert results.violations_count == 0, results.generate_report()
+
+    return _check
