@@ -166,9 +166,13 @@ def make_org():
 
     def _make(kind: str = "rsb", region: Organisation | None = None, **overrides) -> Organisation:
         n = next(counter)
-        org = Organisation(code=overrides.pop("code", f"ORG-{n}"),
-                           name=overrides.pop("name", f"Organisation {n}"),
-                           kind=kind, region=region, **overrides)  # fmt: skip
+        org = Organisation(
+            code=overrides.pop("code", f"ORG-{n}"),
+            name=overrides.pop("name", f"Organisation {n}"),
+            kind=kind,
+            region=region,
+            **overrides,
+        )
         db.session.add(org)
         db.session.commit()
         return org
@@ -208,8 +212,12 @@ def framework():
 @pytest.fixture
 def make_cycle():
     def _make(label: str = "2026–27", year: int = 2026) -> Cycle:
-        cycle = Cycle(label=label, opens_on=date(year, 4, 1), due_on=date(year + 1, 1, 31),
-                      closes_on=date(year + 1, 3, 31))  # fmt: skip
+        cycle = Cycle(
+            label=label,
+            opens_on=date(year, 4, 1),
+            due_on=date(year + 1, 1, 31),
+            closes_on=date(year + 1, 3, 31),
+        )
         db.session.add(cycle)
         db.session.commit()
         return cycle

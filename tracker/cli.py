@@ -63,12 +63,14 @@ def create_user(email, name, organisation_code, role, locale, password) -> None:
     if "@" not in email:
         raise click.BadParameter("is not an email address", param_hint="--email")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.BadParameter(f"must be at least {MIN_PASSWORD_LENGTH} characters long",
-                                 param_hint="password")  # fmt: skip
+        raise click.BadParameter(
+            f"must be at least {MIN_PASSWORD_LENGTH} characters long", param_hint="password"
+        )
     org = db.session.scalar(select(Organisation).where(Organisation.code == organisation_code))
     if org is None:
-        raise click.BadParameter(f"no organisation has code {organisation_code!r}",
-                                 param_hint="--organisation")  # fmt: skip
+        raise click.BadParameter(
+            f"no organisation has code {organisation_code!r}", param_hint="--organisation"
+        )
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise click.ClickException(f"A user with email {email} already exists.")
     user = User(email=email, name=name.strip(), organisation=org, role=role, locale=locale)

@@ -112,8 +112,12 @@ class _Demo:
         for row in self.data["cycles"]:
             cycle = db.session.scalar(select(Cycle).where(Cycle.label == row["label"]))
             if cycle is None:
-                cycle = Cycle(label=row["label"], opens_on=row["opens"], due_on=row["due"],
-                              closes_on=row["closes"])  # fmt: skip
+                cycle = Cycle(
+                    label=row["label"],
+                    opens_on=row["opens"],
+                    due_on=row["due"],
+                    closes_on=row["closes"],
+                )
                 db.session.add(cycle)
             self.cycles[row["label"]] = cycle
 
@@ -132,21 +136,30 @@ class _Demo:
         )
         if exists:
             return
-        submitted = _at(cycle.opens_on.replace(month=10, day=15)) if row.get("submitted_by") else None
+        submitted = (
+            _at(cycle.opens_on.replace(month=10, day=15)) if row.get("submitted_by") else None
+        )
         assessment = Assessment(
-            organisation=org, framework=framework, cycle=cycle, status=row["status"],
-            submitted_by=self.user(row.get("submitted_by")), submitted_at=submitted,
+            organisation=org,
+            framework=framework,
+            cycle=cycle,
+            status=row["status"],
+            submitted_by=self.user(row.get("submitted_by")),
+            submitted_at=submitted,
             concluded_by=self.user(row.get("concluded_by")),
             concluded_at=_at(cycle.closes_on) if row.get("concluded_by") else None,
             returned_by=self.user(row.get("returned_by")),
             returned_at=submitted if row.get("returned_by") else None,
             returned_reason=row.get("returned_reason"),
-        )  # fmt: skip
+        )
         db.session.add(assessment)
         for email in row.get("reviewers", []):
             assessment.assignments.append(
-                ReviewAssignment(reviewer=self.user(email), assigned_by=self.user("admin@tracker.example"),
-                                 due_on=cycle.due_on)  # fmt: skip
+                ReviewAssignment(
+                    reviewer=self.user(email),
+                    assigned_by=self.user("admin@tracker.example"),
+                    due_on=cycle.due_on,
+                )
             )
         self._responses(assessment, framework, row)
         AuditEvent.record(None, "assessment.seeded", assessment, after={"status": row["status"]})
@@ -161,17 +174,26 @@ class _Demo:
                 if value is not None and framework.level(value) is None:
                     raise SeedError(f"demo.yaml: {item.key}: {value} is not on the scale")
             response = Response(
-                item_id=item.id, framework_id=framework.id, self_score=answer.get("score"),
-                narrative=answer.get("narrative"), impact_measure=answer.get("impact"),
+                item_id=item.id,
+                framework_id=framework.id,
+                self_score=answer.get("score"),
+                narrative=answer.get("narrative"),
+                impact_measure=answer.get("impact"),
                 validated_score=answer.get("validated"),
                 validated_by=reviewer if answer.get("validated") is not None else None,
                 validated_at=(assessment.concluded_at or assessment.submitted_at)
-                if answer.get("validated") is not None else None,
-            )  # fmt: skip
+                if answer.get("validated") is not None
+                else None,
+            )
             for a in actions.get(item.key, []):
                 response.actions.append(
-                    Action(description=a["description"], owner=a["owner"], due_on=a.get("due"),
-                           status=a.get("status", "open"), completed_on=a.get("completed"))  # fmt: skip
+                    Action(
+                        description=a["description"],
+                        owner=a["owner"],
+                        due_on=a.get("due"),
+                        status=a.get("status", "open"),
+                        completed_on=a.get("completed"),
+                    )
                 )
             assessment.responses.append(response)
         unknown = set(answers) - {i.key for i in framework.items}

@@ -14,7 +14,6 @@ from tracker.auth.forms import PostForm
 from tracker.extensions import db, login_manager
 from tracker.models.base import localised
 
-
 ROLE_LABELS = {
     "coordinator": _l("Coordinator"),
     "contributor": _l("Contributor"),
@@ -37,7 +36,20 @@ STATUS_TAG_COLOURS = {
     "concluded": "govuk-tag--green",
 }
 
-ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "blockquote", "code", "pre", "h3", "h4"}
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "code",
+    "pre",
+    "h3",
+    "h4",
+}
 
 
 def render_markdown(source: str | None) -> Markup:

@@ -9,9 +9,13 @@ from tracker.models import Framework, User
 
 def _create(runner, make_org, **overrides):
     org = make_org(code="RSB-X")
-    args = {"--email": "New.Person@Example.test", "--name": "New Person",
-            "--organisation": org.code, "--role": "coordinator",
-            "--password": "a-long-enough-password"}  # fmt: skip
+    args = {
+        "--email": "New.Person@Example.test",
+        "--name": "New Person",
+        "--organisation": org.code,
+        "--role": "coordinator",
+        "--password": "a-long-enough-password",
+    }
     args.update(overrides)
     return runner.invoke(args=["create-user", *[x for kv in args.items() for x in kv]])
 
@@ -25,17 +29,53 @@ def test_create_user(runner, make_org):
 
 def test_create_user_refuses_duplicates_and_bad_input(runner, make_org):
     assert _create(runner, make_org).exit_code == 0
-    again = runner.invoke(args=["create-user", "--email", "new.person@example.test", "--name",
-                                "X", "--organisation", "RSB-X", "--role", "admin",
-                                "--password", "another-long-password"])  # fmt: skip
+    again = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "new.person@example.test",
+            "--name",
+            "X",
+            "--organisation",
+            "RSB-X",
+            "--role",
+            "admin",
+            "--password",
+            "another-long-password",
+        ]
+    )
     assert again.exit_code != 0 and "already exists" in again.output
-    short = runner.invoke(args=["create-user", "--email", "b@example.test", "--name", "B",
-                                "--organisation", "RSB-X", "--role", "admin",
-                                "--password", "short"])  # fmt: skip
+    short = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "b@example.test",
+            "--name",
+            "B",
+            "--organisation",
+            "RSB-X",
+            "--role",
+            "admin",
+            "--password",
+            "short",
+        ]
+    )
     assert short.exit_code != 0 and "at least 12" in short.output
-    unknown = runner.invoke(args=["create-user", "--email", "c@example.test", "--name", "C",
-                                  "--organisation", "NOPE", "--role", "admin",
-                                  "--password", "a-long-enough-password"])  # fmt: skip
+    unknown = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "c@example.test",
+            "--name",
+            "C",
+            "--organisation",
+            "NOPE",
+            "--role",
+            "admin",
+            "--password",
+            "a-long-enough-password",
+        ]
+    )
     assert unknown.exit_code != 0 and "no organisation has code 'NOPE'" in unknown.output
     assert db.session.scalar(select(func.count(User.id))) == 1
 
@@ -47,7 +87,9 @@ def test_import_framework_command(runner, tmp_path):
     bad.write_text("key: x\n")
     refused = runner.invoke(args=["import-framework", str(bad)])
     assert refused.exit_code != 0
-    assert "Nothing was imported" in refused.output and f"{bad}: title: is missing" in refused.output
+    assert (
+        "Nothing was imported" in refused.output and f"{bad}: title: is missing" in refused.output
+    )
     assert db.session.scalar(select(func.count(Framework.id))) == 1
 
 

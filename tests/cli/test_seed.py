@@ -17,8 +17,17 @@ from tracker.models import (
 )
 from tracker.models.assessments import ASSESSMENT_STATUSES
 
-COUNTED = (Organisation, User, Framework, Item, Cycle, Assessment, Response, Action,
-           ReviewAssignment)  # fmt: skip
+COUNTED = (
+    Organisation,
+    User,
+    Framework,
+    Item,
+    Cycle,
+    Assessment,
+    Response,
+    Action,
+    ReviewAssignment,
+)
 DEMO_ACCOUNTS = {
     "coordinator@cardiff-vale.example": ("coordinator", "RSB-CV"),
     "coordinator@gwent.example": ("coordinator", "RSB-GW"),
@@ -84,8 +93,10 @@ def test_reviewer_sees_only_assigned_submitted_work(client, login, demo):
     from tracker.access import visible_assessments
 
     reviewer = db.session.scalar(select(User).where(User.email == "reviewer@north-wales.example"))
-    seen = {(a.organisation.code, a.cycle.label, a.status)
-            for a in db.session.scalars(visible_assessments(reviewer))}  # fmt: skip
+    seen = {
+        (a.organisation.code, a.cycle.label, a.status)
+        for a in db.session.scalars(visible_assessments(reviewer))
+    }
     assert seen == {("HB-CAV", "2026–27", "in_review"), ("RSB-CV", "2025–26", "concluded")}
     login(reviewer.email, demo)
     page = page_text(client.get("/"))

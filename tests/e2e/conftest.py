@@ -17,8 +17,15 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 CHROMIUM = os.environ.get("TRACKER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 # Chromium as root in a container, with nothing reaching out to the network.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
@@ -32,8 +39,12 @@ def _free_port() -> int:
 def live_server(tmp_path_factory):
     """Set up a demo database with the real commands, then serve it on a random local port."""
     instance = tmp_path_factory.mktemp("e2e-instance")
-    env = {**os.environ, "TRACKER_INSTANCE_DIR": str(instance), "TRACKER_ENV": "development",
-           "SECRET_KEY": "e2e-secret-key"}  # fmt: skip
+    env = {
+        **os.environ,
+        "TRACKER_INSTANCE_DIR": str(instance),
+        "TRACKER_ENV": "development",
+        "SECRET_KEY": "e2e-secret-key",
+    }
     env.pop("DATABASE_URL", None)
     drop = None
     if os.environ.get("TRACKER_TEST_DATABASE_URL"):
@@ -42,8 +53,13 @@ def live_server(tmp_path_factory):
     for command in (["init-db"], ["seed-demo"]):
         subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True)
     port = _free_port()
-    server = subprocess.Popen(flask + ["run", "--port", str(port), "--no-reload"], cwd=ROOT,
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    server = subprocess.Popen(
+        flask + ["run", "--port", str(port), "--no-reload"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while True:
@@ -67,8 +83,10 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package "
-                    "(`apt-get install chromium`) or set TRACKER_CHROMIUM.")  # fmt: skip
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install Debian's chromium package "
+            "(`apt-get install chromium`) or set TRACKER_CHROMIUM."
+        )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser

@@ -52,6 +52,8 @@ def test_demo_account_reaches_its_start_page(page, assert_accessible, snap, emai
 def test_start_page_in_welsh(page, assert_accessible, snap):
     _sign_in(page, "cydlynydd@gogledd-cymru.example")
     assert page.locator("html").get_attribute("lang") == "cy"
+    assert page.locator("h1").inner_text() == "Asesiadau eich sefydliad"
+    assert page.get_by_role("button", name="Allgofnodi").is_visible()
     snap(page, "cy")
     assert_accessible(page)
     page.get_by_role("link", name="English").click()

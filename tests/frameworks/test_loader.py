@@ -63,14 +63,22 @@ def test_each_shipped_framework_imports(seed_file):
 
 
 def test_shipped_frameworks_cover_design():
-    by_key = {f.key: f for f in map(import_framework, sorted((SEEDS / "frameworks").glob("*.yaml")))}
+    by_key = {
+        f.key: f for f in map(import_framework, sorted((SEEDS / "frameworks").glob("*.yaml")))
+    }
     assert set(by_key) == {"cprr-2023", "smm", "jicpa-2024"}
     assert {f"R{n}" for n in range(1, 15)} <= {i.key for i in by_key["cprr-2023"].items}
     assert len(by_key["jicpa-2024"].items) == 8
     assert len(by_key["smm"].scale) == 5
     assert "illustrative" in by_key["smm"].description["en"]
     assert by_key["cprr-2023"].level(2).rag == "amber"
-    assert [lvl.rag for lvl in by_key["cprr-2023"].scale] == ["red", "red", "amber", "green", "green"]
+    assert [lvl.rag for lvl in by_key["cprr-2023"].scale] == [
+        "red",
+        "red",
+        "amber",
+        "green",
+        "green",
+    ]
 
 
 def test_valid_file_is_imported_with_its_structure():
@@ -161,8 +169,10 @@ def test_bad_file_is_refused_with_file_path_and_reason(tmp_path, name):
 
 
 def test_duplicate_yaml_key_is_refused_with_its_line(tmp_path):
-    text = (FRAMEWORK_FIXTURES / "valid.yaml").read_text().replace(
-        "kind: progress", "kind: progress\nkind: maturity"
+    text = (
+        (FRAMEWORK_FIXTURES / "valid.yaml")
+        .read_text()
+        .replace("kind: progress", "kind: progress\nkind: maturity")
     )
     path = _write(tmp_path, text)
     with pytest.raises(FrameworkFileError, match=r"line \d+.*duplicate key 'kind'"):

@@ -17,16 +17,26 @@ def _refused(change) -> None:
 
 def test_one_assessment_per_organisation_framework_and_cycle(make_assessment):
     first = make_assessment()
-    _refused(lambda: db.session.add(Assessment(
-        organisation_id=first.organisation_id, framework_id=first.framework_id,
-        cycle_id=first.cycle_id, status="draft")))  # fmt: skip
+    _refused(
+        lambda: db.session.add(
+            Assessment(
+                organisation_id=first.organisation_id,
+                framework_id=first.framework_id,
+                cycle_id=first.cycle_id,
+                status="draft",
+            )
+        )
+    )
 
 
 def test_one_response_per_item(make_assessment):
     assessment = make_assessment()
     item = assessment.framework.items[0]
-    _refused(lambda: db.session.add(Response(
-        assessment_id=assessment.id, item_id=item.id, framework_id=item.framework_id)))  # fmt: skip
+    _refused(
+        lambda: db.session.add(
+            Response(assessment_id=assessment.id, item_id=item.id, framework_id=item.framework_id)
+        )
+    )
 
 
 @pytest.mark.parametrize("column", ["self_score", "validated_score"])
@@ -78,8 +88,13 @@ def test_stale_write_is_refused_not_overwritten(app, make_assessment):
 
 def test_evidence_is_a_file_or_a_url_never_both_or_neither(make_assessment, make_user):
     user = make_user()
-    base = dict(organisation_id=user.organisation_id, source_organisation_id=user.organisation_id,
-                uploaded_by_id=user.id, title="Audit report", kind="audit")  # fmt: skip
+    base = dict(
+        organisation_id=user.organisation_id,
+        source_organisation_id=user.organisation_id,
+        uploaded_by_id=user.id,
+        title="Audit report",
+        kind="audit",
+    )
     _refused(lambda: db.session.add(Evidence(**base)))
     _refused(lambda: db.session.add(Evidence(**base, sha256="a" * 64, url="https://x.example")))
     db.session.add(Evidence(**base, url="https://example.org/report"))
@@ -90,9 +105,14 @@ def test_withdrawal_needs_a_reason(make_user):
     from tracker.models.base import utcnow
 
     user = make_user()
-    evidence = Evidence(organisation_id=user.organisation_id, title="Minutes", kind="document",
-                        source_organisation_id=user.organisation_id, uploaded_by_id=user.id,
-                        url="https://example.org/minutes")  # fmt: skip
+    evidence = Evidence(
+        organisation_id=user.organisation_id,
+        title="Minutes",
+        kind="document",
+        source_organisation_id=user.organisation_id,
+        uploaded_by_id=user.id,
+        url="https://example.org/minutes",
+    )
     db.session.add(evidence)
     db.session.commit()
     _refused(lambda: setattr(evidence, "withdrawn_at", utcnow()))
@@ -103,4 +123,8 @@ def test_audit_event_records_before_and_after(make_user):
     event = AuditEvent.record(user, "user.renamed", user, before={"name": "A"}, after={"name": "B"})
     db.session.commit()
     assert (event.entity, event.entity_id, event.before, event.after) == (
-        "user_account", user.id, {"name": "A"}, {"name": "B"})  # fmt: skip
+        "user_account",
+        user.id,
+        {"name": "A"},
+        {"name": "B"},
+    )

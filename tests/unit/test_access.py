@@ -24,8 +24,13 @@ ALLOWED = {
         C: {"view"},
     },
     ("coordinator", "other"): {},
-    ("contributor", "own"): {D: {"view", "draft"}, RT: {"view", "draft"}, S: {"view"},
-                             IR: {"view"}, C: {"view"}},  # fmt: skip
+    ("contributor", "own"): {
+        D: {"view", "draft"},
+        RT: {"view", "draft"},
+        S: {"view"},
+        IR: {"view"},
+        C: {"view"},
+    },
     ("contributor", "other"): {},
     ("reviewer", "assigned"): {
         S: {"view", "return"},
@@ -78,17 +83,16 @@ def _assessment_for(world, make_assessment, role, relation, status):
     submitted = None if status == "draft" else utcnow()
     assessment = make_assessment(organisation=org, status=status, submitted_at=submitted)
     if relation in ("assigned", "own") and role == "reviewer":
-        db.session.add(ReviewAssignment(assessment=assessment, reviewer=reviewer,
-                                        assigned_by=world["users"]["admin"]))  # fmt: skip
+        db.session.add(
+            ReviewAssignment(
+                assessment=assessment, reviewer=reviewer, assigned_by=world["users"]["admin"]
+            )
+        )
         db.session.commit()
     return assessment
 
 
-CASES = [
-    (role, relation, status)
-    for (role, relation) in ALLOWED
-    for status in ASSESSMENT_STATUSES
-]
+CASES = [(role, relation, status) for (role, relation) in ALLOWED for status in ASSESSMENT_STATUSES]
 
 
 @pytest.mark.parametrize("role, relation, status", CASES)
@@ -117,8 +121,12 @@ def test_organisation_and_global_actions(world, role, expected):
     user = world["users"][role]
     own_org = user.organisation
     other_org = world["orgs"]["c"]
-    scoped = {"organisation.start_assessment", "admin.manage", "statement.build",
-              "statement.publish"}  # fmt: skip
+    scoped = {
+        "organisation.start_assessment",
+        "admin.manage",
+        "statement.build",
+        "statement.publish",
+    }
     assert {a for a in scoped if can(user, a, own_org)} == expected
     assert not can(user, "organisation.start_assessment", other_org)
     assert can(user, "organisation.view", other_org)
@@ -143,8 +151,9 @@ def test_unknown_action_is_a_programming_error(world):
 
 def test_loader_hides_what_cannot_be_seen_and_forbids_what_cannot_be_done(world, make_assessment):
     coordinator = world["users"]["coordinator"]
-    own = make_assessment(organisation=world["orgs"]["a"], status="submitted",
-                          submitted_at=utcnow())  # fmt: skip
+    own = make_assessment(
+        organisation=world["orgs"]["a"], status="submitted", submitted_at=utcnow()
+    )
     other = make_assessment(organisation=world["orgs"]["b"])
     assert get_assessment_or_404(own.id, coordinator) is own
     with pytest.raises(Forbidden):

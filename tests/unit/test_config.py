@@ -29,13 +29,20 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 
 def test_production_refuses_to_start_with_debug_on(tmp_path):
     with pytest.raises(ConfigError, match="debug"):
-        load({"TRACKER_ENV": "production", "SECRET_KEY": "k" * 40, "FLASK_DEBUG": "1",
-              "TRACKER_INSTANCE_DIR": str(tmp_path)})  # fmt: skip
+        load(
+            {
+                "TRACKER_ENV": "production",
+                "SECRET_KEY": "k" * 40,
+                "FLASK_DEBUG": "1",
+                "TRACKER_INSTANCE_DIR": str(tmp_path),
+            }
+        )
 
 
 def test_production_sets_secure_cookies(tmp_path):
-    config = load({"TRACKER_ENV": "production", "SECRET_KEY": "k" * 40,
-                   "TRACKER_INSTANCE_DIR": str(tmp_path)})  # fmt: skip
+    config = load(
+        {"TRACKER_ENV": "production", "SECRET_KEY": "k" * 40, "TRACKER_INSTANCE_DIR": str(tmp_path)}
+    )
     assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
 
 
@@ -46,8 +53,13 @@ def test_bad_settings_are_named(tmp_path, env):
 
 
 def test_upload_limit_and_evidence_dir_come_from_the_environment(tmp_path):
-    config = load({"TRACKER_MAX_UPLOAD_MB": "5", "TRACKER_EVIDENCE_DIR": "/srv/evidence",
-                   "TRACKER_INSTANCE_DIR": str(tmp_path)})  # fmt: skip
+    config = load(
+        {
+            "TRACKER_MAX_UPLOAD_MB": "5",
+            "TRACKER_EVIDENCE_DIR": "/srv/evidence",
+            "TRACKER_INSTANCE_DIR": str(tmp_path),
+        }
+    )
     assert config["MAX_CONTENT_LENGTH"] == 5 * 1024 * 1024
     assert config["TRACKER_EVIDENCE_DIR"] == "/srv/evidence"
 

@@ -15,8 +15,17 @@ from tracker.models.organisations import ORGANISATION_KINDS
 
 LANGUAGES = ("en", "cy")
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,59}$")
-TOP_KEYS = {"key", "version", "title", "description", "kind", "applies_to", "scale",
-            "triangulation", "sections"}  # fmt: skip
+TOP_KEYS = {
+    "key",
+    "version",
+    "title",
+    "description",
+    "kind",
+    "applies_to",
+    "scale",
+    "triangulation",
+    "sections",
+}
 REQUIRED_TOP = TOP_KEYS - {"description"}
 
 
@@ -29,7 +38,9 @@ class FrameworkFileError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return "\n".join(f"{self.filename}: {path or '(top)'}: {msg}" for path, msg in self.problems)
+        return "\n".join(
+            f"{self.filename}: {path or '(top)'}: {msg}" for path, msg in self.problems
+        )
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -108,8 +119,9 @@ def _check_scale(check: _Checker, scale) -> list[int]:
     values: list[int] = []
     for i, level in enumerate(scale):
         path = f"scale[{i}]"
-        if not check.mapping(level, path, {"value", "label", "rag", "descriptor"},
-                             {"value", "label", "rag"}):  # fmt: skip
+        if not check.mapping(
+            level, path, {"value", "label", "rag", "descriptor"}, {"value", "label", "rag"}
+        ):
             continue
         check.text(level.get("label"), f"{path}.label")
         check.text(level.get("descriptor"), f"{path}.descriptor", required=False)

@@ -24,8 +24,9 @@ def _build(data: dict, source: str) -> Framework:
         source_file=source,
     )
     framework.scale = [
-        ScaleLevel(value=lvl["value"], label=lvl["label"], rag=lvl["rag"],
-                   descriptor=lvl.get("descriptor"))  # fmt: skip
+        ScaleLevel(
+            value=lvl["value"], label=lvl["label"], rag=lvl["rag"], descriptor=lvl.get("descriptor")
+        )
         for lvl in data["scale"]
     ]
     position = 0
@@ -68,13 +69,22 @@ def import_framework(path: str | Path, user=None, skip_existing: bool = False) -
         )
         raise FrameworkFileError(
             str(path),
-            [("version", f"version {data['version']} of {data['key']!r} is already imported; "
-                         f"give the file version {latest + 1} to import it as a new version")],
-        )  # fmt: skip
+            [
+                (
+                    "version",
+                    f"version {data['version']} of {data['key']!r} is already imported; "
+                    f"give the file version {latest + 1} to import it as a new version",
+                )
+            ],
+        )
     framework = _build(data, Path(path).name)
     db.session.add(framework)
-    AuditEvent.record(user, "framework.imported", framework,
-                      after={"key": framework.key, "version": framework.version})  # fmt: skip
+    AuditEvent.record(
+        user,
+        "framework.imported",
+        framework,
+        after={"key": framework.key, "version": framework.version},
+    )
     db.session.commit()
     return framework
 

@@ -56,7 +56,9 @@ def _rows(user: User) -> list[AssessmentRow]:
             .group_by(Item.framework_id)
         ).all()
     )
-    return [AssessmentRow(a, scored.get(a.id, 0), items.get(a.framework_id, 0)) for a in assessments]
+    return [
+        AssessmentRow(a, scored.get(a.id, 0), items.get(a.framework_id, 0)) for a in assessments
+    ]
 
 
 def start_page(user: User) -> StartPage:

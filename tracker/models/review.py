@@ -35,9 +35,7 @@ class Challenge(Timestamped, db.Model):
     __tablename__ = "challenge"
     __table_args__ = (
         CheckConstraint(_in("status", CHALLENGE_STATUSES), name="status"),
-        CheckConstraint(
-            f"outcome IS NULL OR {_in('outcome', CHALLENGE_OUTCOMES)}", name="outcome"
-        ),
+        CheckConstraint(f"outcome IS NULL OR {_in('outcome', CHALLENGE_OUTCOMES)}", name="outcome"),
         CheckConstraint("(status = 'resolved') = (outcome IS NOT NULL)", name="resolved_outcome"),
     )
 
