@@ -80,7 +80,7 @@ def test_every_demo_account_signs_in_to_its_start_page(client, login, demo):
         "coordinator": "Your organisation's assessments",
         "reviewer": "Assessments assigned to you for peer review",
         "inspector": "Submitted assessments across Wales",
-        "admin": "All assessments",
+        "admin": "Submitted assessments",
     }
     for email, (role, _code) in DEMO_ACCOUNTS.items():
         assert login(email, demo).status_code == 302, email

@@ -15,7 +15,7 @@ ACCOUNTS = {
     "contributor@cardiff.example": "Assessments you contribute to",
     "reviewer@north-wales.example": "Assessments assigned to you for peer review",
     "inspector@ciw.example": "Submitted assessments across Wales",
-    "admin@tracker.example": "All assessments",
+    "admin@tracker.example": "Submitted assessments",
 }
 
 
