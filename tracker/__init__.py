@@ -14,6 +14,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.from_mapping(config)
 
     from tracker import database, i18n, security, web
+    from tracker.assessments import bp as assessments_bp
     from tracker.auth import bp as auth_bp
     from tracker.cli import register_commands
     from tracker.frameworks import bp as frameworks_bp
@@ -31,5 +32,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(frameworks_bp)
+    app.register_blueprint(assessments_bp)
     register_commands(app)
     return app

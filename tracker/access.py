@@ -156,8 +156,8 @@ def visible_assessments(user) -> Select:
     return query.where(condition)
 
 
-def _load_or_404(model, object_id: int, user, action: str, view_action: str):
-    obj = db.session.get(model, object_id)
+def _load_or_404(model, object_id: int, user, action: str, view_action: str, loader=None):
+    obj = (loader or (lambda i: db.session.get(model, i)))(object_id)
     # What a user may not even see is "not found", so ids reveal nothing.
     if obj is None or not can(user, view_action, obj):
         abort(404)
@@ -166,9 +166,14 @@ def _load_or_404(model, object_id: int, user, action: str, view_action: str):
     return obj
 
 
-def get_assessment_or_404(assessment_id: int, user, action: str = "assessment.view") -> Assessment:
-    """Load an assessment for `action`: 404 if the user may not see it, 403 if only seeing."""
-    return _load_or_404(Assessment, assessment_id, user, action, "assessment.view")
+def get_assessment_or_404(
+    assessment_id: int, user, action: str = "assessment.view", loader=None
+) -> Assessment:
+    """Load an assessment for `action`: 404 if the user may not see it, 403 if only seeing.
+
+    `loader(id)` may load it with what the page needs; by default a plain session.get.
+    """
+    return _load_or_404(Assessment, assessment_id, user, action, "assessment.view", loader)
 
 
 def get_organisation_or_404(

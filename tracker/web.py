@@ -3,16 +3,18 @@
 import markdown
 import nh3
 from flask import Flask, current_app, jsonify, render_template, request
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
+from tracker import access
 from tracker.auth.forms import PostForm
 from tracker.extensions import db, login_manager
-from tracker.models.base import localised
+from tracker.models.base import localised, utcnow
 
 ROLE_LABELS = {
     "coordinator": _l("Coordinator"),
@@ -27,6 +29,11 @@ STATUS_LABELS = {
     "in_review": _l("In review"),
     "returned": _l("Returned"),
     "concluded": _l("Concluded"),
+}
+ACTION_STATUS_LABELS = {
+    "open": _l("Not started"),
+    "in_progress": _l("In progress"),
+    "done": _l("Done"),
 }
 STATUS_TAG_COLOURS = {
     "draft": "govuk-tag--grey",
@@ -99,12 +106,17 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, handle_unexpected_error)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the sign-in page says enough
+    app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(
         markdown=render_markdown, localised=localised, date=format_date, datetime=format_datetime
     )
     app.jinja_env.globals.update(
+        # Templates may hide what a user cannot do; the views and services still decide.
+        can=lambda action, obj=None: access.can(current_user, action, obj),
         post_form=PostForm,
         role_label=lambda role: ROLE_LABELS.get(role, role),
         status_label=lambda status: STATUS_LABELS.get(status, status),
+        action_status_label=lambda status: ACTION_STATUS_LABELS.get(status, status),
+        now_time=lambda: format_time(utcnow(), "HH:mm"),
         status_tag_colour=lambda status: STATUS_TAG_COLOURS.get(status, ""),
     )

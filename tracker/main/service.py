@@ -1,21 +1,39 @@
 """What each role's start page shows: the assessments they may see, with their status."""
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from tracker.access import can, visible_assessments
 from tracker.extensions import db
 from tracker.frameworks.service import latest_frameworks
-from tracker.models import Assessment, Cycle, Framework, Item, Organisation, Response, User
+from tracker.models import (
+    Action,
+    Assessment,
+    Challenge,
+    Cycle,
+    Framework,
+    Item,
+    Organisation,
+    Response,
+    User,
+)
+
+
+DUE_SOON_DAYS = 30
 
 
 @dataclass
 class AssessmentRow:
     assessment: Assessment
-    scored: int
     items: int
+    scored: int = 0
+    with_narrative: int = 0
+    challenges_to_answer: int = 0
+    actions_overdue: int = 0
+    actions_due_soon: int = 0
 
 
 @dataclass
@@ -27,7 +45,12 @@ class StartPage:
     regions: list[tuple[Organisation, list[Organisation]]] = field(default_factory=list)
 
 
-def _rows(user: User) -> list[AssessmentRow]:
+def _grouped(query) -> dict[int, tuple]:
+    return {row[0]: tuple(row[1:]) for row in db.session.execute(query)}
+
+
+def _rows(user: User, today: date) -> list[AssessmentRow]:
+    """Visible assessments with their figures, in five queries whatever their number."""
     query = (
         visible_assessments(user)
         .options(
@@ -41,30 +64,55 @@ def _rows(user: User) -> list[AssessmentRow]:
     )
     assessments = db.session.scalars(query).unique().all()
     ids = [a.id for a in assessments]
-    scored = dict(
-        db.session.execute(
-            select(Response.assessment_id, func.count(Response.self_score))
-            .where(Response.assessment_id.in_(ids))
-            .group_by(Response.assessment_id)
-        ).all()
+    has_narrative = func.length(func.trim(func.coalesce(Response.narrative, ""))) > 0
+    answers = _grouped(
+        select(
+            Response.assessment_id,
+            func.count(Response.self_score),
+            func.count(case((has_narrative, 1))),
+        )
+        .where(Response.assessment_id.in_(ids))
+        .group_by(Response.assessment_id)
     )
-    framework_ids = {a.framework_id for a in assessments}
-    items = dict(
-        db.session.execute(
-            select(Item.framework_id, func.count(Item.id))
-            .where(Item.framework_id.in_(framework_ids))
-            .group_by(Item.framework_id)
-        ).all()
+    challenges = _grouped(
+        select(Response.assessment_id, func.count(Challenge.id))
+        .join(Challenge, Challenge.response_id == Response.id)
+        .where(Response.assessment_id.in_(ids), Challenge.status == "open")
+        .group_by(Response.assessment_id)
+    )
+    actions = _grouped(
+        select(
+            Response.assessment_id,
+            func.count(case((Action.due_on < today, 1))),
+            func.count(
+                case(((Action.due_on >= today) & (Action.due_on <= today + timedelta(DUE_SOON_DAYS)), 1))
+            ),
+        )
+        .join(Action, Action.response_id == Response.id)
+        .where(Response.assessment_id.in_(ids), Action.status != "done")
+        .group_by(Response.assessment_id)
+    )
+    items = _grouped(
+        select(Item.framework_id, func.count(Item.id))
+        .where(Item.framework_id.in_({a.framework_id for a in assessments}))
+        .group_by(Item.framework_id)
     )
     return [
-        AssessmentRow(a, scored.get(a.id, 0), items.get(a.framework_id, 0)) for a in assessments
+        AssessmentRow(
+            a,
+            items.get(a.framework_id, (0,))[0],
+            *answers.get(a.id, (0, 0)),
+            challenges.get(a.id, (0,))[0],
+            *actions.get(a.id, (0, 0)),
+        )
+        for a in assessments
     ]
 
 
-def start_page(user: User) -> StartPage:
+def start_page(user: User, today: date | None = None) -> StartPage:
     """Gather a user's start page: visible assessments grouped by cycle, newest first."""
     grouped: dict[int, tuple[Cycle, list[AssessmentRow]]] = {}
-    for row in _rows(user):
+    for row in _rows(user, today or date.today()):
         grouped.setdefault(row.assessment.cycle_id, (row.assessment.cycle, []))[1].append(row)
     page = StartPage(heading_role=user.role, rows_by_cycle=list(grouped.values()))
     if can(user, "organisation.start_assessment", user.organisation):

@@ -1,0 +1,111 @@
+"""Forms of the self-assessment pages. Limits match the service's, so messages sit by fields."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from tracker.assessments.service import (
+    ACTION_DESCRIPTION_MAX,
+    IMPACT_MAX,
+    NARRATIVE_MAX,
+    OWNER_MAX,
+    REASON_MAX,
+)
+
+
+def _too_long(limit: int):
+    return Length(max=limit, message=_l("Must be %(limit)s characters or fewer.", limit=f"{limit:,}"))
+
+
+def _score(value):
+    """A submitted score as a number; anything unreadable becomes one no scale has."""
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return NOT_A_SCORE
+
+
+NOT_A_SCORE = -(10**9)
+
+
+class ResponseForm(FlaskForm):
+    score = RadioField(_l("Score"), coerce=_score, validators=[Optional()], validate_choice=False)
+    narrative = TextAreaField(
+        _l("What you have done and what it shows (Markdown)"),
+        validators=[Optional(), _too_long(NARRATIVE_MAX)],
+    )
+    impact = TextAreaField(
+        _l("How you will measure impact"), validators=[Optional(), _too_long(IMPACT_MAX)]
+    )
+    version = IntegerField(validators=[InputRequired()])
+    save = SubmitField(_l("Save"))
+    preview = SubmitField(_l("Preview narrative"))
+
+    def __init__(self, *args, scale=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.score.choices = [(level.value, level.value) for level in scale]
+
+    def validate_score(self, field):
+        if field.data is not None and field.data not in {value for value, _ in field.choices}:
+            raise ValidationError(_l("Choose a score from the scale"))
+
+
+class DueDateField(DateField):
+    """A date input whose error says what a real date looks like."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("The due date must be a real date, for example 31/03/2027")) from None
+
+
+class ActionForm(FlaskForm):
+    description = TextAreaField(
+        _l("Action"),
+        validators=[DataRequired(_l("Describe the action")), _too_long(ACTION_DESCRIPTION_MAX)],
+    )
+    owner = StringField(
+        _l("Owner"),
+        validators=[DataRequired(_l("Say who owns the action")), _too_long(OWNER_MAX)],
+    )
+    due_on = DueDateField(
+        _l("Due date"),
+        validators=[Optional()],
+        format="%Y-%m-%d",
+    )
+    status = SelectField(
+        _l("Status"),
+        choices=[("open", _l("Not started")), ("in_progress", _l("In progress")),
+                 ("done", _l("Done"))],
+    )
+    save_action = SubmitField(_l("Save action"))
+
+
+class StartForm(FlaskForm):
+    start_from = RadioField(
+        _l("How do you want to start?"),
+        choices=[("previous", _l("Start from last cycle's answers")), ("empty", _l("Start empty"))],
+        default="previous",
+        validators=[InputRequired(_l("Choose how to start"))],
+    )
+
+
+class ReturnForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why are you returning it?"),
+        validators=[DataRequired(_l("Say why you are returning the assessment")),
+                    _too_long(REASON_MAX)],
+    )

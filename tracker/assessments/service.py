@@ -1,0 +1,418 @@
+"""The self-assessment rules: start, save with optimistic locking, actions, submit, return.
+
+Every function takes models and plain values, checks the rules, writes to the session, records
+an audit event and commits, or raises one of the errors below having written nothing.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from tracker.access import can
+from tracker.extensions import db
+from tracker.models import (
+    Action,
+    Assessment,
+    AuditEvent,
+    Cycle,
+    EvidenceLink,
+    Framework,
+    Item,
+    Organisation,
+    Response,
+    Section,
+    User,
+)
+from tracker.models.assessments import ACTION_STATUSES
+from tracker.models.base import utcnow
+
+NARRATIVE_MAX = 10_000
+IMPACT_MAX = 4_000
+ACTION_DESCRIPTION_MAX = 2_000
+OWNER_MAX = 200
+REASON_MAX = 4_000
+UNCHANGED = object()  # a score a contributor's form does not carry
+
+
+class RuleError(Exception):
+    """A change the rules refuse; `field` names the form field it concerns, if any."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class StaleResponse(Exception):
+    """The response changed since the user loaded it; nothing was saved."""
+
+    def __init__(self, current: Response):
+        super().__init__("stale response")
+        self.current = current
+        last = db.session.scalar(
+            select(AuditEvent)
+            .where(AuditEvent.entity == "response", AuditEvent.entity_id == current.id)
+            .order_by(AuditEvent.id.desc())
+            .limit(1)
+        )
+        self.editor = last.user if last else None
+
+
+def _snapshot(response: Response) -> dict:
+    return {
+        "self_score": response.self_score,
+        "narrative": response.narrative,
+        "impact_measure": response.impact_measure,
+    }
+
+
+# --- starting --------------------------------------------------------------------------------
+
+
+def previous_assessment(org: Organisation, framework: Framework, cycle: Cycle) -> Assessment | None:
+    """The organisation's most recent assessment of the same framework in an earlier cycle."""
+    return db.session.scalar(
+        select(Assessment)
+        .join(Assessment.cycle)
+        .join(Assessment.framework)
+        .where(
+            Assessment.organisation_id == org.id,
+            Framework.key == framework.key,
+            Cycle.opens_on < cycle.opens_on,
+        )
+        .order_by(Cycle.opens_on.desc())
+        .limit(1)
+    )
+
+
+def start_assessment(
+    user: User, org: Organisation, framework: Framework, cycle: Cycle, copy_previous: bool
+) -> Assessment:
+    """Create this cycle's draft, empty or carrying forward last cycle's answers."""
+    if not can(user, "organisation.start_assessment", org):
+        raise RuleError("You cannot start an assessment for this organisation.")
+    if not framework.applies_to_kind(org.kind):
+        raise RuleError("This framework does not apply to your organisation.", "framework")
+    exists = db.session.scalar(
+        select(Assessment.id).where(
+            Assessment.organisation_id == org.id,
+            Assessment.framework_id == framework.id,
+            Assessment.cycle_id == cycle.id,
+        )
+    )
+    if exists:
+        raise RuleError("This assessment has already been started.", "framework")
+    assessment = Assessment(organisation=org, framework=framework, cycle=cycle, status="draft")
+    responses = {
+        item.key: Response(item_id=item.id, framework_id=framework.id) for item in framework.items
+    }
+    assessment.responses.extend(responses.values())
+    db.session.add(assessment)
+    previous = previous_assessment(org, framework, cycle) if copy_previous else None
+    if previous is not None:
+        _copy_forward(previous, framework, responses)
+    db.session.flush()
+    AuditEvent.record(
+        user,
+        "assessment.started",
+        assessment,
+        after={"copied_from": previous.id if previous else None},
+    )
+    db.session.commit()
+    return assessment
+
+
+def _copy_forward(previous: Assessment, framework: Framework, responses: dict) -> None:
+    """Copy answers by item key; a score the new framework's scale lacks is left unscored."""
+    old_responses = db.session.scalars(
+        select(Response)
+        .where(Response.assessment_id == previous.id)
+        .options(selectinload(Response.item), selectinload(Response.actions))
+    ).all()
+    links = db.session.scalars(
+        select(EvidenceLink)
+        .options(selectinload(EvidenceLink.evidence))
+        .where(EvidenceLink.response_id.in_([r.id for r in old_responses]))
+    ).all()
+    scale = set(framework.scale_values)
+    db.session.flush()  # the new responses need ids for their links
+    for old in old_responses:
+        new = responses.get(old.item.key)
+        if new is None:
+            continue
+        new.self_score = old.self_score if old.self_score in scale else None
+        new.narrative, new.impact_measure = old.narrative, old.impact_measure
+        for action in old.actions:
+            if action.status != "done":
+                new.actions.append(
+                    Action(
+                        description=action.description,
+                        owner=action.owner,
+                        due_on=action.due_on,
+                        status=action.status,
+                    )
+                )
+        for link in links:
+            if link.response_id == old.id and not link.evidence.is_withdrawn:
+                db.session.add(
+                    EvidenceLink(
+                        evidence_id=link.evidence_id,
+                        response=new,
+                        note=link.note,
+                        carried_over=True,
+                    )
+                )
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ItemRow:
+    item: Item
+    response: Response
+
+    @property
+    def status(self) -> str:
+        r = self.response
+        if r.is_scored and r.has_narrative:
+            return "complete"
+        if r.is_scored or r.has_narrative or (r.impact_measure or "").strip() or r.actions:
+            return "in_progress"
+        return "not_started"
+
+
+@dataclass
+class TaskList:
+    assessment: Assessment
+    sections: list[tuple[Section, list[ItemRow]]] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[ItemRow]:
+        return [row for _section, rows in self.sections for row in rows]
+
+    @property
+    def complete(self) -> int:
+        return sum(1 for row in self.rows if row.status == "complete")
+
+
+def load_assessment(assessment_id: int) -> Assessment | None:
+    """An assessment with its framework, scale, sections, items, responses and actions loaded
+    in a fixed number of queries, whatever their number."""
+    return db.session.scalar(
+        select(Assessment)
+        .where(Assessment.id == assessment_id)
+        .options(
+            selectinload(Assessment.organisation),
+            selectinload(Assessment.cycle),
+            selectinload(Assessment.assignments),
+            selectinload(Assessment.framework).selectinload(Framework.scale),
+            selectinload(Assessment.framework)
+            .selectinload(Framework.sections)
+            .selectinload(Section.items),
+            selectinload(Assessment.responses).selectinload(Response.actions),
+        )
+    )
+
+
+def task_list(assessment: Assessment) -> TaskList:
+    """Each section's items with the organisation's response to each."""
+    by_item = {r.item_id: r for r in assessment.responses}
+    result = TaskList(assessment)
+    for section in assessment.framework.sections:
+        rows = [ItemRow(item, by_item[item.id]) for item in section.items if item.id in by_item]
+        result.sections.append((section, rows))
+    return result
+
+
+def find_row(assessment: Assessment, item_key: str) -> ItemRow | None:
+    """The item with this key in the assessment's framework, with its response."""
+    for row in task_list(assessment).rows:
+        if row.item.key == item_key:
+            return row
+    return None
+
+
+def previous_scores(assessment: Assessment) -> dict[str, int | None]:
+    """Last cycle's score for each item key, for showing beside this cycle's."""
+    previous = previous_assessment(assessment.organisation, assessment.framework, assessment.cycle)
+    if previous is None:
+        return {}
+    rows = db.session.execute(
+        select(Item.key, Response.self_score, Response.validated_score)
+        .join(Response, Response.item_id == Item.id)
+        .where(Response.assessment_id == previous.id)
+    ).all()
+    return {key: (validated if validated is not None else score) for key, score, validated in rows}
+
+
+# --- saving ----------------------------------------------------------------------------------
+
+
+def _check_text(value: str | None, limit: int, field_name: str, label: str) -> str | None:
+    value = (value or "").replace("\r\n", "\n").strip()
+    if len(value) > limit:
+        raise RuleError(f"{label} must be {limit:,} characters or fewer.", field_name)
+    return value or None
+
+
+def save_response(
+    user: User,
+    response: Response,
+    version: int,
+    narrative: str | None,
+    impact: str | None,
+    score=UNCHANGED,
+) -> Response:
+    """Save a response if `version` is still current; a stale save raises StaleResponse."""
+    assessment = response.assessment
+    if not can(user, "assessment.draft", assessment):
+        raise RuleError("This assessment cannot be changed now.")
+    if score is not UNCHANGED and score != response.self_score:
+        if not can(user, "assessment.edit", assessment):
+            raise RuleError("Only your organisation's coordinator can change the score.", "score")
+        if score is not None and assessment.framework.level(score) is None:
+            raise RuleError("Choose a score from the scale.", "score")
+    narrative = _check_text(narrative, NARRATIVE_MAX, "narrative", "The narrative")
+    impact = _check_text(impact, IMPACT_MAX, "impact", "How you will measure impact")
+    if version != response.version:
+        raise StaleResponse(response)
+    before = _snapshot(response)
+    if score is not UNCHANGED:
+        response.self_score = score
+    response.narrative, response.impact_measure = narrative, impact
+    after = _snapshot(response)
+    if after == before:
+        return response
+    AuditEvent.record(
+        user,
+        "response.updated",
+        response,
+        before={k: v for k, v in before.items() if after[k] != v},
+        after={k: v for k, v in after.items() if before[k] != v},
+    )
+    try:
+        db.session.commit()  # the version column makes a concurrent commit fail, not overwrite
+    except StaleDataError:
+        db.session.rollback()
+        db.session.refresh(response)
+        raise StaleResponse(response) from None
+    return response
+
+
+def response_history(response: Response) -> list[AuditEvent]:
+    """Every recorded change to a response, newest first, with who made it."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .options(selectinload(AuditEvent.user))
+            .where(AuditEvent.entity == "response", AuditEvent.entity_id == response.id)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        )
+    )
+
+
+# --- actions ---------------------------------------------------------------------------------
+
+
+def _action_values(description, owner, due_on, status) -> dict:
+    description = _check_text(description, ACTION_DESCRIPTION_MAX, "description", "The action")
+    if not description:
+        raise RuleError("Describe the action.", "description")
+    owner = _check_text(owner, OWNER_MAX, "owner", "The owner")
+    if not owner:
+        raise RuleError("Say who owns the action.", "owner")
+    if status not in ACTION_STATUSES:
+        raise RuleError("Choose a status.", "status")
+    if due_on is not None and not isinstance(due_on, date):
+        raise RuleError("The due date must be a real date.", "due_on")
+    return {"description": description, "owner": owner, "due_on": due_on, "status": status}
+
+
+def save_action(
+    user: User,
+    response: Response,
+    action: Action | None,
+    description: str,
+    owner: str,
+    due_on: date | None,
+    status: str,
+    today: date | None = None,
+) -> Action:
+    """Add an action to a response, or change one; marking it done records the day."""
+    if not can(user, "assessment.draft", response.assessment):
+        raise RuleError("This assessment cannot be changed now.")
+    values = _action_values(description, owner, due_on, status)
+    creating = action is None
+    if creating:
+        action = Action(response=response)
+        db.session.add(action)
+    before = {k: getattr(action, k) for k in values} if not creating else None
+    for key, value in values.items():
+        setattr(action, key, value)
+    if status == "done" and action.completed_on is None:
+        action.completed_on = today or date.today()
+    elif status != "done":
+        action.completed_on = None
+    AuditEvent.record(
+        user, "action.added" if creating else "action.updated", action, before, values
+    )
+    db.session.commit()
+    return action
+
+
+# --- submit and return -----------------------------------------------------------------------
+
+
+@dataclass
+class Missing:
+    item: Item
+    problem: str  # "unscored" or "no_narrative"
+
+
+def missing_items(assessment: Assessment) -> list[Missing]:
+    """What stops the assessment being submitted, item by item, in framework order."""
+    missing = []
+    for row in task_list(assessment).rows:
+        if not row.response.is_scored:
+            missing.append(Missing(row.item, "unscored"))
+        elif not row.response.has_narrative:
+            missing.append(Missing(row.item, "no_narrative"))
+    return missing
+
+
+def submit(user: User, assessment: Assessment, now=None) -> Assessment:
+    """Submit a complete assessment; it is then locked to its organisation."""
+    if not can(user, "assessment.submit", assessment):
+        raise RuleError("You cannot submit this assessment.")
+    if missing_items(assessment):
+        raise RuleError("Every item needs a score and a narrative before you can submit.")
+    before = {"status": assessment.status}
+    assessment.status = "submitted"
+    assessment.submitted_by_id = user.id
+    assessment.submitted_at = now or utcnow()
+    AuditEvent.record(user, "assessment.submitted", assessment, before, {"status": "submitted"})
+    db.session.commit()
+    return assessment
+
+
+def return_assessment(user: User, assessment: Assessment, reason: str, now=None) -> Assessment:
+    """Send a submitted assessment back to its organisation, with the reason, for changes."""
+    if not can(user, "assessment.return", assessment):
+        raise RuleError("You cannot return this assessment.")
+    reason = _check_text(reason, REASON_MAX, "reason", "The reason")
+    if not reason:
+        raise RuleError("Say why you are returning the assessment.", "reason")
+    before = {"status": assessment.status}
+    assessment.status = "returned"
+    assessment.returned_by_id = user.id
+    assessment.returned_at = now or utcnow()
+    assessment.returned_reason = reason
+    AuditEvent.record(
+        user, "assessment.returned", assessment, before, {"status": "returned", "reason": reason}
+    )
+    db.session.commit()
+    return assessment

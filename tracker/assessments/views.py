@@ -1,0 +1,218 @@
+"""Self-assessment pages: HTTP only. The rules are in service.py, access in tracker/access.py."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tracker.access import can, get_assessment_or_404, get_framework_or_404
+from tracker.assessments import bp, service
+from tracker.assessments.forms import ActionForm, ResponseForm, ReturnForm, StartForm
+from tracker.auth.forms import PostForm
+from tracker.extensions import db
+from tracker.main.service import current_cycle
+from tracker.models import Action
+
+
+def _load(assessment_id: int, action: str = "assessment.view"):
+    return get_assessment_or_404(assessment_id, current_user, action, service.load_assessment)
+
+
+def _row_or_404(assessment, item_key: str) -> service.ItemRow:
+    return service.find_row(assessment, item_key) or abort(404)
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@bp.route("/start/<int:framework_id>", methods=["GET", "POST"])
+@login_required
+def start(framework_id: int):
+    framework = get_framework_or_404(framework_id, current_user)
+    org, cycle = current_user.organisation, current_cycle()
+    if cycle is None or not can(current_user, "organisation.start_assessment", org):
+        abort(403)
+    previous = service.previous_assessment(org, framework, cycle)
+    form = StartForm()
+    if form.validate_on_submit():
+        try:
+            assessment = service.start_assessment(
+                current_user, org, framework, cycle, form.start_from.data == "previous"
+            )
+        except service.RuleError as error:
+            form.start_from.errors.append(error.message)
+        else:
+            return redirect(url_for(".task_list", assessment_id=assessment.id))
+    return render_template(
+        "assessments/start.html", form=form, framework=framework, cycle=cycle, previous=previous
+    ), (400 if form.errors else 200)
+
+
+@bp.get("/<int:assessment_id>")
+@login_required
+def task_list(assessment_id: int):
+    assessment = _load(assessment_id)
+    return render_template(
+        "assessments/task_list.html",
+        assessment=assessment,
+        tasks=service.task_list(assessment),
+        previous=service.previous_scores(assessment),
+    )
+
+
+@bp.route("/<int:assessment_id>/items/<item_key>", methods=["GET", "POST"])
+@login_required
+def item(assessment_id: int, item_key: str):
+    assessment = _load(assessment_id)
+    row = _row_or_404(assessment, item_key)
+    form = ResponseForm(scale=assessment.framework.scale, data=_response_data(row.response))
+    if request.method == "POST":
+        if not can(current_user, "assessment.draft", assessment):
+            abort(403)
+        if form.validate_on_submit() and not form.preview.data:
+            return _save(assessment, row, form)
+    return _item_page(
+        assessment, row, form, status=400 if form.errors else 200, fragment=_is_htmx()
+    )
+
+
+def _save(assessment, row, form):
+    can_score = can(current_user, "assessment.edit", assessment)
+    try:
+        service.save_response(
+            current_user,
+            row.response,
+            form.version.data,
+            form.narrative.data,
+            form.impact.data,
+            score=form.score.data if can_score else service.UNCHANGED,
+        )
+    except service.StaleResponse as stale:
+        page = render_template(
+            "assessments/conflict.html", assessment=assessment, row=row, mine=form,
+            theirs=stale.current, editor=stale.editor,
+        )
+        # htmx swaps the whole main area for the conflict page, not just the form.
+        swap = {"HX-Retarget": "#main-content", "HX-Reswap": "outerHTML",
+                "HX-Reselect": "#main-content"}
+        return page, 409, swap if _is_htmx() else {}
+    except service.RuleError as error:
+        getattr(form, error.field or "narrative").errors.append(error.message)
+        return _item_page(assessment, row, form, status=400, fragment=_is_htmx())
+    form.version.data = row.response.version
+    if _is_htmx():
+        return _item_page(assessment, row, form, saved=True, fragment=True)
+    flash(_("Your answer to %(item)s is saved.", item=row.item.key))
+    return redirect(url_for(".item", assessment_id=assessment.id, item_key=row.item.key))
+
+
+def _item_page(assessment, row, form, action_form=None, status=200, saved=False, fragment=False):
+    template = "assessments/_response_form.html" if fragment else "assessments/item.html"
+    return render_template(
+        template,
+        assessment=assessment,
+        row=row,
+        form=form,
+        action_form=action_form or ActionForm(prefix="action"),
+        saved=saved,
+        can_edit=can(current_user, "assessment.draft", assessment),
+        can_score=can(current_user, "assessment.edit", assessment),
+        previous=service.previous_scores(assessment).get(row.item.key),
+    ), status
+
+
+@bp.post("/<int:assessment_id>/items/<item_key>/actions")
+@login_required
+def add_action(assessment_id: int, item_key: str):
+    assessment = _load(assessment_id, "assessment.draft")
+    row = _row_or_404(assessment, item_key)
+    action_form = ActionForm(prefix="action")
+    if action_form.validate_on_submit():
+        if _save_action(row.response, None, action_form):
+            flash(_("The action is added."))
+            return redirect(url_for(".item", assessment_id=assessment_id, item_key=item_key))
+    form = ResponseForm(scale=assessment.framework.scale, data=_response_data(row.response))
+    return _item_page(assessment, row, form, action_form=action_form, status=400)
+
+
+def _save_action(response, action, form) -> bool:
+    try:
+        service.save_action(current_user, response, action, form.description.data,
+                            form.owner.data, form.due_on.data, form.status.data)
+    except service.RuleError as error:
+        getattr(form, error.field or "description").errors.append(error.message)
+        return False
+    return True
+
+
+def _response_data(response) -> dict:
+    return {"score": response.self_score, "narrative": response.narrative,
+            "impact": response.impact_measure, "version": response.version}
+
+
+@bp.route("/<int:assessment_id>/actions/<int:action_id>", methods=["GET", "POST"])
+@login_required
+def edit_action(assessment_id: int, action_id: int):
+    assessment = _load(assessment_id, "assessment.draft")
+    action = db.session.get(Action, action_id)
+    if action is None or action.response.assessment_id != assessment.id:
+        abort(404)
+    form = ActionForm(obj=action)
+    if form.validate_on_submit() and _save_action(action.response, action, form):
+        flash(_("The action is saved."))
+        key = action.response.item.key
+        return redirect(url_for(".item", assessment_id=assessment_id, item_key=key))
+    return render_template(
+        "assessments/action.html", assessment=assessment, action=action, form=form
+    ), (400 if form.errors else 200)
+
+
+@bp.get("/<int:assessment_id>/items/<item_key>/history")
+@login_required
+def history(assessment_id: int, item_key: str):
+    assessment = _load(assessment_id)
+    row = _row_or_404(assessment, item_key)
+    return render_template(
+        "assessments/history.html",
+        assessment=assessment,
+        row=row,
+        events=service.response_history(row.response),
+    )
+
+
+@bp.route("/<int:assessment_id>/submit", methods=["GET", "POST"])
+@login_required
+def submit(assessment_id: int):
+    assessment = _load(assessment_id, "assessment.submit")
+    form = PostForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            service.submit(current_user, assessment)
+        except service.RuleError as refused:
+            error = refused.message
+        else:
+            flash(_("The assessment is submitted. It is now locked for review."))
+            return redirect(url_for(".task_list", assessment_id=assessment_id))
+    missing = service.missing_items(assessment)
+    return render_template(
+        "assessments/submit.html", assessment=assessment, missing=missing, form=form, error=error
+    ), (400 if error else 200)
+
+
+@bp.route("/<int:assessment_id>/return", methods=["GET", "POST"])
+@login_required
+def return_assessment(assessment_id: int):
+    assessment = _load(assessment_id, "assessment.return")
+    form = ReturnForm()
+    if form.validate_on_submit():
+        try:
+            service.return_assessment(current_user, assessment, form.reason.data)
+        except service.RuleError as error:
+            form.reason.errors.append(error.message)
+        else:
+            flash(_("The assessment is returned to %(org)s.", org=assessment.organisation.name))
+            return redirect(url_for("main.home"))
+    return render_template("assessments/return.html", assessment=assessment, form=form), (
+        400 if form.errors else 200
+    )
