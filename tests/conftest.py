@@ -228,15 +228,16 @@ def make_cycle():
 @pytest.fixture
 def make_assessment(make_org, make_cycle, framework):
     def _make(organisation=None, status: str = "draft", cycle=None, **overrides) -> Assessment:
+        chosen = overrides.pop("framework", framework)
         assessment = Assessment(
             organisation=organisation or make_org(),
-            framework=framework,
+            framework=chosen,
             cycle=cycle or make_cycle(label=f"C{uuid.uuid4().hex[:6]}"),
             status=status,
             **overrides,
         )
-        for item in framework.items:
-            assessment.responses.append(Response(item_id=item.id, framework_id=framework.id))
+        for item in chosen.items:
+            assessment.responses.append(Response(item_id=item.id, framework_id=chosen.id))
         db.session.add(assessment)
         db.session.commit()
         return assessment

@@ -44,8 +44,12 @@ def post(client):
 def previous_cycle() -> Cycle:
     from datetime import date
 
-    cycle = Cycle(label="2025–26", opens_on=date(2025, 4, 1), due_on=date(2026, 1, 31),
-                  closes_on=date(2026, 3, 31))
+    cycle = Cycle(
+        label="2025–26",
+        opens_on=date(2025, 4, 1),
+        due_on=date(2026, 1, 31),
+        closes_on=date(2026, 3, 31),
+    )
     db.session.add(cycle)
     db.session.commit()
     return cycle

@@ -1,4 +1,4 @@
-"""A coordinator's whole journey: start, answer every item, watch the missing list shrink, submit."""
+"""A coordinator's journey: start, answer every item, watch the missing list shrink, submit."""
 
 from sqlalchemy import select
 
@@ -25,9 +25,16 @@ def test_start_answer_submit(client, login, post, region):
         assert f"{len(items) - n} item" in check  # the list shrinks as items are answered
         for later in items[n:]:
             assert f"{base}/items/{later}" in check
-        response = post(f"{base}/items/{key}", {"score": "2", "narrative": f"Work on {key}.",
-                                                "impact": "Audit in March.", "version": "1",
-                                                "save": "1"})
+        response = post(
+            f"{base}/items/{key}",
+            {
+                "score": "2",
+                "narrative": f"Work on {key}.",
+                "impact": "Audit in March.",
+                "version": "1",
+                "save": "1",
+            },
+        )
         assert response.status_code == 302, page_text(response)
 
     check = page_text(client.get(f"{base}/submit"))
@@ -35,11 +42,16 @@ def test_start_answer_submit(client, login, post, region):
     submitted = post(f"{base}/submit", {})
     assert submitted.status_code == 302
     db.session.refresh(assessment)
-    assert assessment.status == "submitted" and assessment.submitted_by_id == region["coordinator"].id
+    assert (
+        assessment.status == "submitted" and assessment.submitted_by_id == region["coordinator"].id
+    )
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "assessment.submitted"))
     # Locked: the item page is read-only and a save is refused.
-    locked = post(f"{base}/items/{items[0]}", {"score": "3", "narrative": "x", "version": "2",
-                                                "save": "1"}, page=base)
+    locked = post(
+        f"{base}/items/{items[0]}",
+        {"score": "3", "narrative": "x", "version": "2", "save": "1"},
+        page=base,
+    )
     assert locked.status_code == 403
     assert "Check and submit" not in page_text(client.get(base))
 
@@ -64,8 +76,10 @@ def test_contributor_drafts_narrative_but_cannot_score_or_submit(client, login, 
     page = page_text(client.get(f"{base}/items/A1"))
     assert "Only your organisation's coordinator can change the score." in page
     assert 'name="score"' not in page
-    saved = post(f"{base}/items/A1", {"score": "3", "narrative": "Drafted by a partner.",
-                                      "version": "1", "save": "1"})
+    saved = post(
+        f"{base}/items/A1",
+        {"score": "3", "narrative": "Drafted by a partner.", "version": "1", "save": "1"},
+    )
     assert saved.status_code == 302
     response = draft.responses[0]
     db.session.refresh(response)
@@ -76,9 +90,11 @@ def test_contributor_drafts_narrative_but_cannot_score_or_submit(client, login, 
 
 def test_htmx_save_answers_in_place(client, login, post, draft):
     login("coord@a.test")
-    response = post(f"/assessments/{draft.id}/items/A1",
-                    {"score": "1", "narrative": "In place", "version": "1", "save": "1"},
-                    headers={"HX-Request": "true"})
+    response = post(
+        f"/assessments/{draft.id}/items/A1",
+        {"score": "1", "narrative": "In place", "version": "1", "save": "1"},
+        headers={"HX-Request": "true"},
+    )
     page = page_text(response)
     assert response.status_code == 200
     assert page.lstrip().startswith("<form") and "Saved at" in page
@@ -87,8 +103,10 @@ def test_htmx_save_answers_in_place(client, login, post, draft):
 
 def test_preview_renders_without_saving(client, login, post, draft):
     login("coord@a.test")
-    response = post(f"/assessments/{draft.id}/items/A1",
-                    {"narrative": "**Bold** move", "version": "1", "preview": "1"})
+    response = post(
+        f"/assessments/{draft.id}/items/A1",
+        {"narrative": "**Bold** move", "version": "1", "preview": "1"},
+    )
     assert "<strong>Bold</strong> move" in page_text(response)
     db.session.refresh(draft.responses[0])
     assert draft.responses[0].narrative is None
@@ -97,17 +115,30 @@ def test_preview_renders_without_saving(client, login, post, draft):
 def test_actions_can_be_added_changed_and_completed(client, login, post, draft):
     login("coord@a.test")
     base = f"/assessments/{draft.id}"
-    added = post(f"{base}/items/A1/actions",
-                 {"action-description": "Run a threshold audit", "action-owner": "Business Manager",
-                  "action-due_on": "2027-03-31", "action-status": "open"}, page=f"{base}/items/A1")
+    added = post(
+        f"{base}/items/A1/actions",
+        {
+            "action-description": "Run a threshold audit",
+            "action-owner": "Business Manager",
+            "action-due_on": "2027-03-31",
+            "action-status": "open",
+        },
+        page=f"{base}/items/A1",
+    )
     assert added.status_code == 302
     action = draft.responses[0].actions[0] if draft.responses[0].actions else None
     db.session.refresh(draft.responses[0])
     action = draft.responses[0].actions[0]
     assert action.description == "Run a threshold audit"
-    done = post(f"{base}/actions/{action.id}",
-                {"description": "Run a threshold audit", "owner": "Business Manager",
-                 "due_on": "2027-03-31", "status": "done"})
+    done = post(
+        f"{base}/actions/{action.id}",
+        {
+            "description": "Run a threshold audit",
+            "owner": "Business Manager",
+            "due_on": "2027-03-31",
+            "status": "done",
+        },
+    )
     assert done.status_code == 302
     db.session.refresh(action)
     assert action.status == "done" and action.completed_on is not None

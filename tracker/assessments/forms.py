@@ -23,7 +23,9 @@ from tracker.assessments.service import (
 
 
 def _too_long(limit: int):
-    return Length(max=limit, message=_l("Must be %(limit)s characters or fewer.", limit=f"{limit:,}"))
+    return Length(
+        max=limit, message=_l("Must be %(limit)s characters or fewer.", limit=f"{limit:,}")
+    )
 
 
 def _score(value):
@@ -69,7 +71,9 @@ class DueDateField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             self.data = None
-            raise ValueError(_l("The due date must be a real date, for example 31/03/2027")) from None
+            raise ValueError(
+                _l("The due date must be a real date, for example 31/03/2027")
+            ) from None
 
 
 class ActionForm(FlaskForm):
@@ -88,8 +92,11 @@ class ActionForm(FlaskForm):
     )
     status = SelectField(
         _l("Status"),
-        choices=[("open", _l("Not started")), ("in_progress", _l("In progress")),
-                 ("done", _l("Done"))],
+        choices=[
+            ("open", _l("Not started")),
+            ("in_progress", _l("In progress")),
+            ("done", _l("Done")),
+        ],
     )
     save_action = SubmitField(_l("Save action"))
 
@@ -106,6 +113,8 @@ class StartForm(FlaskForm):
 class ReturnForm(FlaskForm):
     reason = TextAreaField(
         _l("Why are you returning it?"),
-        validators=[DataRequired(_l("Say why you are returning the assessment")),
-                    _too_long(REASON_MAX)],
+        validators=[
+            DataRequired(_l("Say why you are returning the assessment")),
+            _too_long(REASON_MAX),
+        ],
     )

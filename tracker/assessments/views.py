@@ -89,12 +89,19 @@ def _save(assessment, row, form):
         )
     except service.StaleResponse as stale:
         page = render_template(
-            "assessments/conflict.html", assessment=assessment, row=row, mine=form,
-            theirs=stale.current, editor=stale.editor,
+            "assessments/conflict.html",
+            assessment=assessment,
+            row=row,
+            mine=form,
+            theirs=stale.current,
+            editor=stale.editor,
         )
         # htmx swaps the whole main area for the conflict page, not just the form.
-        swap = {"HX-Retarget": "#main-content", "HX-Reswap": "outerHTML",
-                "HX-Reselect": "#main-content"}
+        swap = {
+            "HX-Retarget": "#main-content",
+            "HX-Reswap": "outerHTML",
+            "HX-Reselect": "#main-content",
+        }
         return page, 409, swap if _is_htmx() else {}
     except service.RuleError as error:
         getattr(form, error.field or "narrative").errors.append(error.message)
@@ -137,8 +144,15 @@ def add_action(assessment_id: int, item_key: str):
 
 def _save_action(response, action, form) -> bool:
     try:
-        service.save_action(current_user, response, action, form.description.data,
-                            form.owner.data, form.due_on.data, form.status.data)
+        service.save_action(
+            current_user,
+            response,
+            action,
+            form.description.data,
+            form.owner.data,
+            form.due_on.data,
+            form.status.data,
+        )
     except service.RuleError as error:
         getattr(form, error.field or "description").errors.append(error.message)
         return False
@@ -146,8 +160,12 @@ def _save_action(response, action, form) -> bool:
 
 
 def _response_data(response) -> dict:
-    return {"score": response.self_score, "narrative": response.narrative,
-            "impact": response.impact_measure, "version": response.version}
+    return {
+        "score": response.self_score,
+        "narrative": response.narrative,
+        "impact": response.impact_measure,
+        "version": response.version,
+    }
 
 
 @bp.route("/<int:assessment_id>/actions/<int:action_id>", methods=["GET", "POST"])

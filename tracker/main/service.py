@@ -21,7 +21,6 @@ from tracker.models import (
     User,
 )
 
-
 DUE_SOON_DAYS = 30
 
 
@@ -85,7 +84,13 @@ def _rows(user: User, today: date) -> list[AssessmentRow]:
             Response.assessment_id,
             func.count(case((Action.due_on < today, 1))),
             func.count(
-                case(((Action.due_on >= today) & (Action.due_on <= today + timedelta(DUE_SOON_DAYS)), 1))
+                case(
+                    (
+                        (Action.due_on >= today)
+                        & (Action.due_on <= today + timedelta(DUE_SOON_DAYS)),
+                        1,
+                    )
+                )
             ),
         )
         .join(Action, Action.response_id == Response.id)

@@ -1,0 +1,277 @@
+"""Copy-forward, lost-update refusal, validation, submit refusal and return with a reason."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.assessments.conftest import previous_cycle
+from tests.conftest import FreshContextClient, csrf_token, page_text
+from tracker.assessments import service
+from tracker.extensions import db
+from tracker.models import Action, Assessment, Evidence, EvidenceLink, Response
+from tracker.models.base import utcnow
+
+
+def _evidence(org, user, title, withdrawn=False):
+    evidence = Evidence(
+        organisation_id=org.id,
+        source_organisation_id=org.id,
+        title=title,
+        kind="audit",
+        url="https://example.org/" + title,
+        uploaded_by_id=user.id,
+    )
+    if withdrawn:
+        evidence.withdrawn_at, evidence.withdrawn_reason = utcnow(), "Superseded"
+    db.session.add(evidence)
+    return evidence
+
+
+def test_copy_forward_carries_answers_and_leaves_the_old_assessment_alone(region, make_assessment):
+    old = make_assessment(organisation=region["rsb"], cycle=previous_cycle(), status="concluded")
+    a1, a2 = old.responses[0], old.responses[1]
+    a1.self_score, a1.narrative, a1.impact_measure = 3, "Old narrative", "Old impact"
+    a1.actions = [
+        Action(description="Still open", owner="BM", status="open"),
+        Action(description="Finished", owner="BM", status="done", completed_on=date(2026, 1, 1)),
+    ]
+    kept = _evidence(region["rsb"], region["coordinator"], "kept")
+    gone = _evidence(region["rsb"], region["coordinator"], "gone", withdrawn=True)
+    db.session.add_all(
+        [
+            EvidenceLink(evidence=kept, response=a1, note="Shows audits"),
+            EvidenceLink(evidence=gone, response=a1),
+        ]
+    )
+    a2.self_score = 1
+    db.session.commit()
+    before = {r.id: (r.self_score, r.narrative, r.version) for r in old.responses}
+
+    new = service.start_assessment(
+        region["coordinator"],
+        region["rsb"],
+        region["framework"],
+        region["cycle"],
+        copy_previous=True,
+    )
+    by_key = {r.item.key: r for r in new.responses}
+    assert (by_key["A1"].self_score, by_key["A1"].narrative, by_key["A1"].impact_measure) == (
+        3,
+        "Old narrative",
+        "Old impact",
+    )
+    assert [a.description for a in by_key["A1"].actions] == ["Still open"]
+    links = db.session.scalars(
+        select(EvidenceLink).where(EvidenceLink.response_id == by_key["A1"].id)
+    ).all()
+    assert [(link.evidence.title, link.carried_over, link.note) for link in links] == [
+        ("kept", True, "Shows audits")
+    ]
+    assert by_key["A2"].self_score == 1 and by_key["B1"].self_score is None
+    db.session.expire_all()
+    assert {r.id: (r.self_score, r.narrative, r.version) for r in old.responses} == before
+    assert len(old.responses[0].actions) == 2
+
+
+def test_start_empty_copies_nothing(region, make_assessment):
+    old = make_assessment(organisation=region["rsb"], cycle=previous_cycle())
+    old.responses[0].self_score = 3
+    db.session.commit()
+    new = service.start_assessment(
+        region["coordinator"],
+        region["rsb"],
+        region["framework"],
+        region["cycle"],
+        copy_previous=False,
+    )
+    assert all(r.self_score is None for r in new.responses)
+
+
+def test_two_tabs_never_overwrite_each_other(app, client, login, post, draft, region):
+    login("coord@a.test")
+    other = FreshContextClient(app, app.response_class, use_cookies=True)
+    token = csrf_token(other, "/login")
+    other.post(
+        "/login",
+        data={"email": "contrib@a.test", "password": "correct-horse-battery", "csrf_token": token},
+    )
+    url = f"/assessments/{draft.id}/items/A1"
+    # Both open the page at version 1; the contributor saves first.
+    other_token = csrf_token(other, url)
+    my_token = csrf_token(client, url)
+    first = other.post(
+        url,
+        data={
+            "narrative": "Partner's text",
+            "version": "1",
+            "save": "1",
+            "csrf_token": other_token,
+        },
+    )
+    assert first.status_code == 302
+    mine = client.post(
+        url,
+        data={
+            "score": "2",
+            "narrative": "Coordinator's text",
+            "version": "1",
+            "save": "1",
+            "csrf_token": my_token,
+        },
+    )
+    assert mine.status_code == 409
+    page = page_text(mine)
+    assert "Partner's text" in page and "Coordinator's text" in page
+    assert "Keep my version" in page and "Keep the saved version" in page
+    response = draft.responses[0]
+    db.session.refresh(response)
+    assert (response.narrative, response.version, response.self_score) == (
+        "Partner's text",
+        2,
+        None,
+    )
+    # Keeping mine is a deliberate save against the version now current.
+    kept = client.post(
+        url,
+        data={
+            "score": "2",
+            "narrative": "Coordinator's text",
+            "version": "2",
+            "save": "1",
+            "csrf_token": my_token,
+        },
+    )
+    assert kept.status_code == 302
+    db.session.refresh(response)
+    assert (response.narrative, response.self_score, response.version) == (
+        "Coordinator's text",
+        2,
+        3,
+    )
+
+
+def test_a_concurrent_commit_is_refused_not_overwritten(app, draft, region):
+    """The version column catches a save that raced past the form's version check."""
+    response = draft.responses[0]
+    with app.app_context():  # another request commits in between
+        theirs = db.session.get(Response, response.id)
+        theirs.narrative = "Theirs"
+        db.session.commit()
+    with pytest.raises(service.StaleResponse) as stale:
+        service.save_response(region["coordinator"], response, 1, "Mine", None, score=2)
+    assert stale.value.current.narrative == "Theirs"
+    db.session.refresh(response)
+    assert (response.narrative, response.self_score) == ("Theirs", None)
+
+
+LONG = "x" * 10_001
+ITEM_CASES = {
+    "score not on the scale": ({"score": "99"}, "Choose a score from the scale"),
+    "score not a number": ({"score": "three"}, "Choose a score from the scale"),
+    "narrative too long": ({"narrative": LONG}, "Must be 10,000 characters or fewer."),
+    "impact too long": ({"impact": "y" * 4_001}, "Must be 4,000 characters or fewer."),
+    "no version": ({"version": ""}, "This field is required."),
+}
+
+
+@pytest.mark.parametrize("case", ITEM_CASES)
+def test_item_validation_messages_and_nothing_saved(client, login, post, draft, case):
+    login("coord@a.test")
+    fields, message = ITEM_CASES[case]
+    data = {
+        "score": "1",
+        "narrative": "Fine",
+        "impact": "Fine",
+        "version": "1",
+        "save": "1",
+        **fields,
+    }
+    response = post(f"/assessments/{draft.id}/items/A1", data)
+    page = page_text(response)
+    assert response.status_code == 400
+    assert "There is a problem" in page and message in page
+    stored = db.session.get(Response, draft.responses[0].id)
+    db.session.refresh(stored)
+    assert (stored.version, stored.narrative, stored.self_score) == (1, None, None)
+
+
+ACTION_CASES = {
+    "no description": ({"action-description": ""}, "Describe the action"),
+    "no owner": ({"action-owner": "  "}, "Say who owns the action"),
+    "impossible date": ({"action-due_on": "2027-02-30"}, "The due date must be a real date"),
+    "not a date": ({"action-due_on": "next week"}, "The due date must be a real date"),
+    "description too long": ({"action-description": "z" * 2_001}, "Must be 2,000 characters"),
+    "unknown status": ({"action-status": "abandoned"}, "Not a valid choice"),
+}
+
+
+@pytest.mark.parametrize("case", ACTION_CASES)
+def test_action_validation_messages_and_nothing_saved(client, login, post, draft, case):
+    login("coord@a.test")
+    fields, message = ACTION_CASES[case]
+    data = {
+        "action-description": "Audit",
+        "action-owner": "BM",
+        "action-due_on": "2027-01-31",
+        "action-status": "open",
+        **fields,
+    }
+    url = f"/assessments/{draft.id}/items/A1"
+    response = post(f"{url}/actions", data, page=url)
+    assert response.status_code == 400
+    assert message in page_text(response)
+    assert db.session.scalar(select(func.count(Action.id))) == 0
+
+
+def test_submit_with_missing_items_is_refused(client, login, post, draft):
+    login("coord@a.test")
+    response = draft.responses[0]
+    response.self_score = 2  # scored, no narrative; the rest unscored
+    db.session.commit()
+    check = page_text(client.get(f"/assessments/{draft.id}/submit"))
+    assert "A1 · Thresholds</a>:\n        scored, but with no narrative" in check
+    assert "A2 · Auditing</a>:\n        not scored" in check
+    refused = post(f"/assessments/{draft.id}/submit", {})
+    assert refused.status_code == 400
+    assert "Every item needs a score and a narrative" in page_text(refused)
+    db.session.refresh(draft)
+    assert draft.status == "draft" and draft.submitted_at is None
+
+
+def _submitted(draft, region):
+    for r in draft.responses:
+        r.self_score, r.narrative = 2, "Done"
+    db.session.commit()
+    return service.submit(region["coordinator"], draft)
+
+
+def test_return_with_reason_reopens_it_and_the_coordinator_sees_why(
+    client, login, post, draft, region
+):
+    _submitted(draft, region)
+    login("insp@ciw.test")
+    url = f"/assessments/{draft.id}/return"
+    empty = post(url, {"reason": "   "})
+    assert empty.status_code == 400 and "Say why you are returning the assessment" in page_text(
+        empty
+    )
+    assert post(url, {"reason": "Add impact measures for A2."}).status_code == 302
+    db.session.refresh(draft)
+    assert (draft.status, draft.returned_by_id) == ("returned", region["inspector"].id)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login("coord@a.test")
+    assert "Add impact measures for A2." in page_text(client.get(f"/assessments/{draft.id}"))
+    assert "Add impact measures for A2." in page_text(client.get("/"))
+    saved = post(
+        f"/assessments/{draft.id}/items/A2",
+        {"score": "3", "narrative": "Now measured", "version": "2", "save": "1"},
+    )
+    assert saved.status_code == 302  # editable again
+
+
+def test_coordinator_cannot_return_their_own_assessment(client, login, post, draft, region):
+    _submitted(draft, region)
+    login("coord@a.test")
+    assert client.get(f"/assessments/{draft.id}/return").status_code == 403
+    assert db.session.get(Assessment, draft.id).status == "submitted"
