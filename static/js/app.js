@@ -2,3 +2,16 @@
 import { initAll } from "../vendor/govuk/govuk-frontend.min.js";
 
 initAll();
+
+// Content that htmx swaps in gets the same components, and an error summary takes focus as it
+// does on a full page load, so keyboard and screen-reader users land on what went wrong.
+document.addEventListener("htmx:afterSettle", (event) => {
+  const target = event.detail.elt;
+  if (!(target instanceof HTMLElement) || !target.isConnected) return;
+  initAll({ scope: target });
+  const summary = target.querySelector(".govuk-error-summary");
+  if (summary) {
+    summary.setAttribute("tabindex", "-1");
+    summary.focus();
+  }
+});

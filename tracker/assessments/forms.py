@@ -22,10 +22,8 @@ from tracker.assessments.service import (
 )
 
 
-def _too_long(limit: int):
-    return Length(
-        max=limit, message=_l("Must be %(limit)s characters or fewer.", limit=f"{limit:,}")
-    )
+def _too_long(limit: int, message):
+    return Length(max=limit, message=message)
 
 
 def _score(value):
@@ -45,10 +43,19 @@ class ResponseForm(FlaskForm):
     score = RadioField(_l("Score"), coerce=_score, validators=[Optional()], validate_choice=False)
     narrative = TextAreaField(
         _l("What you have done and what it shows (Markdown)"),
-        validators=[Optional(), _too_long(NARRATIVE_MAX)],
+        validators=[
+            Optional(),
+            _too_long(NARRATIVE_MAX, _l("The narrative must be 10,000 characters or fewer")),
+        ],
     )
     impact = TextAreaField(
-        _l("How you will measure impact"), validators=[Optional(), _too_long(IMPACT_MAX)]
+        _l("How you will measure impact"),
+        validators=[
+            Optional(),
+            _too_long(
+                IMPACT_MAX, _l("How you will measure impact must be 4,000 characters or fewer")
+            ),
+        ],
     )
     version = IntegerField(validators=[InputRequired()])
     save = SubmitField(_l("Save"))
@@ -79,11 +86,17 @@ class DueDateField(DateField):
 class ActionForm(FlaskForm):
     description = TextAreaField(
         _l("Action"),
-        validators=[DataRequired(_l("Describe the action")), _too_long(ACTION_DESCRIPTION_MAX)],
+        validators=[
+            DataRequired(_l("Describe the action")),
+            _too_long(ACTION_DESCRIPTION_MAX, _l("The action must be 2,000 characters or fewer")),
+        ],
     )
     owner = StringField(
         _l("Owner"),
-        validators=[DataRequired(_l("Say who owns the action")), _too_long(OWNER_MAX)],
+        validators=[
+            DataRequired(_l("Say who owns the action")),
+            _too_long(OWNER_MAX, _l("The owner must be 200 characters or fewer")),
+        ],
     )
     due_on = DueDateField(
         _l("Due date"),
@@ -115,6 +128,6 @@ class ReturnForm(FlaskForm):
         _l("Why are you returning it?"),
         validators=[
             DataRequired(_l("Say why you are returning the assessment")),
-            _too_long(REASON_MAX),
+            _too_long(REASON_MAX, _l("The reason must be 4,000 characters or fewer")),
         ],
     )

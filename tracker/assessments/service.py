@@ -7,6 +7,7 @@ an audit event and commits, or raises one of the errors below having written not
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -93,9 +94,9 @@ def start_assessment(
 ) -> Assessment:
     """Create this cycle's draft, empty or carrying forward last cycle's answers."""
     if not can(user, "organisation.start_assessment", org):
-        raise RuleError("You cannot start an assessment for this organisation.")
+        raise RuleError(_l("You cannot start an assessment for this organisation."))
     if not framework.applies_to_kind(org.kind):
-        raise RuleError("This framework does not apply to your organisation.", "framework")
+        raise RuleError(_l("This framework does not apply to your organisation."), "framework")
     exists = db.session.scalar(
         select(Assessment.id).where(
             Assessment.organisation_id == org.id,
@@ -104,7 +105,7 @@ def start_assessment(
         )
     )
     if exists:
-        raise RuleError("This assessment has already been started.", "framework")
+        raise RuleError(_l("This assessment has already been started."), "framework")
     assessment = Assessment(organisation=org, framework=framework, cycle=cycle, status="draft")
     responses = {
         item.key: Response(item_id=item.id, framework_id=framework.id) for item in framework.items
@@ -255,7 +256,14 @@ def previous_scores(assessment: Assessment) -> dict[str, int | None]:
 def _check_text(value: str | None, limit: int, field_name: str, label: str) -> str | None:
     value = (value or "").replace("\r\n", "\n").strip()
     if len(value) > limit:
-        raise RuleError(f"{label} must be {limit:,} characters or fewer.", field_name)
+        raise RuleError(
+            _l(
+                "%(what)s is too long: the most is %(limit)s characters.",
+                what=label,
+                limit=f"{limit:,}",
+            ),
+            field_name,
+        )
     return value or None
 
 
@@ -270,14 +278,16 @@ def save_response(
     """Save a response if `version` is still current; a stale save raises StaleResponse."""
     assessment = response.assessment
     if not can(user, "assessment.draft", assessment):
-        raise RuleError("This assessment cannot be changed now.")
+        raise RuleError(_l("This assessment cannot be changed now."))
     if score is not UNCHANGED and score != response.self_score:
         if not can(user, "assessment.edit", assessment):
-            raise RuleError("Only your organisation's coordinator can change the score.", "score")
+            raise RuleError(
+                _l("Only your organisation's coordinator can change the score."), "score"
+            )
         if score is not None and assessment.framework.level(score) is None:
-            raise RuleError("Choose a score from the scale.", "score")
-    narrative = _check_text(narrative, NARRATIVE_MAX, "narrative", "The narrative")
-    impact = _check_text(impact, IMPACT_MAX, "impact", "How you will measure impact")
+            raise RuleError(_l("Choose a score from the scale."), "score")
+    narrative = _check_text(narrative, NARRATIVE_MAX, "narrative", _l("The narrative"))
+    impact = _check_text(impact, IMPACT_MAX, "impact", _l("How you will measure impact"))
     if version != response.version:
         raise StaleResponse(response)
     before = _snapshot(response)
@@ -319,16 +329,16 @@ def response_history(response: Response) -> list[AuditEvent]:
 
 
 def _action_values(description, owner, due_on, status) -> dict:
-    description = _check_text(description, ACTION_DESCRIPTION_MAX, "description", "The action")
+    description = _check_text(description, ACTION_DESCRIPTION_MAX, "description", _l("The action"))
     if not description:
-        raise RuleError("Describe the action.", "description")
-    owner = _check_text(owner, OWNER_MAX, "owner", "The owner")
+        raise RuleError(_l("Describe the action."), "description")
+    owner = _check_text(owner, OWNER_MAX, "owner", _l("The owner"))
     if not owner:
-        raise RuleError("Say who owns the action.", "owner")
+        raise RuleError(_l("Say who owns the action."), "owner")
     if status not in ACTION_STATUSES:
-        raise RuleError("Choose a status.", "status")
+        raise RuleError(_l("Choose a status."), "status")
     if due_on is not None and not isinstance(due_on, date):
-        raise RuleError("The due date must be a real date.", "due_on")
+        raise RuleError(_l("The due date must be a real date."), "due_on")
     return {"description": description, "owner": owner, "due_on": due_on, "status": status}
 
 
@@ -344,7 +354,7 @@ def save_action(
 ) -> Action:
     """Add an action to a response, or change one; marking it done records the day."""
     if not can(user, "assessment.draft", response.assessment):
-        raise RuleError("This assessment cannot be changed now.")
+        raise RuleError(_l("This assessment cannot be changed now."))
     values = _action_values(description, owner, due_on, status)
     creating = action is None
     if creating:
@@ -387,9 +397,9 @@ def missing_items(assessment: Assessment) -> list[Missing]:
 def submit(user: User, assessment: Assessment, now=None) -> Assessment:
     """Submit a complete assessment; it is then locked to its organisation."""
     if not can(user, "assessment.submit", assessment):
-        raise RuleError("You cannot submit this assessment.")
+        raise RuleError(_l("You cannot submit this assessment."))
     if missing_items(assessment):
-        raise RuleError("Every item needs a score and a narrative before you can submit.")
+        raise RuleError(_l("Every item needs a score and a narrative before you can submit."))
     before = {"status": assessment.status}
     assessment.status = "submitted"
     assessment.submitted_by_id = user.id
@@ -402,10 +412,10 @@ def submit(user: User, assessment: Assessment, now=None) -> Assessment:
 def return_assessment(user: User, assessment: Assessment, reason: str, now=None) -> Assessment:
     """Send a submitted assessment back to its organisation, with the reason, for changes."""
     if not can(user, "assessment.return", assessment):
-        raise RuleError("You cannot return this assessment.")
-    reason = _check_text(reason, REASON_MAX, "reason", "The reason")
+        raise RuleError(_l("You cannot return this assessment."))
+    reason = _check_text(reason, REASON_MAX, "reason", _l("The reason"))
     if not reason:
-        raise RuleError("Say why you are returning the assessment.", "reason")
+        raise RuleError(_l("Say why you are returning the assessment."), "reason")
     before = {"status": assessment.status}
     assessment.status = "returned"
     assessment.returned_by_id = user.id

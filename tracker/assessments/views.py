@@ -9,6 +9,7 @@ from tracker.assessments import bp, service
 from tracker.assessments.forms import ActionForm, ResponseForm, ReturnForm, StartForm
 from tracker.auth.forms import PostForm
 from tracker.extensions import db
+from tracker.i18n import current_language
 from tracker.main.service import current_cycle
 from tracker.models import Action
 
@@ -122,6 +123,7 @@ def _item_page(assessment, row, form, action_form=None, status=200, saved=False,
         form=form,
         action_form=action_form or ActionForm(prefix="action"),
         saved=saved,
+        fragment=fragment,
         can_edit=can(current_user, "assessment.draft", assessment),
         can_score=can(current_user, "assessment.edit", assessment),
         previous=service.previous_scores(assessment).get(row.item.key),
@@ -229,7 +231,7 @@ def return_assessment(assessment_id: int):
         except service.RuleError as error:
             form.reason.errors.append(error.message)
         else:
-            flash(_("The assessment is returned to %(org)s.", org=assessment.organisation.name))
+            flash(_("The assessment is returned to %(org)s.", org=assessment.organisation.display_name(current_language())))
             return redirect(url_for("main.home"))
     return render_template("assessments/return.html", assessment=assessment, form=form), (
         400 if form.errors else 200
