@@ -170,7 +170,7 @@ ITEM_CASES = {
     "score not on the scale": ({"score": "99"}, "Choose a score from the scale"),
     "score not a number": ({"score": "three"}, "Choose a score from the scale"),
     "narrative too long": ({"narrative": LONG}, "The narrative must be 10,000 characters or fewer"),
-    "impact too long": ({"impact": "y" * 4_001}, "How you will measure impact must be 4,000 characters or fewer"),
+    "impact too long": ({"impact": "y" * 4_001}, "How you will measure impact must be 4,000"),
     "no version": ({"version": ""}, "This field is required."),
 }
 
@@ -201,7 +201,7 @@ ACTION_CASES = {
     "no owner": ({"action-owner": "  "}, "Say who owns the action"),
     "impossible date": ({"action-due_on": "2027-02-30"}, "The due date must be a real date"),
     "not a date": ({"action-due_on": "next week"}, "The due date must be a real date"),
-    "description too long": ({"action-description": "z" * 2_001}, "The action must be 2,000 characters or fewer"),
+    "description too long": ({"action-description": "z" * 2_001}, "The action must be 2,000"),
     "unknown status": ({"action-status": "abandoned"}, "Not a valid choice"),
 }
 

@@ -231,7 +231,12 @@ def return_assessment(assessment_id: int):
         except service.RuleError as error:
             form.reason.errors.append(error.message)
         else:
-            flash(_("The assessment is returned to %(org)s.", org=assessment.organisation.display_name(current_language())))
+            flash(
+                _(
+                    "The assessment is returned to %(org)s.",
+                    org=assessment.organisation.display_name(current_language()),
+                )
+            )
             return redirect(url_for("main.home"))
     return render_template("assessments/return.html", assessment=assessment, form=form), (
         400 if form.errors else 200
