@@ -54,3 +54,28 @@ def test_item_page_is_accessible_and_saves_in_place(page, assert_accessible, sna
     assert page.locator("textarea").count() == 0
     assert_accessible(page)
     snap(page, "read-only-item")
+
+
+def test_two_tabs_never_overwrite_each_other(browser, live_server, assert_accessible, snap):
+    """Two tabs of one coordinator edit one answer: the second save shows both, loses neither."""
+    context = browser.new_context(base_url=live_server)
+    first, second = context.new_page(), context.new_page()
+    _sign_in(first, "cydlynydd@gogledd-cymru.example")
+    first.get_by_role("link", name=re.compile("Adolygiad Cyflym")).first.click()
+    item_url = first.locator(".govuk-task-list__link").first.get_attribute("href")
+    first.goto(item_url)
+    second.goto(item_url)
+    first.locator("textarea[name=narrative]").fill("Testun o'r tab cyntaf.")
+    first.locator("button[name=save]").click()
+    first.get_by_text(re.compile(r"\d\d:\d\d")).first.wait_for()
+    second.locator("textarea[name=narrative]").fill("Testun o'r ail dab.")
+    second.locator("button[name=save]").click()
+    second.locator(".app-compare").first.wait_for()
+    body = second.locator("main").inner_text()
+    assert "Testun o'r tab cyntaf." in body and "Testun o'r ail dab." in body
+    snap(second, "conflict")
+    assert_accessible(second)
+    second.locator("form button[name=save]").first.click()  # keep my version
+    second.goto(item_url)
+    assert second.locator("textarea[name=narrative]").input_value() == "Testun o'r ail dab."
+    context.close()
