@@ -40,10 +40,11 @@ translations: $(BIN)/.installed
 		--project "Safeguarding Progress Tracker" -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
-# Applies migrations (never drops data); loads organisations, frameworks and demo data once.
+# Applies migrations (never drops data) and loads the demo data; both are safe to repeat, so
+# they run every time, whichever database DATABASE_URL names.
 db: setup
 	$(FLASK) init-db
-	@test -f instance/.demo-seeded || ($(FLASK) seed-demo && touch instance/.demo-seeded)
+	$(FLASK) seed-demo
 
 run: db
 	$(FLASK) run --port $${FLASK_RUN_PORT:-5000}

@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 from tracker import create_app
 from tracker.extensions import db
 from tracker.models import Assessment, Cycle, Organisation, Response, User
+from tracker.models.base import utcnow
 
 FRAMEWORK_FIXTURES = Path(__file__).parent / "frameworks" / "files"
 TEST_PASSWORD = "correct-horse-battery"
@@ -229,6 +230,8 @@ def make_cycle():
 def make_assessment(make_org, make_cycle, framework):
     def _make(organisation=None, status: str = "draft", cycle=None, **overrides) -> Assessment:
         chosen = overrides.pop("framework", framework)
+        if status != "draft":  # the database insists a non-draft was submitted at some time
+            overrides.setdefault("submitted_at", utcnow())
         assessment = Assessment(
             organisation=organisation or make_org(),
             framework=chosen,

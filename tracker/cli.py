@@ -1,7 +1,7 @@
 """`flask --app app ...` commands (DESIGN §9). They read seeds/ and never drop data."""
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -32,6 +32,11 @@ def seed_reference() -> None:
 @click.command("seed-demo")
 def seed_demo() -> None:
     """Load reference data and the demo accounts, cycles and assessments; safe to repeat."""
+    if current_app.config["TRACKER_ENV"] == "production":
+        raise click.ClickException(
+            "seed-demo refuses to run with TRACKER_ENV=production: its accounts have a published "
+            "password. Use seed-reference and create-user instead."
+        )
     try:
         seeding.seed_demo()
     except (seeding.SeedError, FrameworkFileError) as exc:

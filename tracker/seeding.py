@@ -130,7 +130,7 @@ class _Demo:
         exists = db.session.scalar(
             select(Assessment.id).where(
                 Assessment.organisation_id == org.id,
-                Assessment.framework_id == framework.id,
+                Assessment.framework_key == framework.key,
                 Assessment.cycle_id == cycle.id,
             )
         )

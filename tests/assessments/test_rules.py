@@ -275,3 +275,16 @@ def test_coordinator_cannot_return_their_own_assessment(client, login, post, dra
     login("coord@a.test")
     assert client.get(f"/assessments/{draft.id}/return").status_code == 403
     assert db.session.get(Assessment, draft.id).status == "submitted"
+
+
+def test_last_cycles_unsubmitted_draft_stays_private(region, make_assessment):
+    old = make_assessment(organisation=region["rsb"], cycle=previous_cycle())  # never submitted
+    old.responses[0].self_score = 0
+    current = make_assessment(organisation=region["rsb"], cycle=region["cycle"], status="submitted")
+    db.session.commit()
+    assert service.previous_scores(current, region["coordinator"]) == {
+        "A1": 0,
+        "A2": None,
+        "B1": None,
+    }
+    assert service.previous_scores(current, region["inspector"]) == {}

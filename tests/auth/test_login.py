@@ -3,11 +3,11 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.conftest import TEST_PASSWORD, csrf_token, page_text
 from tracker.extensions import db
-from tracker.models import AuditEvent, User
+from tracker.models import AuditEvent, LoginThrottle, User
 from tracker.models.base import utcnow
 
 GENERIC = "The email address or password is not right."
@@ -145,3 +145,35 @@ def test_password_is_stored_hashed_with_scrypt(make_user):
     stored = db.session.scalar(select(User.password_hash).where(User.id == user.id))
     assert stored.startswith("scrypt:")
     assert TEST_PASSWORD not in stored
+
+
+def test_unknown_address_locks_the_same_way_so_lockout_reveals_nothing(login, make_user):
+    user = make_user()
+    answers = {}
+    for email in (user.email, "nobody@example.test"):
+        answers[email] = [page_text(login(email, "wrong")) for _ in range(6)]
+    for known, unknown in zip(answers[user.email], answers["nobody@example.test"], strict=True):
+        assert (GENERIC in known) == (GENERIC in unknown)
+        assert (LOCKED in known) == (LOCKED in unknown)
+    assert LOCKED in answers["nobody@example.test"][-1]
+    stored = db.session.scalars(select(LoginThrottle.email_sha256)).all()
+    assert stored and "nobody" not in stored[0]  # the address itself is not kept
+
+
+def test_failures_are_counted_in_the_database_not_in_a_stale_copy(app, make_user):
+    """Parallel guesses each count: the increment is one UPDATE, not read-modify-write."""
+    from tracker.auth.service import _count_failure
+
+    user = make_user()
+    with app.app_context():  # three other requests failed meanwhile
+        db.session.execute(
+            update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 3)
+        )
+        db.session.commit()
+    assert user.failed_logins == 0  # this request's copy is stale
+    assert _count_failure(user, max_failures=5, lock_minutes=15) is False
+    db.session.refresh(user)
+    assert user.failed_logins == 4
+    assert _count_failure(user, max_failures=5, lock_minutes=15) is True
+    db.session.refresh(user)
+    assert user.is_locked()

@@ -109,3 +109,13 @@ def test_migrations_match_the_models(app):
         context = MigrationContext.configure(conn, opts={"compare_type": False})
         diff = compare_metadata(context, db.metadata)
     assert diff == []
+
+
+def test_seed_demo_refuses_in_production(app, runner):
+    app.config["TRACKER_ENV"] = "production"
+    try:
+        result = runner.invoke(args=["seed-demo"])
+    finally:
+        app.config["TRACKER_ENV"] = "development"
+    assert result.exit_code != 0 and "refuses to run" in result.output
+    assert db.session.scalar(select(func.count(User.id))) == 0

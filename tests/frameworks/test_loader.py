@@ -218,3 +218,53 @@ def test_same_version_twice_is_refused_and_new_version_kept_apart(tmp_path):
     db.session.expire_all()
     assert first.items[0].text == {"en": "Thresholds are understood."}  # old version untouched
     assert second.items[0].text == {"en": "Reworded in version 2."}
+
+
+@pytest.mark.parametrize(
+    "change, where, what",
+    [
+        (_set(["version"], 3_000_000_000), "version", "too large"),
+        (_set(["triangulation", "min_kinds"], 10**20), "triangulation.min_kinds", "too large"),
+        (_set(["triangulation", "required_from"], True), "triangulation.required_from", "whole"),
+        (_set(["triangulation", "required_from"], 2.0), "triangulation.required_from", "whole"),
+        (
+            _set(["sections", 0, "items", 0, "levels"], {True: {"en": "x"}}),
+            "sections[0].items[0].levels.True",
+            "should be a whole number",
+        ),
+        (
+            _set(["sections", 0, "items", 0, "levels"], {"3": {"en": "x"}}),
+            "sections[0].items[0].levels.3",
+            "'3' should be a whole number",
+        ),
+        (_set(["sections", 0, "items", 0, "key"], "A1\n"), "sections[0].items[0].key", "short key"),
+    ],
+    ids=[
+        "huge version",
+        "huge min_kinds",
+        "bool required_from",
+        "float required_from",
+        "bool level",
+        "text level",
+        "key with newline",
+    ],
+)
+def test_values_that_would_break_the_database_are_refused(tmp_path, change, where, what):
+    with pytest.raises(FrameworkFileError) as refused:
+        import_framework(_write(tmp_path, _mutated(change)))
+    assert f": {where}: " in str(refused.value) and what in str(refused.value)
+    assert _count(Framework) == 0
+
+
+@pytest.mark.parametrize(
+    "text, what",
+    [
+        ("? [1, 2]\n: x\n", "a key must be plain text or a number"),
+        ("{[1]: x}\n", "a key must be plain text or a number"),
+        ("key: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+    ],
+    ids=["complex key", "flow complex key", "deep nesting"],
+)
+def test_hostile_yaml_gets_a_named_refusal(tmp_path, text, what):
+    with pytest.raises(FrameworkFileError, match=what):
+        read(_write(tmp_path, text))

@@ -129,3 +129,43 @@ def test_framework_page_in_welsh_uses_welsh_titles(client, login, make_user, fra
     login(make_user().email)
     page = page_text(client.get(f"/frameworks/{framework.id}?lang=cy"))
     assert "Fframwaith prawf" in page and "Adran gyntaf" in page
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/assessments/2147483648",
+        "/assessments/9223372036854775808",
+        "/frameworks/99999999999",
+        "/assessments/start/2147483648",
+        "/assessments/1/actions/99999999999999",
+    ],
+)
+def test_ids_too_large_for_the_database_are_not_found(client, login, make_user, path):
+    login(make_user().email)
+    assert client.get(path).status_code == 404
+
+
+def test_nul_bytes_are_refused_plainly(client, make_user):
+    user = make_user()
+    token = csrf_token(client)
+    response = client.post(
+        "/login", data={"email": user.email + "\x00", "password": "x", "csrf_token": token}
+    )
+    assert response.status_code == 400
+    assert client.get("/login?next=/\x00").status_code == 400
+
+
+def test_signed_in_pages_are_not_cached(client, login, make_user):
+    assert "no-store" not in client.get("/login").headers.get("Cache-Control", "")
+    login(make_user().email)
+    assert client.get("/").headers["Cache-Control"] == "no-store"
+
+
+def test_production_sends_hsts(app, client):
+    app.config["TRACKER_ENV"] = "production"
+    try:
+        headers = client.get("/healthz").headers
+    finally:
+        app.config["TRACKER_ENV"] = "development"
+    assert headers["Strict-Transport-Security"].startswith("max-age=")

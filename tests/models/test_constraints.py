@@ -128,3 +128,47 @@ def test_audit_event_records_before_and_after(make_user):
         {"name": "A"},
         {"name": "B"},
     )
+
+
+def test_one_assessment_per_framework_key_whatever_the_version(make_assessment, tmp_path):
+    from tests.frameworks.test_loader import _mutated, _set, _write
+    from tracker.frameworks.service import import_framework
+
+    first = make_assessment()
+    version_2 = import_framework(_write(tmp_path, _mutated(_set(["version"], 2)), "v2.yaml"))
+    _refused(
+        lambda: db.session.add(
+            Assessment(
+                organisation_id=first.organisation_id,
+                framework=version_2,
+                cycle_id=first.cycle_id,
+                status="draft",
+            )
+        )
+    )
+
+
+def test_response_must_be_on_its_assessments_framework(make_assessment, tmp_path):
+    from tests.frameworks.test_loader import _mutated, _set, _write
+    from tracker.frameworks.service import import_framework
+
+    assessment = make_assessment()
+    other = import_framework(_write(tmp_path, _mutated(_set(["key"], "other")), "other.yaml"))
+    _refused(
+        lambda: db.session.add(
+            Response(assessment_id=assessment.id, item_id=other.items[0].id, framework_id=other.id)
+        )
+    )
+
+
+@pytest.mark.parametrize("status, submitted", [("draft", True), ("submitted", False)])
+def test_only_drafts_lack_a_submission_time(make_assessment, status, submitted):
+    from tracker.models.base import utcnow
+
+    assessment = make_assessment()
+
+    def change():
+        assessment.status = status
+        assessment.submitted_at = utcnow() if submitted else None
+
+    _refused(change)

@@ -78,10 +78,9 @@ def previous_assessment(org: Organisation, framework: Framework, cycle: Cycle) -
     return db.session.scalar(
         select(Assessment)
         .join(Assessment.cycle)
-        .join(Assessment.framework)
         .where(
             Assessment.organisation_id == org.id,
-            Framework.key == framework.key,
+            Assessment.framework_key == framework.key,
             Cycle.opens_on < cycle.opens_on,
         )
         .order_by(Cycle.opens_on.desc())
@@ -100,7 +99,7 @@ def start_assessment(
     exists = db.session.scalar(
         select(Assessment.id).where(
             Assessment.organisation_id == org.id,
-            Assessment.framework_id == framework.id,
+            Assessment.framework_key == framework.key,
             Assessment.cycle_id == cycle.id,
         )
     )
@@ -237,10 +236,11 @@ def find_row(assessment: Assessment, item_key: str) -> ItemRow | None:
     return None
 
 
-def previous_scores(assessment: Assessment) -> dict[str, int | None]:
-    """Last cycle's score for each item key, for showing beside this cycle's."""
+def previous_scores(assessment: Assessment, user: User) -> dict[str, int | None]:
+    """Last cycle's score for each item key, for showing beside this cycle's, if the user may
+    see last cycle's assessment (an unsubmitted one stays private to its organisation)."""
     previous = previous_assessment(assessment.organisation, assessment.framework, assessment.cycle)
-    if previous is None:
+    if previous is None or not can(user, "assessment.view", previous):
         return {}
     rows = db.session.execute(
         select(Item.key, Response.self_score, Response.validated_score)

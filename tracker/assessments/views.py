@@ -57,7 +57,7 @@ def task_list(assessment_id: int):
         "assessments/task_list.html",
         assessment=assessment,
         tasks=service.task_list(assessment),
-        previous=service.previous_scores(assessment),
+        previous=service.previous_scores(assessment, current_user),
     )
 
 
@@ -126,7 +126,7 @@ def _item_page(assessment, row, form, action_form=None, status=200, saved=False,
         fragment=fragment,
         can_edit=can(current_user, "assessment.draft", assessment),
         can_score=can(current_user, "assessment.edit", assessment),
-        previous=service.previous_scores(assessment).get(row.item.key),
+        previous=service.previous_scores(assessment, current_user).get(row.item.key),
     ), status
 
 

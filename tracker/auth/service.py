@@ -1,12 +1,20 @@
-"""Sign-in rules: one generic refusal, lockout after repeated failures, safe redirects."""
+"""Sign-in rules: one generic refusal, lockout after repeated failures, safe redirects.
 
+Failures are counted with single atomic statements, so parallel guesses are all counted; and
+addresses with no account are counted too, so "locked" never tells anyone an account exists.
+"""
+
+import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker.extensions import db
-from tracker.models import AuditEvent, User
+from tracker.models import AuditEvent, LoginThrottle, User
+from tracker.models.base import utcnow
 
 
 @dataclass
@@ -16,25 +24,68 @@ class SignIn:
 
 
 def authenticate(email: str, password: str, max_failures: int, lock_minutes: int) -> SignIn:
-    """Check a sign-in attempt, counting failures and locking the account when they mount up."""
-    user = db.session.scalar(select(User).where(User.email == User.normalise_email(email)))
+    """Check a sign-in attempt, counting failures and locking when they mount up."""
+    email = User.normalise_email(email)
+    user = db.session.scalar(select(User).where(User.email == email))
     if user is None or not user.active:
-        # Same work and same answer as a wrong password, so the email's existence stays hidden.
+        # Same work and same answers as for an account, so its existence stays hidden.
         User(password_hash=_DUMMY_HASH).check_password(password)
-        return SignIn(None, "invalid")
+        locked = _count_unknown_failure(email, max_failures, lock_minutes)
+        return SignIn(None, "locked" if locked else "invalid")
     if user.is_locked():
         return SignIn(user, "locked")
     if not user.check_password(password):
-        user.record_failed_login(max_failures, lock_minutes)
-        locked = user.is_locked()
-        if locked:
-            AuditEvent.record(None, "user.locked", user, after={"locked_until": user.locked_until})
-        db.session.commit()
+        locked = _count_failure(user, max_failures, lock_minutes)
         return SignIn(user, "locked" if locked else "invalid")
     user.record_successful_login()
     AuditEvent.record(user, "user.signed_in", user)
     db.session.commit()
     return SignIn(user, None)
+
+
+def _count_failure(user: User, max_failures: int, lock_minutes: int) -> bool:
+    failures = db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins)
+    ).scalar_one()
+    locked = failures >= max_failures
+    if locked:
+        until = utcnow() + timedelta(minutes=lock_minutes)
+        db.session.execute(
+            update(User).where(User.id == user.id).values(failed_logins=0, locked_until=until)
+        )
+        AuditEvent.record(None, "user.locked", user, after={"locked_until": until})
+    db.session.commit()
+    return locked
+
+
+def _count_unknown_failure(email: str, max_failures: int, lock_minutes: int) -> bool:
+    digest = hashlib.sha256(email.encode()).hexdigest()
+    now = utcnow()
+    row = db.session.scalar(select(LoginThrottle).where(LoginThrottle.email_sha256 == digest))
+    if row is not None and row.locked_until and row.locked_until > now:
+        return True
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(LoginThrottle).values(
+        email_sha256=digest, failures=1, created_at=now, updated_at=now
+    )
+    failures = db.session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[LoginThrottle.email_sha256],
+            set_={"failures": LoginThrottle.failures + 1, "updated_at": now},
+        ).returning(LoginThrottle.failures)
+    ).scalar_one()
+    locked = failures >= max_failures
+    if locked:
+        db.session.execute(
+            update(LoginThrottle)
+            .where(LoginThrottle.email_sha256 == digest)
+            .values(failures=0, locked_until=now + timedelta(minutes=lock_minutes))
+        )
+    db.session.commit()
+    return locked
 
 
 def safe_next(target: str | None) -> str | None:

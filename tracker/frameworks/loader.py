@@ -14,7 +14,8 @@ from tracker.models.frameworks import FRAMEWORK_KINDS, RAG
 from tracker.models.organisations import ORGANISATION_KINDS
 
 LANGUAGES = ("en", "cy")
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,59}$")
+KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,59}")  # used with fullmatch
+MAX_INT = 2**31 - 1  # what a database integer column holds
 TOP_KEYS = {
     "key",
     "version",
@@ -50,6 +51,12 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         seen = {}
         for key_node, _value in node.value:
             key = self.construct_object(key_node, deep=deep)
+            try:
+                hash(key)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be plain text or a number", key_node.start_mark
+                ) from None
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -94,13 +101,16 @@ class _Checker:
         if isinstance(value, bool) or not isinstance(value, int):
             self.add(path, "should be a whole number")
             return False
+        if abs(value) > MAX_INT:
+            self.add(path, f"is too large (at most {MAX_INT})")
+            return False
         if minimum is not None and value < minimum:
             self.add(path, f"should be at least {minimum}")
             return False
         return True
 
     def key(self, value, path: str, seen: dict) -> None:
-        if not isinstance(value, str) or not KEY_PATTERN.match(value):
+        if not isinstance(value, str) or not KEY_PATTERN.fullmatch(value):
             self.add(path, "should be a short key of letters, digits, '-', '_' or '.'")
         elif value in seen:
             self.add(path, f"duplicate key {value!r} (first used at {seen[value]})")
@@ -175,7 +185,9 @@ def _check_item(check: _Checker, item, path: str, seen: dict, scale_values: list
         return
     for value, text in levels.items():
         level_path = f"{path}.levels.{value}"
-        if value not in scale_values:
+        if isinstance(value, bool) or not isinstance(value, int):
+            check.add(level_path, f"{value!r} should be a whole number from the scale")
+        elif value not in scale_values:
             check.add(level_path, f"{value} is not a value on the scale ({scale_values})")
         check.text(text, level_path)
 
@@ -210,7 +222,11 @@ def validate(data, filename: str) -> dict:
             if name in triangulation:
                 check.integer(triangulation[name], f"triangulation.{name}", minimum=1)
         required_from = triangulation.get("required_from")
-        if "required_from" in triangulation and required_from not in scale_values:
+        if (
+            "required_from" in triangulation
+            and check.integer(required_from, "triangulation.required_from")
+            and required_from not in scale_values
+        ):
             check.add(
                 "triangulation.required_from",
                 f"{required_from!r} is not a value on the scale ({scale_values})",
@@ -234,6 +250,10 @@ def read(path: str | Path) -> dict:
         raise FrameworkFileError(filename, [("", f"cannot be read: {exc}")]) from None
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+    except RecursionError:
+        raise FrameworkFileError(
+            filename, [("", "is nested too deeply to be a framework")]
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -147,12 +147,12 @@ def _frameworks_not_started(org: Organisation) -> list[Framework]:
     frameworks = latest_frameworks()
     started = set(
         db.session.scalars(
-            select(Assessment.framework_id).where(
+            select(Assessment.framework_key).where(
                 Assessment.organisation_id == org.id, Assessment.cycle_id == cycle.id
             )
         )
     )
-    return [f for f in frameworks if f.applies_to_kind(org.kind) and f.id not in started]
+    return [f for f in frameworks if f.applies_to_kind(org.kind) and f.key not in started]
 
 
 def organisations_by_region() -> list[tuple[Organisation, list[Organisation]]]:

@@ -7,7 +7,7 @@ from tracker.models.frameworks import Framework, Item, ScaleLevel, Section
 from tracker.models.organisations import Organisation
 from tracker.models.review import Challenge, ChallengeMessage, ReviewAssignment
 from tracker.models.statements import PublishedStatement, Statement
-from tracker.models.users import ApiToken, Notification, User
+from tracker.models.users import ApiToken, LoginThrottle, Notification, User
 
 __all__ = [
     "Action",
@@ -21,6 +21,7 @@ __all__ = [
     "EvidenceLink",
     "Framework",
     "Item",
+    "LoginThrottle",
     "Notification",
     "Organisation",
     "PublishedStatement",

@@ -13,7 +13,7 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from tracker.extensions import db
 from tracker.models.base import Timestamped, UTCDateTime
@@ -44,12 +44,17 @@ class Cycle(Timestamped, db.Model):
 class Assessment(Timestamped, db.Model):
     __tablename__ = "assessment"
     __table_args__ = (
-        db.UniqueConstraint("organisation_id", "framework_id", "cycle_id"),
+        # One per organisation, framework and cycle, whichever version of the framework.
+        db.UniqueConstraint("organisation_id", "framework_key", "cycle_id"),
+        db.UniqueConstraint("id", "framework_id"),
+        ForeignKeyConstraint(["framework_id", "framework_key"], ["framework.id", "framework.key"]),
         CheckConstraint(_in("status", ASSESSMENT_STATUSES), name="status"),
+        CheckConstraint("(status = 'draft') = (submitted_at IS NULL)", name="submitted_at"),
     )
 
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-    framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id"), index=True)
+    framework_id: Mapped[int] = mapped_column(Integer, index=True)
+    framework_key: Mapped[str] = mapped_column(String(60))
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="draft")
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -61,17 +66,27 @@ class Assessment(Timestamped, db.Model):
     returned_reason: Mapped[str | None] = mapped_column(Text)
 
     organisation: Mapped[Organisation] = relationship()
-    framework: Mapped[Framework] = relationship()
+    framework: Mapped[Framework] = relationship(
+        primaryjoin="Assessment.framework_id == Framework.id", foreign_keys=[framework_id]
+    )
     cycle: Mapped[Cycle] = relationship()
     submitted_by: Mapped[User | None] = relationship(foreign_keys=[submitted_by_id])
     concluded_by: Mapped[User | None] = relationship(foreign_keys=[concluded_by_id])
     returned_by: Mapped[User | None] = relationship(foreign_keys=[returned_by_id])
     responses: Mapped[list[Response]] = relationship(
-        back_populates="assessment", cascade="all, delete-orphan"
+        back_populates="assessment",
+        cascade="all, delete-orphan",
+        primaryjoin="Response.assessment_id == Assessment.id",
+        foreign_keys="Response.assessment_id",
     )
     assignments: Mapped[list[ReviewAssignment]] = relationship(  # noqa: F821
         back_populates="assessment", cascade="all, delete-orphan"
     )
+
+    @validates("framework")
+    def _keep_framework_key(self, _name, framework: Framework) -> Framework:
+        self.framework_key = framework.key
+        return framework
 
     @property
     def is_editable(self) -> bool:
@@ -92,6 +107,10 @@ class Response(Timestamped, db.Model):
     __table_args__ = (
         db.UniqueConstraint("assessment_id", "item_id"),
         ForeignKeyConstraint(["item_id", "framework_id"], ["item.id", "item.framework_id"]),
+        # The item belongs to the framework the assessment is against.
+        ForeignKeyConstraint(
+            ["assessment_id", "framework_id"], ["assessment.id", "assessment.framework_id"]
+        ),
         # A score must be a level of the item's own framework's scale; NULL means unscored.
         ForeignKeyConstraint(
             ["framework_id", "self_score"], ["scale_level.framework_id", "scale_level.value"]
@@ -103,7 +122,7 @@ class Response(Timestamped, db.Model):
         CheckConstraint("version >= 1", name="version"),
     )
 
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), index=True)
+    assessment_id: Mapped[int] = mapped_column(Integer, index=True)
     item_id: Mapped[int] = mapped_column(Integer)
     framework_id: Mapped[int] = mapped_column(Integer)
     self_score: Mapped[int | None] = mapped_column(Integer)
@@ -116,7 +135,11 @@ class Response(Timestamped, db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    assessment: Mapped[Assessment] = relationship(back_populates="responses")
+    assessment: Mapped[Assessment] = relationship(
+        back_populates="responses",
+        primaryjoin="Response.assessment_id == Assessment.id",
+        foreign_keys=[assessment_id],
+    )
     item: Mapped[Item] = relationship(
         primaryjoin="Response.item_id == Item.id", foreign_keys=[item_id], viewonly=True
     )

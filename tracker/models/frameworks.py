@@ -17,6 +17,8 @@ class Framework(Timestamped, db.Model):
     __tablename__ = "framework"
     __table_args__ = (
         db.UniqueConstraint("key", "version"),
+        # Lets an assessment name (framework, key) together: one assessment per framework key.
+        db.UniqueConstraint("id", "key"),
         CheckConstraint(_in("kind", FRAMEWORK_KINDS), name="kind"),
         CheckConstraint("version >= 1", name="version"),
         CheckConstraint("min_kinds >= 1 AND min_sources >= 1", name="triangulation"),

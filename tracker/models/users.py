@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
@@ -54,13 +54,6 @@ class User(UserMixin, Timestamped, db.Model):
         """True while a lock from repeated failed sign-ins is in force."""
         return self.locked_until is not None and self.locked_until > (now or utcnow())
 
-    def record_failed_login(self, max_failures: int, lock_minutes: int) -> None:
-        """Count a failed sign-in; the last allowed failure locks the account."""
-        self.failed_logins += 1
-        if self.failed_logins >= max_failures:
-            self.locked_until = utcnow() + timedelta(minutes=lock_minutes)
-            self.failed_logins = 0
-
     def record_successful_login(self) -> None:
         """A good sign-in clears the failure count."""
         self.failed_logins = 0
@@ -95,3 +88,17 @@ class Notification(Timestamped, db.Model):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class LoginThrottle(Timestamped, db.Model):
+    """Failed sign-ins for an email address that has no account.
+
+    Counted like an account's, so a lockout message cannot tell anyone which addresses exist.
+    """
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (CheckConstraint("failures >= 0", name="failures"),)
+
+    email_sha256: Mapped[str] = mapped_column(String(64), unique=True)  # not the address itself
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,66 @@
+"""Migrations carry existing data forward, on whichever database the suite runs."""
+
+import os
+
+import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import text
+
+from tests.conftest import postgres_schema
+from tracker import create_app
+from tracker.extensions import db
+
+FIRST = "4a14a0d71c57"
+ROWS = [
+    "INSERT INTO framework (id, key, version, title, kind, applies_to, min_kinds, min_sources,"
+    " required_from, created_at, updated_at) VALUES (1, 'cprr-2023', 1, '{\"en\": \"T\"}',"
+    " 'progress', '[\"rsb\"]', 3, 2, 3, :now, :now)",
+    "INSERT INTO organisation (id, code, name, kind, created_at, updated_at)"
+    " VALUES (1, 'RSB-X', 'X', 'rsb', :now, :now)",
+    "INSERT INTO cycle (id, label, opens_on, due_on, closes_on, created_at, updated_at)"
+    " VALUES (1, '2026–27', '2026-04-01', '2027-01-31', '2027-03-31', :now, :now)",
+    "INSERT INTO assessment (id, organisation_id, framework_id, cycle_id, status, submitted_at,"
+    " created_at, updated_at) VALUES (1, 1, 1, 1, 'draft', NULL, :now, :now)",
+    "INSERT INTO cycle (id, label, opens_on, due_on, closes_on, created_at, updated_at)"
+    " VALUES (2, '2025–26', '2025-04-01', '2026-01-31', '2026-03-31', :now, :now)",
+    # Inconsistent under the new rule: returned, yet no submission time. The upgrade mends it.
+    "INSERT INTO assessment (id, organisation_id, framework_id, cycle_id, status, submitted_at,"
+    " created_at, updated_at) VALUES (2, 1, 1, 2, 'returned', NULL, :now, :now)",
+]
+
+
+@pytest.fixture
+def scratch_app(tmp_path):
+    """An app on an empty database of its own, apart from the suite's."""
+    url, drop = f"sqlite:///{tmp_path / 'migrate.sqlite'}", None
+    if os.environ.get("TRACKER_TEST_DATABASE_URL"):
+        url, drop = postgres_schema(os.environ["TRACKER_TEST_DATABASE_URL"])
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    if drop:
+        drop()
+
+
+def test_upgrade_keeps_and_completes_existing_rows(scratch_app):
+    with scratch_app.app_context():
+        upgrade(revision=FIRST)
+        with db.engine.begin() as conn:
+            for statement in ROWS:
+                conn.execute(text(statement), {"now": "2026-05-01 10:00:00+00:00"})
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT id, framework_key, status, submitted_at IS NULL FROM assessment"
+                    " ORDER BY id"
+                )
+            ).all()
+        assert [tuple(r) for r in rows] == [
+            (1, "cprr-2023", "draft", True),
+            (2, "cprr-2023", "returned", False),
+        ]
+        downgrade(revision=FIRST)  # and back, keeping the rows
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM assessment")).scalar() == 2
