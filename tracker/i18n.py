@@ -2,7 +2,7 @@
 
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -16,6 +16,8 @@ def _wanted_from_query() -> str | None:
 
 def select_locale() -> str:
     """The query string first, then the session, the user's account, and the browser."""
+    if not has_request_context():  # commands and tests outside a request speak English
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     wanted = _wanted_from_query() or session.get("lang")
     if wanted in languages:

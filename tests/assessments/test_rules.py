@@ -171,7 +171,6 @@ ITEM_CASES = {
     "score not a number": ({"score": "three"}, "Choose a score from the scale"),
     "narrative too long": ({"narrative": LONG}, "The narrative must be 10,000 characters or fewer"),
     "impact too long": ({"impact": "y" * 4_001}, "How you will measure impact must be 4,000"),
-    "no version": ({"version": ""}, "This field is required."),
 }
 
 
@@ -288,3 +287,134 @@ def test_last_cycles_unsubmitted_draft_stays_private(region, make_assessment):
         "B1": None,
     }
     assert service.previous_scores(current, region["inspector"]) == {}
+
+
+@pytest.mark.parametrize("version", ["", "abc", "1e9", "-5"])
+def test_a_missing_or_unreadable_version_is_treated_as_out_of_date(
+    client, login, post, draft, version
+):
+    login("coord@a.test")
+    response = post(
+        f"/assessments/{draft.id}/items/A1", {"narrative": "Mine", "version": version, "save": "1"}
+    )
+    assert response.status_code == 409
+    assert "Your changes are not saved yet" in page_text(response)
+    assert db.session.get(Response, draft.responses[0].id).narrative is None
+
+
+def test_a_save_cannot_land_after_submission(app, draft, region):
+    """The draft check and the save happen under one lock: a submit in between wins cleanly."""
+    response = draft.responses[0]
+    for r in draft.responses:
+        r.self_score, r.narrative = 1, "Done"
+    db.session.commit()
+    version = response.version
+    with app.app_context():  # another request submits while this one is mid-save
+        other = db.session.get(Assessment, draft.id)
+        service.submit(region["coordinator"], other)
+    with pytest.raises(service.RuleError, match="cannot be changed now"):
+        service.save_response(region["coordinator"], response, version, "Late change", None)
+    db.session.expire_all()
+    assert db.session.get(Response, response.id).narrative == "Done"
+
+
+def test_submit_checks_again_under_the_lock(app, draft, region):
+    for r in draft.responses:
+        r.self_score, r.narrative = 1, "Done"
+    db.session.commit()
+    assert service.missing_items(draft) == []
+    with app.app_context():  # another request clears a narrative after the check page loaded
+        other = db.session.get(Response, draft.responses[0].id)
+        other.narrative = None
+        db.session.commit()
+    with pytest.raises(service.RuleError, match="Every item needs"):
+        service.submit(region["coordinator"], draft)
+    assert db.session.get(Assessment, draft.id).status == "draft"
+
+
+def test_action_edits_never_overwrite_each_other(client, login, post, draft):
+    action = Action(response=draft.responses[0], description="Audit", owner="BM", status="open")
+    db.session.add(action)
+    db.session.commit()
+    login("coord@a.test")
+    url = f"/assessments/{draft.id}/actions/{action.id}"
+    stale_token = csrf_token(client, url)
+    first = client.post(
+        url,
+        data={
+            "description": "Audit",
+            "owner": "BM",
+            "status": "done",
+            "version": "1",
+            "csrf_token": stale_token,
+        },
+    )
+    assert first.status_code == 302
+    second = client.post(
+        url,
+        data={
+            "description": "Audit again",
+            "owner": "BM",
+            "status": "open",
+            "version": "1",
+            "csrf_token": stale_token,
+        },
+    )
+    assert second.status_code == 409
+    page = page_text(second)
+    assert (
+        "Someone changed this action" in page
+        and 'id="version" name="version" type="hidden" value="2"' in page
+    )
+    db.session.refresh(action)
+    assert (action.status, action.description) == ("done", "Audit")
+
+
+def test_due_date_typed_by_hand_is_accepted(client, login, post, draft):
+    login("coord@a.test")
+    url = f"/assessments/{draft.id}/items/A1"
+    response = post(
+        f"{url}/actions",
+        {
+            "action-description": "Audit",
+            "action-owner": "BM",
+            "action-due_on": "31/03/2027",
+            "action-status": "open",
+        },
+        page=url,
+    )
+    assert response.status_code == 302
+    assert db.session.scalar(select(Action.due_on)) == date(2027, 3, 31)
+
+
+def test_combining_by_hand_starts_from_the_saved_score(client, login, post, draft):
+    login("coord@a.test")
+    url = f"/assessments/{draft.id}/items/A1"
+    post(url, {"score": "3", "narrative": "Theirs", "version": "1", "save": "1"})
+    conflict = post(url, {"score": "1", "narrative": "Mine", "version": "1", "save": "1"})
+    page = conflict.get_data(as_text=True)
+    merge = page[page.index("Or combine them by hand") :]
+    assert 'id="merge-score-3" name="score" type="radio" value="3" checked' in merge
+    assert 'value="1" checked' not in merge
+
+
+def test_an_old_framework_version_cannot_be_started(region, tmp_path):
+    from tests.frameworks.test_loader import _mutated, _set, _write
+    from tracker.frameworks.service import import_framework
+
+    import_framework(_write(tmp_path, _mutated(_set(["version"], 2)), "v2.yaml"))
+    with pytest.raises(service.RuleError, match="newer version"):
+        service.start_assessment(
+            region["coordinator"],
+            region["rsb"],
+            region["framework"],
+            region["cycle"],
+            copy_previous=False,
+        )
+
+
+def test_starting_again_goes_to_the_existing_assessment(client, login, post, draft, region):
+    login("coord@a.test")
+    response = post(f"/assessments/start/{region['framework'].id}", {"start_from": "empty"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/assessments/{draft.id}"

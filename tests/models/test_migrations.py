@@ -15,6 +15,8 @@ ROWS = [
     "INSERT INTO framework (id, key, version, title, kind, applies_to, min_kinds, min_sources,"
     " required_from, created_at, updated_at) VALUES (1, 'cprr-2023', 1, '{\"en\": \"T\"}',"
     " 'progress', '[\"rsb\"]', 3, 2, 3, :now, :now)",
+    "INSERT INTO section (id, framework_id, key, position, title, created_at, updated_at)"
+    " VALUES (1, 1, 's', 0, '{}', :now, :now)",
     "INSERT INTO organisation (id, code, name, kind, created_at, updated_at)"
     " VALUES (1, 'RSB-X', 'X', 'rsb', :now, :now)",
     "INSERT INTO cycle (id, label, opens_on, due_on, closes_on, created_at, updated_at)"
@@ -26,6 +28,12 @@ ROWS = [
     # Inconsistent under the new rule: returned, yet no submission time. The upgrade mends it.
     "INSERT INTO assessment (id, organisation_id, framework_id, cycle_id, status, submitted_at,"
     " created_at, updated_at) VALUES (2, 1, 1, 2, 'returned', NULL, :now, :now)",
+    "INSERT INTO item (id, framework_id, section_id, key, position, theme, text, created_at,"
+    " updated_at) SELECT 1, 1, s.id, 'A1', 1, '{}', '{}', :now, :now FROM section s",
+    "INSERT INTO response (id, assessment_id, item_id, framework_id, version, created_at,"
+    " updated_at) SELECT 1, 1, 1, 1, 1, :now, :now FROM item",
+    "INSERT INTO improvement_action (id, response_id, description, owner, status, created_at,"
+    " updated_at) SELECT 1, 1, 'Audit', 'BM', 'open', :now, :now FROM response",
 ]
 
 
@@ -61,6 +69,8 @@ def test_upgrade_keeps_and_completes_existing_rows(scratch_app):
             (1, "cprr-2023", "draft", True),
             (2, "cprr-2023", "returned", False),
         ]
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT version FROM improvement_action")).scalar() == 1
         downgrade(revision=FIRST)  # and back, keeping the rows
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM assessment")).scalar() == 2

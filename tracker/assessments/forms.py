@@ -12,6 +12,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from tracker.assessments.service import (
     ACTION_DESCRIPTION_MAX,
@@ -39,6 +40,19 @@ def _score(value):
 NOT_A_SCORE = -(10**9)
 
 
+class VersionField(IntegerField):
+    """The version a form was loaded at. Unreadable means unknown: treated as out of date, so
+    the save shows the conflict page rather than an error nobody can fix."""
+
+    widget = HiddenInput()
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = 0
+
+
 class ResponseForm(FlaskForm):
     score = RadioField(_l("Score"), coerce=_score, validators=[Optional()], validate_choice=False)
     narrative = TextAreaField(
@@ -57,7 +71,7 @@ class ResponseForm(FlaskForm):
             ),
         ],
     )
-    version = IntegerField(validators=[InputRequired()])
+    version = VersionField(default=0)
     save = SubmitField(_l("Save"))
     preview = SubmitField(_l("Preview narrative"))
 
@@ -101,7 +115,7 @@ class ActionForm(FlaskForm):
     due_on = DueDateField(
         _l("Due date"),
         validators=[Optional()],
-        format="%Y-%m-%d",
+        format=["%Y-%m-%d", "%d/%m/%Y"],  # a browser's date picker, or typed by hand
     )
     status = SelectField(
         _l("Status"),
@@ -111,6 +125,7 @@ class ActionForm(FlaskForm):
             ("done", _l("Done")),
         ],
     )
+    version = VersionField(default=0)
     save_action = SubmitField(_l("Save action"))
 
 

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.access import can
 from tracker.extensions import db
+from tracker.frameworks.service import latest_frameworks
 from tracker.models import (
     Action,
     Assessment,
@@ -27,7 +29,7 @@ from tracker.models import (
     Section,
     User,
 )
-from tracker.models.assessments import ACTION_STATUSES
+from tracker.models.assessments import ACTION_STATUSES, EDITABLE_STATUSES
 from tracker.models.base import utcnow
 
 NARRATIVE_MAX = 10_000
@@ -45,6 +47,22 @@ class RuleError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class AlreadyStarted(Exception):
+    """This cycle's assessment of the framework exists already (perhaps from a double click)."""
+
+    def __init__(self, assessment_id: int):
+        super().__init__("already started")
+        self.assessment_id = assessment_id
+
+
+class StaleAction(Exception):
+    """The action changed since the user loaded it; nothing was saved."""
+
+    def __init__(self, current: Action):
+        super().__init__("stale action")
+        self.current = current
 
 
 class StaleResponse(Exception):
@@ -96,15 +114,11 @@ def start_assessment(
         raise RuleError(_l("You cannot start an assessment for this organisation."))
     if not framework.applies_to_kind(org.kind):
         raise RuleError(_l("This framework does not apply to your organisation."), "framework")
-    exists = db.session.scalar(
-        select(Assessment.id).where(
-            Assessment.organisation_id == org.id,
-            Assessment.framework_key == framework.key,
-            Assessment.cycle_id == cycle.id,
-        )
-    )
-    if exists:
-        raise RuleError(_l("This assessment has already been started."), "framework")
+    if framework not in latest_frameworks():
+        raise RuleError(_l("A newer version of this framework is in use."), "framework")
+    existing = _existing(org, framework, cycle)
+    if existing:
+        raise AlreadyStarted(existing)
     assessment = Assessment(organisation=org, framework=framework, cycle=cycle, status="draft")
     responses = {
         item.key: Response(item_id=item.id, framework_id=framework.id) for item in framework.items
@@ -121,8 +135,22 @@ def start_assessment(
         assessment,
         after={"copied_from": previous.id if previous else None},
     )
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # another request (a double click) started it first
+        db.session.rollback()
+        raise AlreadyStarted(_existing(org, framework, cycle)) from None
     return assessment
+
+
+def _existing(org: Organisation, framework: Framework, cycle: Cycle) -> int | None:
+    return db.session.scalar(
+        select(Assessment.id).where(
+            Assessment.organisation_id == org.id,
+            Assessment.framework_key == framework.key,
+            Assessment.cycle_id == cycle.id,
+        )
+    )
 
 
 def _copy_forward(previous: Assessment, framework: Framework, responses: dict) -> None:
@@ -236,17 +264,22 @@ def find_row(assessment: Assessment, item_key: str) -> ItemRow | None:
     return None
 
 
-def previous_scores(assessment: Assessment, user: User) -> dict[str, int | None]:
+def previous_scores(
+    assessment: Assessment, user: User, item_key: str | None = None
+) -> dict[str, int | None]:
     """Last cycle's score for each item key, for showing beside this cycle's, if the user may
     see last cycle's assessment (an unsubmitted one stays private to its organisation)."""
     previous = previous_assessment(assessment.organisation, assessment.framework, assessment.cycle)
     if previous is None or not can(user, "assessment.view", previous):
         return {}
-    rows = db.session.execute(
+    query = (
         select(Item.key, Response.self_score, Response.validated_score)
         .join(Response, Response.item_id == Item.id)
         .where(Response.assessment_id == previous.id)
-    ).all()
+    )
+    if item_key is not None:
+        query = query.where(Item.key == item_key)
+    rows = db.session.execute(query).all()
     return {key: (validated if validated is not None else score) for key, score, validated in rows}
 
 
@@ -290,6 +323,7 @@ def save_response(
     impact = _check_text(impact, IMPACT_MAX, "impact", _l("How you will measure impact"))
     if version != response.version:
         raise StaleResponse(response)
+    _hold_editable(response.assessment)
     before = _snapshot(response)
     if score is not UNCHANGED:
         response.self_score = score
@@ -311,6 +345,20 @@ def save_response(
         db.session.refresh(response)
         raise StaleResponse(response) from None
     return response
+
+
+def _hold_editable(assessment: Assessment) -> None:
+    """Lock the assessment's row for this transaction if it is still editable, so that a
+    submission cannot slip in between this check and the save; otherwise refuse."""
+    held = db.session.execute(
+        update(Assessment)
+        .where(Assessment.id == assessment.id, Assessment.status.in_(EDITABLE_STATUSES))
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not held:
+        db.session.rollback()
+        raise RuleError(_l("This assessment cannot be changed now."))
 
 
 def response_history(response: Response) -> list[AuditEvent]:
@@ -351,11 +399,16 @@ def save_action(
     due_on: date | None,
     status: str,
     today: date | None = None,
+    version: int | None = None,
 ) -> Action:
-    """Add an action to a response, or change one; marking it done records the day."""
+    """Add an action to a response, or change one (at `version`); marking it done records the
+    day. A change to an action someone else changed meanwhile raises StaleAction."""
     if not can(user, "assessment.draft", response.assessment):
         raise RuleError(_l("This assessment cannot be changed now."))
     values = _action_values(description, owner, due_on, status)
+    if action is not None and version != action.version:
+        raise StaleAction(action)
+    _hold_editable(response.assessment)
     creating = action is None
     if creating:
         action = Action(response=response)
@@ -370,7 +423,12 @@ def save_action(
     AuditEvent.record(
         user, "action.added" if creating else "action.updated", action, before, values
     )
-    db.session.commit()
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        db.session.refresh(action)
+        raise StaleAction(action) from None
     return action
 
 
@@ -398,12 +456,17 @@ def submit(user: User, assessment: Assessment, now=None) -> Assessment:
     """Submit a complete assessment; it is then locked to its organisation."""
     if not can(user, "assessment.submit", assessment):
         raise RuleError(_l("You cannot submit this assessment."))
-    if missing_items(assessment):
-        raise RuleError(_l("Every item needs a score and a narrative before you can submit."))
     before = {"status": assessment.status}
+    _hold_editable(assessment)
+    # Check again under the lock: a save that finished meanwhile is now visible.
+    db.session.expire_all()
+    if missing_items(assessment):
+        db.session.rollback()
+        raise RuleError(_l("Every item needs a score and a narrative before you can submit."))
+    user_id, submitted_at = user.id, now or utcnow()  # read first: no flush half-way through
+    assessment.submitted_by_id = user_id
+    assessment.submitted_at = submitted_at
     assessment.status = "submitted"
-    assessment.submitted_by_id = user.id
-    assessment.submitted_at = now or utcnow()
     AuditEvent.record(user, "assessment.submitted", assessment, before, {"status": "submitted"})
     db.session.commit()
     return assessment

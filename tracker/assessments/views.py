@@ -40,6 +40,9 @@ def start(framework_id: int):
             assessment = service.start_assessment(
                 current_user, org, framework, cycle, form.start_from.data == "previous"
             )
+        except service.AlreadyStarted as started:
+            flash(_("This assessment was already started. Here it is."))
+            return redirect(url_for(".task_list", assessment_id=started.assessment_id))
         except service.RuleError as error:
             form.start_from.errors.append(error.message)
         else:
@@ -96,6 +99,7 @@ def _save(assessment, row, form):
             mine=form,
             theirs=stale.current,
             editor=stale.editor,
+            can_score=can_score,
         )
         # htmx swaps the whole main area for the conflict page, not just the form.
         swap = {
@@ -126,7 +130,7 @@ def _item_page(assessment, row, form, action_form=None, status=200, saved=False,
         fragment=fragment,
         can_edit=can(current_user, "assessment.draft", assessment),
         can_score=can(current_user, "assessment.edit", assessment),
-        previous=service.previous_scores(assessment, current_user).get(row.item.key),
+        previous=service.previous_scores(assessment, current_user, row.item.key).get(row.item.key),
     ), status
 
 
@@ -154,6 +158,7 @@ def _save_action(response, action, form) -> bool:
             form.owner.data,
             form.due_on.data,
             form.status.data,
+            version=form.version.data,
         )
     except service.RuleError as error:
         getattr(form, error.field or "description").errors.append(error.message)
@@ -178,10 +183,23 @@ def edit_action(assessment_id: int, action_id: int):
     if action is None or action.response.assessment_id != assessment.id:
         abort(404)
     form = ActionForm(obj=action)
-    if form.validate_on_submit() and _save_action(action.response, action, form):
-        flash(_("The action is saved."))
-        key = action.response.item.key
-        return redirect(url_for(".item", assessment_id=assessment_id, item_key=key))
+    if form.validate_on_submit():
+        try:
+            saved = _save_action(action.response, action, form)
+        except service.StaleAction as stale:
+            # Saving again, now at the current version, keeps these changes.
+            form.version.data, form.version.raw_data = stale.current.version, None
+            return render_template(
+                "assessments/action.html",
+                assessment=assessment,
+                action=stale.current,
+                form=form,
+                stale=True,
+            ), 409
+        if saved:
+            flash(_("The action is saved."))
+            key = action.response.item.key
+            return redirect(url_for(".item", assessment_id=assessment_id, item_key=key))
     return render_template(
         "assessments/action.html", assessment=assessment, action=action, form=form
     ), (400 if form.errors else 200)

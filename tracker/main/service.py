@@ -42,6 +42,7 @@ class StartPage:
     can_start: list[Framework] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     regions: list[tuple[Organisation, list[Organisation]]] = field(default_factory=list)
+    cycle: Cycle | None = None
 
 
 def _grouped(query) -> dict[int, tuple]:
@@ -119,9 +120,9 @@ def start_page(user: User, today: date | None = None) -> StartPage:
     grouped: dict[int, tuple[Cycle, list[AssessmentRow]]] = {}
     for row in _rows(user, today or date.today()):
         grouped.setdefault(row.assessment.cycle_id, (row.assessment.cycle, []))[1].append(row)
-    page = StartPage(heading_role=user.role, rows_by_cycle=list(grouped.values()))
-    if can(user, "organisation.start_assessment", user.organisation):
-        page.can_start = _frameworks_not_started(user.organisation)
+    page = StartPage(user.role, list(grouped.values()), cycle=current_cycle())
+    if page.cycle and can(user, "organisation.start_assessment", user.organisation):
+        page.can_start = _frameworks_not_started(user.organisation, page.cycle)
     if user.role in ("admin", "inspector"):
         page.regions = organisations_by_region()
     if user.role == "admin":
@@ -139,11 +140,8 @@ def current_cycle() -> Cycle | None:
     return db.session.scalar(select(Cycle).order_by(Cycle.opens_on.desc()).limit(1))
 
 
-def _frameworks_not_started(org: Organisation) -> list[Framework]:
+def _frameworks_not_started(org: Organisation, cycle: Cycle) -> list[Framework]:
     """Latest framework versions that apply to the organisation with no assessment this cycle."""
-    cycle = current_cycle()
-    if cycle is None:
-        return []
     frameworks = latest_frameworks()
     started = set(
         db.session.scalars(

@@ -13,7 +13,7 @@ from tracker.main import bp, service
 @login_required
 def home():
     page = service.start_page(current_user)
-    return render_template("main/home.html", page=page, cycle=service.current_cycle())
+    return render_template("main/home.html", page=page, cycle=page.cycle)
 
 
 @bp.get("/healthz")

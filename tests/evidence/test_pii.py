@@ -1,0 +1,55 @@
+"""The personal-data detector: true and false positives."""
+
+import pytest
+
+from tracker.evidence.pii import scan_text, valid_nhs_number
+
+
+@pytest.mark.parametrize("number", ["9434765919", "4010232137", "9876543210"])
+def test_valid_nhs_numbers_pass_modulus_11(number):
+    assert valid_nhs_number(number)
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["9434765918", "1234567890", "0000000000", "123456789", "94347659190"],
+    ids=["wrong check digit", "check digit would be 10", "all the same", "nine digits", "eleven"],
+)
+def test_invalid_numbers_do_not(number):
+    assert not valid_nhs_number(number)
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("Child's NHS number 943 476 5919 was shared.", "nhs_number"),
+        ("ref 943-476-5919", "nhs_number"),
+        ("Date of birth: 03/04/2015", "date_of_birth"),
+        ("DOB 3 April 2015", "date_of_birth"),
+        ("born on 12th March 2016", "date_of_birth"),
+        ("Visited Jane Evans at home, 12 High Street, CF10 1AA, twice.", "name_and_postcode"),
+    ],
+)
+def test_identifiers_are_found(text, kind):
+    assert scan_text(text).get(kind) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Referrals rose to 1234567890 in total",  # ten digits failing modulus 11
+        "The audit of 2024/25 found 85% compliance.",
+        "Meeting on 03/04/2025 agreed the plan.",  # a date, but not a birth date
+        "Cardiff Council, County Hall, CF10 4UW",  # an organisation's address
+        "Telephone 029 2087 2087",
+        "Postcode area CF10 only",
+    ],
+)
+def test_ordinary_assurance_text_is_not_flagged(text):
+    assert scan_text(text) == {}
+
+
+def test_counts_not_content_are_returned():
+    result = scan_text("943 476 5919 and 401 023 2137")
+    assert result == {"nhs_number": 2}
+    assert "943" not in repr(result)

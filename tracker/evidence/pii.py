@@ -1,0 +1,85 @@
+"""Warn, never block, when text looks as if it identifies a child (DESIGN §6).
+
+The tracker is an assurance tool, not a case record. This scan finds likely identifiers and
+reports only what kind and how many: the matched text itself is never returned, stored or logged.
+"""
+
+import re
+from collections import Counter
+from pathlib import Path
+
+MAX_TEXT = 5 * 1024 * 1024  # characters scanned per file
+MAX_PDF_PAGES = 300
+
+NHS_NUMBER = re.compile(r"(?<![\d-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d-])")
+MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+DATE = rf"(\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{1,2}}(st|nd|rd|th)?\s+({MONTHS})\s+\d{{4}})"
+DATE_OF_BIRTH = re.compile(
+    rf"\b(date\s+of\s+birth|d\.?\s?o\.?\s?b\.?|born(\s+on)?)\s*[:\-]?\s*{DATE}", re.IGNORECASE
+)
+POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}"
+NAME = r"(?:[A-Z][a-z'’-]+\s+){1,2}[A-Z][a-z'’-]+"
+NAME_THEN_POSTCODE = re.compile(rf"\b{NAME}\b[^\n]{{0,60}}?\b{POSTCODE}\b")
+# Addresses of public bodies are not personal data.
+ORGANISATION_WORDS = re.compile(
+    r"\b(Council|Board|Hospital|Police|Service|Services|School|College|Trust|Centre|House|"
+    r"Office|Court|University|Government|Inspectorate)\b"
+)
+
+KINDS = ("nhs_number", "date_of_birth", "name_and_postcode")
+
+
+def valid_nhs_number(digits: str) -> bool:
+    """True when ten digits pass the NHS number's modulus 11 check."""
+    if len(digits) != 10 or not digits.isdigit() or len(set(digits)) == 1:
+        return False
+    total = sum(int(d) * (10 - i) for i, d in enumerate(digits[:9]))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(digits[9])
+
+
+def scan_text(text: str) -> dict[str, int]:
+    """Counts of likely personal identifiers of each kind found in `text`."""
+    text = text[:MAX_TEXT]
+    found: Counter = Counter()
+    for match in NHS_NUMBER.finditer(text):
+        if valid_nhs_number("".join(match.groups())):
+            found["nhs_number"] += 1
+    found["date_of_birth"] += len(DATE_OF_BIRTH.findall(text))
+    for match in NAME_THEN_POSTCODE.finditer(text):
+        if not ORGANISATION_WORDS.search(match.group(0)):
+            found["name_and_postcode"] += 1
+    return {kind: found[kind] for kind in KINDS if found[kind]}
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(path)
+        parts, length = [], 0
+        for page in reader.pages[:MAX_PDF_PAGES]:
+            part = page.extract_text() or ""
+            parts.append(part)
+            length += len(part)
+            if length > MAX_TEXT:
+                break
+        return "\n".join(parts)
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError):
+        return ""  # an unreadable PDF is not scanned; the upload itself still stands
+
+
+def scan_file(path: Path, readable: str | None) -> dict[str, int]:
+    """Scan a stored file's readable text: plain text and CSV, and the text of PDFs."""
+    if readable == "text":
+        with path.open("r", encoding="utf-8", errors="replace") as fh:
+            return scan_text(fh.read(MAX_TEXT))
+    if readable == "pdf":
+        return scan_text(_pdf_text(path))
+    return {}
