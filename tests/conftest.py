@@ -90,6 +90,12 @@ def app(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_evidence_store(app, tmp_path):
+    """Every test stores evidence files in a directory of its own."""
+    app.config["TRACKER_EVIDENCE_DIR"] = str(tmp_path / "evidence")
+
+
+@pytest.fixture(autouse=True)
 def _clean_database(app):
     """Every test starts from empty tables."""
     ctx = app.app_context()
@@ -264,3 +270,40 @@ def demo(_demo_password):
 
     seed_demo()
     return _demo_password
+
+
+# --- a region with people in it (self-assessment and evidence tests) ----------------------
+
+
+@pytest.fixture
+def region(make_org, make_user, make_cycle, framework):
+    rsb = make_org("rsb", code="RSB-A", name="Region A Safeguarding Board")
+    la = make_org("local_authority", region=rsb, code="LA-A")
+    other = make_org("rsb", code="RSB-B", name="Region B Safeguarding Board")
+    cycle = make_cycle("2026–27", 2026)
+    return {
+        "rsb": rsb,
+        "other": other,
+        "cycle": cycle,
+        "framework": framework,
+        "coordinator": make_user("coordinator", rsb, email="coord@a.test"),
+        "contributor": make_user("contributor", la, email="contrib@a.test"),
+        "outsider": make_user("coordinator", other, email="coord@b.test"),
+        "inspector": make_user("inspector", make_org("inspectorate"), email="insp@ciw.test"),
+    }
+
+
+@pytest.fixture
+def draft(region, make_assessment):
+    return make_assessment(organisation=region["rsb"], cycle=region["cycle"])
+
+
+@pytest.fixture
+def post(client):
+    """POST a form as the browser would, with the CSRF token from the page it came from."""
+
+    def _post(path: str, data: dict, page: str | None = None, headers=None):
+        token = csrf_token(client, page or path)
+        return client.post(path, data={**data, "csrf_token": token}, headers=headers or {})
+
+    return _post

@@ -17,6 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     from tracker.assessments import bp as assessments_bp
     from tracker.auth import bp as auth_bp
     from tracker.cli import register_commands
+    from tracker.evidence import bp as evidence_bp
     from tracker.frameworks import bp as frameworks_bp
     from tracker.main import bp as main_bp
 
@@ -33,5 +34,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(main_bp)
     app.register_blueprint(frameworks_bp)
     app.register_blueprint(assessments_bp)
+    app.register_blueprint(evidence_bp)
     register_commands(app)
     return app

@@ -11,7 +11,7 @@ from flask import abort
 from sqlalchemy import Select, false, select
 
 from tracker.extensions import db
-from tracker.models import Assessment, Framework, Organisation, ReviewAssignment, User
+from tracker.models import Assessment, Evidence, Framework, Organisation, ReviewAssignment, User
 from tracker.models.assessments import EDITABLE_STATUSES
 
 UNDER_REVIEW = ("submitted", "in_review")
@@ -86,6 +86,25 @@ def _answer_challenges(user: User, a: Assessment) -> bool:
     return user.role == "coordinator" and _own(user, a.organisation_id) and a.status in UNDER_REVIEW
 
 
+def _works_on(user: User, organisation_id: int) -> bool:
+    """The organisations whose evidence library a user keeps: their own, and for a
+    contributor their region's RSB."""
+    if user.role == "coordinator":
+        return _own(user, organisation_id)
+    return user.role == "contributor" and _contributes_to(user, organisation_id)
+
+
+def _view_evidence(user: User, evidence) -> bool:
+    # Its own library's people see it; others only through an assessment they may see.
+    if _works_on(user, evidence.organisation_id):
+        return True
+    return any(_view_assessment(user, link.response.assessment) for link in evidence.links)
+
+
+def _withdraw_evidence(user: User, evidence) -> bool:
+    return user.role == "coordinator" and _own(user, evidence.organisation_id)
+
+
 def _start_assessment(user: User, org: Organisation) -> bool:
     return user.role == "coordinator" and _own(user, org.id)
 
@@ -111,6 +130,9 @@ RULES: dict[str, Callable] = {
     "assessment.answer": _answer_challenges,
     "organisation.view": _view_organisation,
     "framework.view": lambda user, framework: True,  # frameworks are published criteria
+    "evidence.view": _view_evidence,
+    "evidence.add": lambda user, org: _works_on(user, org.id),
+    "evidence.withdraw": _withdraw_evidence,
     "organisation.start_assessment": _start_assessment,
     "admin.manage": _role("admin"),
     "statement.build": _role("inspector"),
@@ -183,6 +205,11 @@ def get_organisation_or_404(
     return _load_or_404(Organisation, organisation_id, user, action, "organisation.view")
 
 
+def get_evidence_or_404(evidence_id: int, user, action: str = "evidence.view") -> Evidence:
+    """Load evidence for `action`, as get_assessment_or_404."""
+    return _load_or_404(Evidence, evidence_id, user, action, "evidence.view")
+
+
 def get_framework_or_404(framework_id: int, user, action: str = "framework.view") -> Framework:
     """Load a framework for `action`, as get_assessment_or_404."""
     return _load_or_404(Framework, framework_id, user, action, "framework.view")
@@ -193,6 +220,7 @@ __all__ = [
     "RULES",
     "can",
     "get_assessment_or_404",
+    "get_evidence_or_404",
     "get_framework_or_404",
     "get_organisation_or_404",
     "visible_assessments",

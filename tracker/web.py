@@ -35,6 +35,25 @@ ACTION_STATUS_LABELS = {
     "in_progress": _l("In progress"),
     "done": _l("Done"),
 }
+TRIANGULATION_LABELS = {
+    "unevidenced": _l("No evidence"),
+    "single_source": _l("Single source"),
+    "partial": _l("Partly triangulated"),
+    "triangulated": _l("Triangulated"),
+}
+EVIDENCE_KIND_LABELS = {
+    "document": _l("Document"),
+    "data": _l("Data"),
+    "audit": _l("Audit"),
+    "voice": _l("Voice"),
+    "practitioner": _l("Practitioners"),
+    "external": _l("External"),
+}
+PII_LABELS = {
+    "nhs_number": _l("what looks like an NHS number"),
+    "date_of_birth": _l("what looks like a date of birth"),
+    "name_and_postcode": _l("a name next to a full postcode"),
+}
 STATUS_TAG_COLOURS = {
     "draft": "govuk-tag--grey",
     "submitted": "govuk-tag--blue",
@@ -113,10 +132,13 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         # Templates may hide what a user cannot do; the views and services still decide.
         can=lambda action, obj=None: access.can(current_user, action, obj),
-        post_form=PostForm,
+        post_form=lambda: PostForm(formdata=None),  # for its token only: never reads the request
         role_label=lambda role: ROLE_LABELS.get(role, role),
         status_label=lambda status: STATUS_LABELS.get(status, status),
         action_status_label=lambda status: ACTION_STATUS_LABELS.get(status, status),
+        triangulation_label=lambda level: TRIANGULATION_LABELS.get(level, level),
+        kind_label=lambda kind: EVIDENCE_KIND_LABELS.get(kind, kind),
+        pii_label=lambda kind: PII_LABELS.get(kind, kind),
         now_time=lambda: format_time(utcnow(), "HH:mm"),
         status_tag_colour=lambda status: STATUS_TAG_COLOURS.get(status, ""),
     )

@@ -9,16 +9,17 @@ from tests.frameworks.test_loader import VALID, _write
 from tracker.assessments import service
 from tracker.extensions import db
 from tracker.frameworks.service import import_framework
-from tracker.models import Action
+from tracker.models import Action, Evidence, EvidenceLink
 from tracker.web import render_markdown
 
 
-def _assessment_urls(app, assessment, action_id):
+def _assessment_urls(app, assessment, action_id, link_id):
     """Every URL of the assessments area, filled in for one assessment."""
     values = {
         "assessment_id": assessment.id,
         "item_key": "A1",
         "action_id": action_id,
+        "link_id": link_id,
         "framework_id": assessment.framework_id,
     }
     urls = []
@@ -31,11 +32,20 @@ def _assessment_urls(app, assessment, action_id):
 
 def test_another_organisation_gets_404_on_every_url(app, client, login, draft, region):
     action = Action(response=draft.responses[0], description="Private", owner="BM")
-    db.session.add(action)
+    evidence = Evidence(
+        organisation_id=draft.organisation_id,
+        title="Private audit",
+        kind="audit",
+        source_organisation_id=draft.organisation_id,
+        url="https://example.org",
+        uploaded_by_id=region["coordinator"].id,
+    )
+    link = EvidenceLink(evidence=evidence, response=draft.responses[0])
+    db.session.add_all([action, evidence, link])
     db.session.commit()
     login("coord@b.test")
     token = csrf_token(client, "/")
-    urls = _assessment_urls(app, draft, action.id)
+    urls = _assessment_urls(app, draft, action.id, link.id)
     assert len(urls) >= 7
     for path, methods in urls:
         for method in methods:

@@ -53,3 +53,26 @@ def test_counts_not_content_are_returned():
     result = scan_text("943 476 5919 and 401 023 2137")
     assert result == {"nhs_number": 2}
     assert "943" not in repr(result)
+
+
+def test_files_are_scanned_in_pieces_without_missing_a_boundary(tmp_path, monkeypatch):
+    from tracker.evidence import pii
+
+    monkeypatch.setattr(pii, "CHUNK", 1000)
+    lines = [f"row {n}, nothing personal here" for n in range(500)]
+    lines[100] = "NHS 943 476 5919"
+    lines[250] = "Date of birth: 03/04/2015"
+    path = tmp_path / "data.csv"
+    path.write_text("\n".join(lines))
+    assert pii.scan_file(path, "text") == {"nhs_number": 1, "date_of_birth": 1}
+
+
+def test_pdf_text_is_scanned(tmp_path):
+    from tests.evidence import files
+    from tracker.evidence import pii
+
+    path = tmp_path / "a.pdf"
+    path.write_bytes(files.pdf("Child NHS number 943 476 5919"))
+    assert pii.scan_file(path, "pdf") == {"nhs_number": 1}
+    path.write_bytes(b"%PDF-1.4 broken")
+    assert pii.scan_file(path, "pdf") == {}  # unreadable: not scanned, not a crash

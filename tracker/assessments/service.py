@@ -14,6 +14,8 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker.access import can
+from tracker.evidence import service as evidence
+from tracker.evidence import triangulation
 from tracker.extensions import db
 from tracker.frameworks.service import latest_frameworks
 from tracker.models import (
@@ -202,6 +204,9 @@ def _copy_forward(previous: Assessment, framework: Framework, responses: dict) -
 class ItemRow:
     item: Item
     response: Response
+    links: list[EvidenceLink] = field(default_factory=list)
+    triangulation: str = triangulation.UNEVIDENCED
+    claim_beyond_evidence: bool = False
 
     @property
     def status(self) -> str:
@@ -226,6 +231,14 @@ class TaskList:
     def complete(self) -> int:
         return sum(1 for row in self.rows if row.status == "complete")
 
+    @property
+    def triangulated(self) -> int:
+        return sum(1 for row in self.rows if row.triangulation == triangulation.TRIANGULATED)
+
+    @property
+    def claims_beyond_evidence(self) -> int:
+        return sum(1 for row in self.rows if row.claim_beyond_evidence)
+
 
 def load_assessment(assessment_id: int) -> Assessment | None:
     """An assessment with its framework, scale, sections, items, responses and actions loaded
@@ -247,11 +260,21 @@ def load_assessment(assessment_id: int) -> Assessment | None:
 
 
 def task_list(assessment: Assessment) -> TaskList:
-    """Each section's items with the organisation's response to each."""
+    """Each section's items with the organisation's response, its evidence and triangulation."""
     by_item = {r.item_id: r for r in assessment.responses}
+    links = evidence.links_by_response([r.id for r in assessment.responses])
+    rule = evidence.rule_of(assessment.framework)
     result = TaskList(assessment)
     for section in assessment.framework.sections:
-        rows = [ItemRow(item, by_item[item.id]) for item in section.items if item.id in by_item]
+        rows = []
+        for item in section.items:
+            response = by_item.get(item.id)
+            if response is None:
+                continue
+            row_links = links.get(response.id, [])
+            level = evidence.level_of(row_links, rule)
+            claim = triangulation.claim_beyond_evidence(response.self_score, level, rule)
+            rows.append(ItemRow(item, response, row_links, level, claim))
         result.sections.append((section, rows))
     return result
 

@@ -4,14 +4,17 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tracker.access import can, get_assessment_or_404, get_framework_or_404
+from tracker.access import can, get_assessment_or_404, get_evidence_or_404, get_framework_or_404
 from tracker.assessments import bp, service
 from tracker.assessments.forms import ActionForm, ResponseForm, ReturnForm, StartForm
 from tracker.auth.forms import PostForm
+from tracker.evidence import service as evidence
+from tracker.evidence.forms import LinkForm
 from tracker.extensions import db
 from tracker.i18n import current_language
 from tracker.main.service import current_cycle
-from tracker.models import Action
+from tracker.models import Action, EvidenceLink
+from tracker.web import EVIDENCE_KIND_LABELS
 
 
 def _load(assessment_id: int, action: str = "assessment.view"):
@@ -118,20 +121,75 @@ def _save(assessment, row, form):
     return redirect(url_for(".item", assessment_id=assessment.id, item_key=row.item.key))
 
 
-def _item_page(assessment, row, form, action_form=None, status=200, saved=False, fragment=False):
+def _item_page(
+    assessment,
+    row,
+    form,
+    action_form=None,
+    link_form=None,
+    status=200,
+    saved=False,
+    fragment=False,
+):
     template = "assessments/_response_form.html" if fragment else "assessments/item.html"
+    if link_form is None:
+        link_form = LinkForm(prefix="link")
+    if not fragment:
+        link_form.evidence.choices = [
+            (e.id, f"{e.title} ({EVIDENCE_KIND_LABELS[e.kind]})")
+            for e in evidence.linkable(assessment.organisation_id, row.links)
+        ]
     return render_template(
         template,
         assessment=assessment,
         row=row,
         form=form,
         action_form=action_form or ActionForm(prefix="action"),
+        link_form=link_form,
         saved=saved,
         fragment=fragment,
         can_edit=can(current_user, "assessment.draft", assessment),
         can_score=can(current_user, "assessment.edit", assessment),
         previous=service.previous_scores(assessment, current_user, row.item.key).get(row.item.key),
     ), status
+
+
+@bp.post("/<int:assessment_id>/items/<item_key>/evidence")
+@login_required
+def link_evidence(assessment_id: int, item_key: str):
+    assessment = _load(assessment_id, "assessment.draft")
+    row = _row_or_404(assessment, item_key)
+    link_form = LinkForm(prefix="link")
+    link_form.evidence.choices = [
+        (e.id, e.title) for e in evidence.linkable(assessment.organisation_id, row.links)
+    ]
+    if link_form.validate_on_submit():
+        chosen = get_evidence_or_404(link_form.evidence.data, current_user)
+        try:
+            evidence.link(current_user, chosen, row.response, link_form.note.data)
+        except evidence.EvidenceError as error:
+            getattr(link_form, error.field or "evidence").errors.append(error.message)
+        else:
+            flash(_("The evidence is linked to %(item)s.", item=item_key))
+            return redirect(
+                url_for(".item", assessment_id=assessment_id, item_key=item_key, _anchor="evidence")
+            )
+    form = ResponseForm(scale=assessment.framework.scale, data=_response_data(row.response))
+    return _item_page(assessment, row, form, link_form=link_form, status=400)
+
+
+@bp.post("/<int:assessment_id>/evidence-links/<int:link_id>/unlink")
+@login_required
+def unlink_evidence(assessment_id: int, link_id: int):
+    assessment = _load(assessment_id, "assessment.draft")
+    link_row = db.session.get(EvidenceLink, link_id)
+    if link_row is None or link_row.response.assessment_id != assessment.id:
+        abort(404)
+    if PostForm().validate_on_submit():
+        evidence.unlink(current_user, link_row)
+        flash(_("The evidence is unlinked. It stays in your library."))
+    key = link_row.response.item.key
+    return redirect(url_for(".item", assessment_id=assessment_id, item_key=key, _anchor="evidence"))
 
 
 @bp.post("/<int:assessment_id>/items/<item_key>/actions")
@@ -232,9 +290,15 @@ def submit(assessment_id: int):
         else:
             flash(_("The assessment is submitted. It is now locked for review."))
             return redirect(url_for(".task_list", assessment_id=assessment_id))
-    missing = service.missing_items(assessment)
+    tasks = service.task_list(assessment)
     return render_template(
-        "assessments/submit.html", assessment=assessment, missing=missing, form=form, error=error
+        "assessments/submit.html",
+        assessment=assessment,
+        missing=service.missing_items(assessment),
+        warnings=evidence.pii_warnings(tasks.rows),
+        tasks=tasks,
+        form=form,
+        error=error,
     ), (400 if error else 200)
 
 

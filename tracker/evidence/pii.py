@@ -8,7 +8,9 @@ import re
 from collections import Counter
 from pathlib import Path
 
-MAX_TEXT = 5 * 1024 * 1024  # characters scanned per file
+MAX_TEXT = 5 * 1024 * 1024  # characters scanned in one piece of text
+CHUNK = 1024 * 1024  # files are read and scanned a chunk at a time
+OVERLAP = 200  # carried into the next chunk, so a match across a boundary is still found
 MAX_PDF_PAGES = 300
 
 NHS_NUMBER = re.compile(r"(?<![\d-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d-])")
@@ -57,29 +59,44 @@ def scan_text(text: str) -> dict[str, int]:
     return {kind: found[kind] for kind in KINDS if found[kind]}
 
 
-def _pdf_text(path: Path) -> str:
+def _add(total: Counter, found: dict[str, int]) -> None:
+    for kind, count in found.items():
+        total[kind] += count
+
+
+def _scan_text_file(path: Path) -> Counter:
+    total: Counter = Counter()
+    carried = ""
+    with path.open("r", encoding="utf-8", errors="replace") as fh:
+        while chunk := fh.read(CHUNK):
+            text = carried + chunk
+            # Scan up to the last line break; the rest is scanned again with the next chunk.
+            cut = max(text.rfind("\n", 0, len(text) - OVERLAP), len(carried))
+            _add(total, scan_text(text[:cut]))
+            carried = text[cut:]
+    _add(total, scan_text(carried))
+    return total
+
+
+def _scan_pdf(path: Path) -> Counter:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
+    total: Counter = Counter()
     try:
-        reader = PdfReader(path)
-        parts, length = [], 0
-        for page in reader.pages[:MAX_PDF_PAGES]:
-            part = page.extract_text() or ""
-            parts.append(part)
-            length += len(part)
-            if length > MAX_TEXT:
-                break
-        return "\n".join(parts)
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError):
-        return ""  # an unreadable PDF is not scanned; the upload itself still stands
+        for page in PdfReader(path).pages[:MAX_PDF_PAGES]:
+            _add(total, scan_text(page.extract_text() or ""))
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError, AttributeError):
+        pass  # an unreadable PDF is not scanned; the upload itself still stands
+    return total
 
 
 def scan_file(path: Path, readable: str | None) -> dict[str, int]:
-    """Scan a stored file's readable text: plain text and CSV, and the text of PDFs."""
+    """Scan a stored file's readable text, a piece at a time: text and CSV, and PDF pages."""
     if readable == "text":
-        with path.open("r", encoding="utf-8", errors="replace") as fh:
-            return scan_text(fh.read(MAX_TEXT))
-    if readable == "pdf":
-        return scan_text(_pdf_text(path))
-    return {}
+        total = _scan_text_file(path)
+    elif readable == "pdf":
+        total = _scan_pdf(path)
+    else:
+        return {}
+    return {kind: total[kind] for kind in KINDS if total[kind]}

@@ -7,6 +7,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from tracker.access import can, visible_assessments
+from tracker.evidence import triangulation
 from tracker.extensions import db
 from tracker.frameworks.service import latest_frameworks
 from tracker.models import (
@@ -14,6 +15,8 @@ from tracker.models import (
     Assessment,
     Challenge,
     Cycle,
+    Evidence,
+    EvidenceLink,
     Framework,
     Item,
     Organisation,
@@ -30,6 +33,8 @@ class AssessmentRow:
     items: int
     scored: int = 0
     with_narrative: int = 0
+    triangulated: int = 0
+    claims_beyond_evidence: int = 0
     challenges_to_answer: int = 0
     actions_overdue: int = 0
     actions_due_soon: int = 0
@@ -103,16 +108,53 @@ def _rows(user: User, today: date) -> list[AssessmentRow]:
         .where(Item.framework_id.in_({a.framework_id for a in assessments}))
         .group_by(Item.framework_id)
     )
+    evidence = _evidence_figures(assessments)
     return [
         AssessmentRow(
             a,
             items.get(a.framework_id, (0,))[0],
             *answers.get(a.id, (0, 0)),
+            *evidence.get(a.id, (0, 0)),
             challenges.get(a.id, (0,))[0],
             *actions.get(a.id, (0, 0)),
         )
         for a in assessments
     ]
+
+
+def _evidence_figures(assessments: list[Assessment]) -> dict[int, tuple[int, int]]:
+    """Per assessment: items triangulated, and claims beyond evidence, in two queries."""
+    by_id = {a.id: a for a in assessments}
+    scores = db.session.execute(
+        select(Response.id, Response.assessment_id, Response.self_score).where(
+            Response.assessment_id.in_(by_id)
+        )
+    ).all()
+    pieces: dict[int, list[triangulation.Piece]] = {}
+    for response_id, kind, source_id, withdrawn_at in db.session.execute(
+        select(
+            EvidenceLink.response_id,
+            Evidence.kind,
+            Evidence.source_organisation_id,
+            Evidence.withdrawn_at,
+        )
+        .join(Evidence, Evidence.id == EvidenceLink.evidence_id)
+        .join(Response, Response.id == EvidenceLink.response_id)
+        .where(Response.assessment_id.in_(by_id))
+    ):
+        pieces.setdefault(response_id, []).append(
+            triangulation.Piece(kind, source_id, withdrawn_at is not None)
+        )
+    figures: dict[int, list[int]] = {a_id: [0, 0] for a_id in by_id}
+    for response_id, assessment_id, score in scores:
+        framework = by_id[assessment_id].framework
+        rule = triangulation.Rule(
+            framework.min_kinds, framework.min_sources, framework.required_from
+        )
+        level = triangulation.level(pieces.get(response_id, []), rule)
+        figures[assessment_id][0] += level == triangulation.TRIANGULATED
+        figures[assessment_id][1] += triangulation.claim_beyond_evidence(score, level, rule)
+    return {a_id: tuple(f) for a_id, f in figures.items()}
 
 
 def start_page(user: User, today: date | None = None) -> StartPage:

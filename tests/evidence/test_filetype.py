@@ -1,0 +1,71 @@
+"""Type from content, never from the name: what is accepted and every kind of refusal."""
+
+import pytest
+
+from tests.evidence import files
+from tracker.evidence.filetype import FileRefused, detect, display_name
+
+ACCEPTED = [
+    ("audit.pdf", files.pdf(), "pdf"),
+    ("chart.png", files.png(), "png"),
+    ("photo.jpg", files.jpeg(), "jpeg"),
+    ("photo.JPEG", files.jpeg(), "jpeg"),
+    ("policy.docx", files.docx(), "docx"),
+    ("figures.xlsx", files.xlsx(), "xlsx"),
+    ("slides.pptx", files.pptx(), "pptx"),
+    ("plan.odt", files.odt(), "odt"),
+    ("figures.csv", b"quarter,referrals\nQ1,120\n", "csv"),
+    ("notes.txt", "Cyfarfod y bwrdd – nodiadau\n".encode(), "txt"),
+]
+
+REFUSED = {
+    "html named .pdf": ("report.pdf", b"<!DOCTYPE html><html><body>Hi</body></html>", "Web pages"),
+    "svg with script": (
+        "logo.svg",
+        b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        "SVG",
+    ),
+    "svg named .txt": ("notes.txt", b"<svg onload='alert(1)'/>", "SVG"),
+    "zip archive": ("evidence.zip", files.plain_zip(), "Archives"),
+    "zip named .docx": ("policy.docx", files.plain_zip(), "Archives"),
+    "empty file": ("empty.pdf", b"", "empty"),
+    "windows program": ("setup.pdf", b"MZ\x90\x00" + b"\x00" * 100, "Programs"),
+    "linux program": ("tool.txt", b"\x7fELF\x02\x01\x01" + b"\x00" * 100, "Programs"),
+    "shell script": ("run.txt", b"#!/bin/sh\nrm -rf /\n", "Programs"),
+    "png named .pdf": ("audit.pdf", files.png(), "does not match its name"),
+    "pdf named .docx": ("policy.docx", files.pdf(), "does not match its name"),
+    "gzip": ("data.csv", b"\x1f\x8b\x08\x00" + b"\x00" * 20, "Archives"),
+    "path as a name": ("../../etc/passwd", b"root:x:0:0:root:/root:/bin/bash\n", "does not match"),
+    "not utf-8 text": ("notes.txt", b"caf\xe9 " * 50, "UTF-8"),
+}
+
+
+@pytest.mark.parametrize("name, content, kind", ACCEPTED, ids=[a[0] for a in ACCEPTED])
+def test_accepted_types(tmp_path, name, content, kind):
+    path = tmp_path / "upload"
+    path.write_bytes(content)
+    assert detect(path, name).name == kind
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_refused_with_a_reason(tmp_path, case):
+    name, content, reason = REFUSED[case]
+    path = tmp_path / "upload"
+    path.write_bytes(content)
+    with pytest.raises(FileRefused) as refused:
+        detect(path, name)
+    assert reason in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "given, shown",
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\x\\minutes.docx", "minutes.docx"),
+        ("a\x00b\nc.pdf", "abc.pdf"),
+        ("", "file"),
+        ("/", "file"),
+    ],
+)
+def test_filenames_are_only_ever_names(given, shown):
+    assert display_name(given) == shown

@@ -1,0 +1,7 @@
+"""Evidence: the library, uploads and links, downloads, withdrawal."""
+
+from flask import Blueprint
+
+bp = Blueprint("evidence", __name__, url_prefix="/evidence")
+
+from tracker.evidence import views  # noqa: E402,F401  (registers the routes)

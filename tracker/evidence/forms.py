@@ -1,0 +1,97 @@
+"""Evidence forms. The service checks the same rules; the forms put messages beside fields."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+KIND_LABELS = {
+    "document": (_l("Document"), _l("A policy, procedure, plan or minutes")),
+    "data": (_l("Data"), _l("Performance or compliance figures, a dashboard")),
+    "audit": (_l("Audit"), _l("Findings of a case-file or multi-agency audit")),
+    "voice": (_l("Voice"), _l("What children and families said")),
+    "practitioner": (_l("Practitioners"), _l("Staff surveys, focus groups, supervision records")),
+    "external": (_l("External"), _l("Inspection or peer-review findings")),
+}
+
+
+class OptionalDateField(DateField):
+    """A date typed as 2026-03-31 (a browser's date picker) or 31/03/2026."""
+
+    def __init__(self, label, **kwargs):
+        super().__init__(label, validators=[Optional()], format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Enter a real date, for example 31/03/2026")) from None
+
+
+class EvidenceForm(FlaskForm):
+    source = RadioField(
+        _l("What are you adding?"),
+        choices=[("file", _l("A file")), ("url", _l("A link to a web page"))],
+        default="file",
+    )
+    file = FileField(_l("File"))
+    url = StringField(_l("Web address"), validators=[Optional(), Length(max=2000)])
+    title = StringField(
+        _l("Title"),
+        validators=[
+            DataRequired(_l("Enter a title")),
+            Length(max=300, message=_l("The title must be 300 characters or fewer")),
+        ],
+    )
+    kind = RadioField(
+        _l("What kind of evidence is it?"),
+        choices=[(k, v[0]) for k, v in KIND_LABELS.items()],
+        validators=[DataRequired(_l("Choose what kind of evidence this is"))],
+    )
+    source_organisation = SelectField(_l("Which organisation does it come from?"), coerce=int)
+    evidence_date = OptionalDateField(_l("Date of the evidence (optional)"))
+    description = TextAreaField(
+        _l("Description (optional)"),
+        validators=[
+            Optional(),
+            Length(max=4000, message=_l("The description must be 4,000 characters or fewer")),
+        ],
+    )
+    note = TextAreaField(
+        _l("What does it show for this item? (optional)"),
+        validators=[
+            Optional(),
+            Length(max=1000, message=_l("The note must be 1,000 characters or fewer")),
+        ],
+    )
+
+    def validate_url(self, field):
+        if self.source.data == "url" and not (field.data or "").strip():
+            raise ValueError(_l("Enter a web address starting with https:// or http://"))
+
+    def validate_file(self, field):
+        if self.source.data == "file" and not (field.data and field.data.filename):
+            raise ValueError(_l("Choose a file to upload"))
+
+
+class LinkForm(FlaskForm):
+    evidence = SelectField(_l("Evidence from your library"), coerce=int)
+    note = TextAreaField(
+        _l("What does it show for this item? (optional)"),
+        validators=[
+            Optional(),
+            Length(max=1000, message=_l("The note must be 1,000 characters or fewer")),
+        ],
+    )
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why are you withdrawing it?"),
+        validators=[
+            DataRequired(_l("Say why you are withdrawing the evidence")),
+            Length(max=4000, message=_l("The reason must be 4,000 characters or fewer")),
+        ],
+    )

@@ -1,0 +1,382 @@
+"""Evidence rules: add (file or link), link to responses, withdraw, list, and triangulate.
+
+Uploads are streamed into the store, checked by content and scanned for personal data before
+any database row is written; the row is committed last, so a failure at any step leaves no
+half-recorded upload (at most an unreferenced stored file, which `sweep-evidence` removes).
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import urlsplit
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from tracker.access import can
+from tracker.evidence import filetype, pii, triangulation
+from tracker.evidence.storage import LocalStore, TooLarge
+from tracker.extensions import db
+from tracker.models import (
+    Assessment,
+    AuditEvent,
+    Evidence,
+    EvidenceLink,
+    Organisation,
+    Response,
+    User,
+)
+from tracker.models.base import utcnow
+from tracker.models.evidence import EVIDENCE_KINDS
+
+TITLE_MAX = 300
+DESCRIPTION_MAX = 4_000
+NOTE_MAX = 1_000
+URL_MAX = 2_000
+
+
+class EvidenceError(Exception):
+    """A request the evidence rules refuse; `field` names the form field concerned."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+def store() -> LocalStore:
+    """The configured evidence store (a local directory for now)."""
+    return LocalStore(current_app.config["TRACKER_EVIDENCE_DIR"])
+
+
+def library_organisation(user: User) -> Organisation:
+    """Whose evidence library a user works in: a contributor works on their region's RSB."""
+    if user.role == "contributor" and user.organisation.region is not None:
+        return user.organisation.region
+    return user.organisation
+
+
+@dataclass
+class Details:
+    title: str
+    kind: str
+    source_organisation_id: int
+    evidence_date: date | None
+    description: str | None
+
+
+def _check_details(details: Details) -> None:
+    title = (details.title or "").strip()
+    if not title:
+        raise EvidenceError(_l("Enter a title"), "title")
+    if len(title) > TITLE_MAX:
+        raise EvidenceError(_l("The title must be 300 characters or fewer"), "title")
+    if details.kind not in EVIDENCE_KINDS:
+        raise EvidenceError(_l("Choose what kind of evidence this is"), "kind")
+    if db.session.get(Organisation, details.source_organisation_id) is None:
+        raise EvidenceError(_l("Choose the organisation the evidence comes from"), "source")
+    if details.evidence_date and details.evidence_date > date.today():
+        raise EvidenceError(_l("The date of the evidence cannot be in the future"), "evidence_date")
+    if len(details.description or "") > DESCRIPTION_MAX:
+        raise EvidenceError(_l("The description must be 4,000 characters or fewer"), "description")
+
+
+def _new_evidence(user: User, org: Organisation, details: Details, **stored) -> Evidence:
+    evidence = Evidence(
+        organisation_id=org.id,
+        title=details.title.strip(),
+        kind=details.kind,
+        source_organisation_id=details.source_organisation_id,
+        evidence_date=details.evidence_date,
+        description=(details.description or "").strip() or None,
+        uploaded_by_id=user.id,
+        **stored,
+    )
+    db.session.add(evidence)
+    return evidence
+
+
+def add_file(
+    user: User,
+    org: Organisation,
+    details: Details,
+    stream: BinaryIO,
+    filename: str,
+    max_bytes: int,
+    link_to: Response | None = None,
+    note: str | None = None,
+) -> Evidence:
+    """Store an uploaded file as evidence in `org`'s library, optionally linking it."""
+    _check_add(user, org, details, link_to)
+    checked: dict = {}
+
+    def check(path: Path) -> None:
+        found = filetype.detect(path, filename)
+        checked["type"] = found
+        checked["warnings"] = pii.scan_file(path, found.readable)
+
+    try:
+        stored = store().put(stream, max_bytes, check)
+    except TooLarge:
+        raise EvidenceError(
+            _l("The file must be smaller than %(mb)d MB", mb=max_bytes // (1024 * 1024)), "file"
+        ) from None
+    except filetype.FileRefused as refused:
+        raise EvidenceError(refused.message, "file") from None
+    found = checked["type"]
+    evidence = _new_evidence(
+        user,
+        org,
+        details,
+        sha256=stored.sha256,
+        size_bytes=stored.size,
+        content_type=found.mime,
+        filename=filetype.display_name(filename),
+        pii_warnings=checked["warnings"] or None,
+    )
+    return _finish_add(user, evidence, link_to, note)
+
+
+def add_url(
+    user: User,
+    org: Organisation,
+    details: Details,
+    url: str,
+    link_to: Response | None = None,
+    note: str | None = None,
+) -> Evidence:
+    """Record a web link as evidence in `org`'s library, optionally linking it."""
+    _check_add(user, org, details, link_to)
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > URL_MAX:
+        raise EvidenceError(_l("Enter a web address starting with https:// or http://"), "url")
+    evidence = _new_evidence(user, org, details, url=url)
+    return _finish_add(user, evidence, link_to, note)
+
+
+def _check_add(user: User, org: Organisation, details: Details, link_to: Response | None):
+    if not can(user, "evidence.add", org):
+        raise EvidenceError(_l("You cannot add evidence to this library."))
+    _check_details(details)
+    if link_to is not None and not can(user, "assessment.draft", link_to.assessment):
+        raise EvidenceError(_l("This assessment cannot be changed now."))
+
+
+def _finish_add(user, evidence: Evidence, link_to: Response | None, note: str | None):
+    db.session.flush()
+    AuditEvent.record(
+        user,
+        "evidence.added",
+        evidence,
+        after={
+            "title": evidence.title,
+            "kind": evidence.kind,
+            "sha256": evidence.sha256,
+            "url": evidence.url,
+        },
+    )
+    if link_to is not None:
+        _add_link(user, evidence, link_to, note)
+    db.session.commit()
+    return evidence
+
+
+def _add_link(user: User, evidence: Evidence, response: Response, note: str | None):
+    note = (note or "").strip() or None
+    if note and len(note) > NOTE_MAX:
+        raise EvidenceError(_l("The note must be 1,000 characters or fewer"), "note")
+    link = EvidenceLink(evidence=evidence, response=response, note=note, linked_by_id=user.id)
+    db.session.add(link)
+    db.session.flush()
+    AuditEvent.record(
+        user,
+        "evidence.linked",
+        link,
+        after={"evidence_id": evidence.id, "response_id": response.id},
+    )
+    return link
+
+
+def link(user: User, evidence: Evidence, response: Response, note: str | None) -> EvidenceLink:
+    """Link evidence from the assessment's own library to a response, with what it shows."""
+    if not can(user, "assessment.draft", response.assessment):
+        raise EvidenceError(_l("This assessment cannot be changed now."))
+    if evidence.organisation_id != response.assessment.organisation_id:
+        raise EvidenceError(_l("Choose evidence from this organisation's library"), "evidence")
+    if evidence.is_withdrawn:
+        raise EvidenceError(_l("Withdrawn evidence cannot be linked"), "evidence")
+    already = db.session.scalar(
+        select(EvidenceLink.id).where(
+            EvidenceLink.evidence_id == evidence.id, EvidenceLink.response_id == response.id
+        )
+    )
+    if already:
+        raise EvidenceError(_l("This evidence is already linked to this item"), "evidence")
+    created = _add_link(user, evidence, response, note)
+    db.session.commit()
+    return created
+
+
+def unlink(user: User, link_row: EvidenceLink) -> None:
+    """Remove a link (the evidence itself stays in the library and the audit trail)."""
+    if not can(user, "assessment.draft", link_row.response.assessment):
+        raise EvidenceError(_l("This assessment cannot be changed now."))
+    AuditEvent.record(
+        user,
+        "evidence.unlinked",
+        link_row,
+        before={
+            "evidence_id": link_row.evidence_id,
+            "response_id": link_row.response_id,
+            "note": link_row.note,
+        },
+    )
+    db.session.delete(link_row)
+    db.session.commit()
+
+
+def withdraw(user: User, evidence: Evidence, reason: str) -> Evidence:
+    """Withdraw evidence with a reason. It is never deleted and stops counting at once."""
+    if not can(user, "evidence.withdraw", evidence):
+        raise EvidenceError(_l("You cannot withdraw this evidence."))
+    if evidence.is_withdrawn:
+        raise EvidenceError(_l("This evidence has already been withdrawn."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise EvidenceError(_l("Say why you are withdrawing the evidence"), "reason")
+    if len(reason) > DESCRIPTION_MAX:
+        raise EvidenceError(_l("The reason must be 4,000 characters or fewer"), "reason")
+    evidence.withdrawn_at, evidence.withdrawn_by_id = utcnow(), user.id
+    evidence.withdrawn_reason = reason
+    AuditEvent.record(user, "evidence.withdrawn", evidence, after={"reason": reason})
+    db.session.commit()
+    return evidence
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Filters:
+    kind: str | None = None
+    source_id: int | None = None
+    linked: str | None = None  # "linked" | "unlinked"
+    withdrawn: bool = False
+    search: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def library(org: Organisation, filters: Filters) -> Select:
+    """A query of an organisation's evidence, newest first, with the filters applied."""
+    query = (
+        select(Evidence)
+        .where(Evidence.organisation_id == org.id)
+        .options(selectinload(Evidence.source_organisation), selectinload(Evidence.links))
+        .order_by(Evidence.created_at.desc(), Evidence.id.desc())
+    )
+    if not filters.withdrawn:
+        query = query.where(Evidence.withdrawn_at.is_(None))
+    if filters.kind in EVIDENCE_KINDS:
+        query = query.where(Evidence.kind == filters.kind)
+    if filters.source_id:
+        query = query.where(Evidence.source_organisation_id == filters.source_id)
+    used = exists().where(EvidenceLink.evidence_id == Evidence.id)
+    if filters.linked == "linked":
+        query = query.where(used)
+    elif filters.linked == "unlinked":
+        query = query.where(~used)
+    if filters.search:
+        pattern = "%" + filters.search.strip().lower().replace("%", r"\%") + "%"
+        query = query.where(
+            or_(
+                func.lower(Evidence.title).like(pattern, escape="\\"),
+                func.lower(func.coalesce(Evidence.description, "")).like(pattern, escape="\\"),
+            )
+        )
+    if filters.date_from:
+        query = query.where(Evidence.evidence_date >= filters.date_from)
+    if filters.date_to:
+        query = query.where(Evidence.evidence_date <= filters.date_to)
+    return query
+
+
+def linkable(organisation_id: int, already: list[EvidenceLink]) -> list[Evidence]:
+    """The library's current evidence that is not yet linked to this response."""
+    linked = {link_row.evidence_id for link_row in already}
+    return [
+        e
+        for e in db.session.scalars(
+            select(Evidence)
+            .where(Evidence.organisation_id == organisation_id, Evidence.withdrawn_at.is_(None))
+            .order_by(Evidence.title)
+        )
+        if e.id not in linked
+    ]
+
+
+def where_used(evidence: Evidence) -> list[EvidenceLink]:
+    """The responses an item of evidence is linked to, with their assessments loaded."""
+    return list(
+        db.session.scalars(
+            select(EvidenceLink)
+            .where(EvidenceLink.evidence_id == evidence.id)
+            .options(
+                selectinload(EvidenceLink.response).selectinload(Response.item),
+                selectinload(EvidenceLink.response)
+                .selectinload(Response.assessment)
+                .selectinload(Assessment.cycle),
+            )
+        )
+    )
+
+
+def links_by_response(response_ids: list[int]) -> dict[int, list[EvidenceLink]]:
+    """Every link of these responses, with its evidence, in one query."""
+    links = db.session.scalars(
+        select(EvidenceLink)
+        .where(EvidenceLink.response_id.in_(response_ids))
+        .options(selectinload(EvidenceLink.evidence).selectinload(Evidence.source_organisation))
+        .order_by(EvidenceLink.id)
+    ).all()
+    grouped: dict[int, list[EvidenceLink]] = {rid: [] for rid in response_ids}
+    for link_row in links:
+        grouped[link_row.response_id].append(link_row)
+    return grouped
+
+
+def rule_of(framework) -> triangulation.Rule:
+    return triangulation.Rule(framework.min_kinds, framework.min_sources, framework.required_from)
+
+
+def level_of(links: list[EvidenceLink], rule: triangulation.Rule) -> str:
+    """Triangulation level of a response from its links."""
+    return triangulation.level(
+        (
+            triangulation.Piece(
+                ln.evidence.kind, ln.evidence.source_organisation_id, ln.evidence.is_withdrawn
+            )
+            for ln in links
+        ),
+        rule,
+    )
+
+
+def pii_warnings(rows) -> list[tuple]:
+    """Likely personal data in the narratives and linked evidence of task-list rows, as
+    (item, evidence or None, kinds) for the submit page; the matched text is never kept."""
+    found = []
+    for row in rows:
+        response = row.response
+        text = " ".join(filter(None, [response.narrative, response.impact_measure]))
+        kinds = pii.scan_text(text)
+        if kinds:
+            found.append((row.item, None, kinds))
+        for link_row in row.links:
+            if link_row.evidence.pii_warnings and not link_row.evidence.is_withdrawn:
+                found.append((row.item, link_row.evidence, link_row.evidence.pii_warnings))
+    return found

@@ -1,0 +1,192 @@
+"""Evidence pages: HTTP only. Rules are in service.py, access in tracker/access.py."""
+
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from tracker.access import can, get_assessment_or_404, get_evidence_or_404
+from tracker.assessments import service as assessments
+from tracker.evidence import bp, service
+from tracker.evidence.forms import KIND_LABELS, EvidenceForm, WithdrawForm
+from tracker.extensions import db
+from tracker.i18n import current_language
+from tracker.models import Organisation
+
+PAGE_SIZE = 50
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _filters() -> service.Filters:
+    args = request.args
+    return service.Filters(
+        kind=args.get("kind") or None,
+        source_id=args.get("source", type=int),
+        linked=args.get("linked") or None,
+        withdrawn=args.get("withdrawn") == "1",
+        search=(args.get("q") or "").strip()[:200] or None,
+        date_from=_date(args.get("from")),
+        date_to=_date(args.get("to")),
+    )
+
+
+def _organisations() -> list[Organisation]:
+    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+@bp.get("/")
+@login_required
+def index():
+    org = service.library_organisation(current_user)
+    if not can(current_user, "evidence.add", org):
+        abort(403)
+    filters = _filters()
+    items = db.session.scalars(service.library(org, filters).limit(PAGE_SIZE + 1)).all()
+    return render_template(
+        "evidence/index.html",
+        org=org,
+        items=items[:PAGE_SIZE],
+        more=len(items) > PAGE_SIZE,
+        filters=filters,
+        organisations=_organisations(),
+        kinds=KIND_LABELS,
+    )
+
+
+def _link_target():
+    """The response an upload is for, when it comes from an item page."""
+    assessment_id, item_key = request.args.get("assessment", type=int), request.args.get("item")
+    if not assessment_id or not item_key:
+        return None, None
+    assessment = get_assessment_or_404(
+        assessment_id, current_user, "assessment.draft", assessments.load_assessment
+    )
+    row = assessments.find_row(assessment, item_key) or abort(404)
+    return assessment, row
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    org = service.library_organisation(current_user)
+    if not can(current_user, "evidence.add", org):
+        abort(403)
+    assessment, row = _link_target()
+    form = EvidenceForm()
+    form.source_organisation.choices = [
+        (o.id, o.display_name(current_language())) for o in _organisations()
+    ]
+    if request.method == "GET":
+        form.source_organisation.data = current_user.organisation_id
+    elif form.validate_on_submit():
+        evidence = _add(form, org, row)
+        if evidence is not None:
+            return _after_add(evidence, assessment, row)
+    return render_template(
+        "evidence/new.html", form=form, org=org, assessment=assessment, row=row, kinds=KIND_LABELS
+    ), (400 if form.errors else 200)
+
+
+def _add(form, org, row):
+    details = service.Details(
+        form.title.data,
+        form.kind.data,
+        form.source_organisation.data,
+        form.evidence_date.data,
+        form.description.data,
+    )
+    response = row.response if row else None
+    try:
+        if form.source.data == "url":
+            return service.add_url(
+                current_user, org, details, form.url.data, response, form.note.data
+            )
+        upload = form.file.data
+        return service.add_file(
+            current_user,
+            org,
+            details,
+            upload.stream,
+            upload.filename,
+            current_app.config["MAX_CONTENT_LENGTH"],
+            response,
+            form.note.data,
+        )
+    except service.EvidenceError as error:
+        getattr(form, error.field or "title").errors.append(error.message)
+        return None
+
+
+def _after_add(evidence, assessment, row):
+    if evidence.pii_warnings:
+        flash(
+            _(
+                "The evidence is added, but it may contain personal details of a child. "
+                "Check it, and withdraw it if it should not be here."
+            )
+        )
+    else:
+        flash(_("The evidence is added."))
+    if row is not None:
+        return redirect(
+            url_for(
+                "assessments.item",
+                assessment_id=assessment.id,
+                item_key=row.item.key,
+                _anchor="evidence",
+            )
+        )
+    return redirect(url_for(".show", evidence_id=evidence.id))
+
+
+@bp.get("/<int:evidence_id>")
+@login_required
+def show(evidence_id: int):
+    evidence = get_evidence_or_404(evidence_id, current_user)
+    uses = [
+        u
+        for u in service.where_used(evidence)
+        if can(current_user, "assessment.view", u.response.assessment)
+    ]
+    return render_template("evidence/show.html", evidence=evidence, uses=uses, kinds=KIND_LABELS)
+
+
+@bp.get("/<int:evidence_id>/download")
+@login_required
+def download(evidence_id: int):
+    evidence = get_evidence_or_404(evidence_id, current_user)
+    if evidence.sha256 is None:
+        abort(404)
+    return send_file(
+        service.store().open(evidence.sha256),
+        mimetype=evidence.content_type,
+        as_attachment=True,
+        download_name=evidence.filename or "evidence",
+        max_age=0,
+    )
+
+
+@bp.route("/<int:evidence_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(evidence_id: int):
+    evidence = get_evidence_or_404(evidence_id, current_user, "evidence.withdraw")
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            service.withdraw(current_user, evidence, form.reason.data)
+        except service.EvidenceError as error:
+            form.reason.errors.append(error.message)
+        else:
+            flash(_("The evidence is withdrawn. It no longer counts towards any score."))
+            return redirect(url_for(".show", evidence_id=evidence.id))
+    return render_template("evidence/withdraw.html", evidence=evidence, form=form), (
+        400 if form.errors else 200
+    )
