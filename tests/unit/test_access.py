@@ -167,3 +167,57 @@ def test_loader_hides_what_cannot_be_seen_and_forbids_what_cannot_be_done(world,
 def test_every_rule_is_in_the_table():
     covered = {f"assessment.{a}" for table in ALLOWED.values() for s in table.values() for a in s}
     assert covered == set(ASSESSMENT_ACTIONS), "an assessment action with no allowed case"
+
+
+def _evidence(org, user):
+    from tracker.models import Evidence
+
+    evidence = Evidence(
+        organisation_id=org.id,
+        source_organisation_id=org.id,
+        title="E",
+        kind="audit",
+        url="https://example.org/e",
+        uploaded_by_id=user.id,
+    )
+    db.session.add(evidence)
+    db.session.commit()
+    return evidence
+
+
+@pytest.mark.parametrize(
+    "role, linked_status, expected",
+    [
+        # (role, status of the assessment region A's evidence is linked to, allowed actions)
+        ("coordinator", None, {"view", "withdraw"}),
+        ("contributor", None, {"view"}),
+        ("reviewer", None, set()),
+        ("reviewer", "in_review", {"view"}),  # assigned: sees what supports the scores
+        ("reviewer", "draft", set()),
+        ("inspector", None, set()),
+        ("inspector", "submitted", {"view"}),
+        ("inspector", "draft", set()),
+        ("admin", None, set()),
+    ],
+)
+def test_evidence_access_table(world, make_assessment, role, linked_status, expected):
+    from tracker.models import EvidenceLink
+
+    coordinator = world["users"]["coordinator"]
+    evidence = _evidence(world["orgs"]["a"], coordinator)
+    if linked_status:
+        assessment = _assessment_for(world, make_assessment, "reviewer", "assigned", linked_status)
+        db.session.add(EvidenceLink(evidence=evidence, response=assessment.responses[0]))
+        db.session.commit()
+    user = world["users"][role]
+    actual = {a for a in ("view", "withdraw") if can(user, f"evidence.{a}", evidence)}
+    assert actual == expected
+
+
+def test_evidence_of_another_library_is_invisible_to_its_neighbours(world, make_user):
+    outsider = make_user("coordinator", world["orgs"]["b"])
+    evidence = _evidence(world["orgs"]["a"], world["users"]["coordinator"])
+    assert not can(outsider, "evidence.view", evidence)
+    assert not can(outsider, "evidence.add", world["orgs"]["a"])
+    assert can(world["users"]["contributor"], "evidence.add", world["orgs"]["a"])  # region's RSB
+    assert not can(world["users"]["reviewer"], "evidence.add", world["orgs"]["b"])
