@@ -86,6 +86,28 @@ def create_user(email, name, organisation_code, role, locale, password) -> None:
     click.echo(f"Created {role} {email} at {org.code}.")
 
 
+@click.command("sweep-evidence")
+@click.option("--older-than", default=3600, show_default=True, help="Seconds a file must be old")
+def sweep_evidence(older_than: int) -> None:
+    """Remove stored evidence files that no evidence record refers to (left by failed uploads)."""
+    from tracker.evidence.service import store
+    from tracker.models import Evidence
+
+    referenced = set(
+        db.session.scalars(select(Evidence.sha256).where(Evidence.sha256.is_not(None)))
+    )
+    removed = store().sweep(referenced, older_than_seconds=older_than)
+    click.echo(f"Removed {removed} unreferenced file(s).")
+
+
 def register_commands(app: Flask) -> None:
-    for command in (init_db, seed_reference, seed_demo, import_framework_command, create_user):
+    commands = (
+        init_db,
+        seed_reference,
+        seed_demo,
+        import_framework_command,
+        create_user,
+        sweep_evidence,
+    )
+    for command in commands:
         app.cli.add_command(command)

@@ -4,13 +4,17 @@ Everything here can run any number of times: rows are found by their natural key
 (organisation code, e-mail, cycle label, organisation × framework × cycle) and never duplicated.
 """
 
+import io
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import yaml
+from flask import current_app
 from sqlalchemy import select
 
 from tracker.config import PROJECT_ROOT
+from tracker.evidence import filetype
+from tracker.evidence.storage import LocalStore
 from tracker.extensions import db
 from tracker.frameworks.service import import_framework, latest_frameworks
 from tracker.models import (
@@ -18,6 +22,8 @@ from tracker.models import (
     Assessment,
     AuditEvent,
     Cycle,
+    Evidence,
+    EvidenceLink,
     Organisation,
     Response,
     ReviewAssignment,
@@ -201,12 +207,81 @@ class _Demo:
             raise SeedError(f"demo.yaml: items not in {framework.key}: {sorted(unknown)}")
 
 
+def _load_evidence(demo: _Demo, row: dict) -> None:
+    """One item of demo evidence, stored and linked; skipped if its title is in the library."""
+    library = demo.org(row["library"])
+    if db.session.scalar(
+        select(Evidence.id).where(
+            Evidence.organisation_id == library.id, Evidence.title == row["title"]
+        )
+    ):
+        return
+    uploader = db.session.scalar(
+        select(User).where(User.organisation_id == library.id).order_by(User.id).limit(1)
+    ) or demo.user("admin@tracker.example")
+    stored = {}
+    if "file" in row:
+        name, text = row["file"]["name"], row["file"]["text"]
+        found = {}
+        kept = LocalStore(current_app.config["TRACKER_EVIDENCE_DIR"]).put(
+            io.BytesIO(text.encode()),
+            len(text.encode()) + 1,
+            lambda p: found.setdefault("type", filetype.detect(p, name)),
+        )
+        stored = {
+            "sha256": kept.sha256,
+            "size_bytes": kept.size,
+            "filename": name,
+            "content_type": found["type"].mime,
+        }
+    else:
+        stored = {"url": row["url"]}
+    evidence = Evidence(
+        organisation_id=library.id,
+        title=row["title"],
+        kind=row["kind"],
+        source_organisation_id=demo.org(row["source"]).id,
+        evidence_date=row.get("date"),
+        uploaded_by_id=uploader.id,
+        **stored,
+    )
+    if row.get("withdrawn"):
+        evidence.withdrawn_at, evidence.withdrawn_by_id = _at(row["date"]), uploader.id
+        evidence.withdrawn_reason = row["withdrawn"]
+    db.session.add(evidence)
+    spec = row["links"]
+    assessment = db.session.scalar(
+        select(Assessment)
+        .join(Assessment.cycle)
+        .where(
+            Assessment.organisation_id == library.id,
+            Assessment.framework_key == spec["framework"],
+            Cycle.label == spec["cycle"],
+        )
+    )
+    if assessment is None:
+        raise SeedError(f"demo.yaml: evidence {row['title']!r}: no such assessment")
+    by_key = {r.item.key: r for r in assessment.responses}
+    for key in spec["items"]:
+        db.session.add(
+            EvidenceLink(
+                evidence=evidence,
+                response=by_key[key],
+                note=spec.get("note"),
+                linked_by_id=uploader.id,
+            )
+        )
+
+
 def seed_demo(path: Path = SEEDS / "demo.yaml") -> None:
-    """Reference data plus demo users, cycles and assessments; safe to run again."""
+    """Reference data plus demo users, cycles, assessments and evidence; safe to run again."""
     seed_reference()
     demo = _Demo(_read(path))
     demo.load_users()
     demo.load_cycles()
     for row in demo.data["assessments"]:
         demo.load_assessment(row)
+    db.session.flush()
+    for row in demo.data.get("evidence", []):
+        _load_evidence(demo, row)
     db.session.commit()

@@ -119,3 +119,28 @@ def test_seed_demo_refuses_in_production(app, runner):
         app.config["TRACKER_ENV"] = "development"
     assert result.exit_code != 0 and "refuses to run" in result.output
     assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_sweep_evidence_removes_only_unreferenced_files(app, runner, make_user):
+    import io
+
+    from tracker.evidence.service import store
+    from tracker.models import Evidence
+
+    user = make_user()
+    kept = store().put(io.BytesIO(b"kept"), 100, lambda p: None)
+    orphan = store().put(io.BytesIO(b"orphan"), 100, lambda p: None)
+    db.session.add(
+        Evidence(
+            organisation_id=user.organisation_id,
+            title="Kept",
+            kind="data",
+            source_organisation_id=user.organisation_id,
+            uploaded_by_id=user.id,
+            sha256=kept.sha256,
+        )
+    )
+    db.session.commit()
+    result = runner.invoke(args=["sweep-evidence", "--older-than", "0"])
+    assert result.exit_code == 0 and "Removed 1" in result.output
+    assert store().exists(kept.sha256) and not store().exists(orphan.sha256)

@@ -8,6 +8,8 @@ from tracker.models import (
     Action,
     Assessment,
     Cycle,
+    Evidence,
+    EvidenceLink,
     Framework,
     Item,
     Organisation,
@@ -18,6 +20,8 @@ from tracker.models import (
 from tracker.models.assessments import ASSESSMENT_STATUSES
 
 COUNTED = (
+    Evidence,
+    EvidenceLink,
     Organisation,
     User,
     Framework,
@@ -108,3 +112,21 @@ def test_coordinator_does_not_see_another_boards_draft(client, login, demo):
     login("coordinator@gwent.example", demo)
     page = page_text(client.get("/"))
     assert "Cardiff and Vale Regional Safeguarding Board" not in page
+
+
+def test_demo_evidence_covers_every_kind_and_shows_triangulation(demo):
+    from tracker.assessments.service import load_assessment, task_list
+    from tracker.models.evidence import EVIDENCE_KINDS
+
+    kinds = set(db.session.scalars(select(Evidence.kind)))
+    assert kinds == set(EVIDENCE_KINDS)
+    assert db.session.scalar(
+        select(func.count(Evidence.id)).where(Evidence.withdrawn_at.is_not(None))
+    )
+    gwent = db.session.scalar(
+        select(Assessment).join(Organisation).where(Organisation.code == "RSB-GW")
+    )
+    tasks = task_list(load_assessment(gwent.id))
+    levels = {row.item.key: row.triangulation for row in tasks.rows}
+    assert levels["R1"] == "triangulated" and levels["R14"] == "unevidenced"
+    assert tasks.claims_beyond_evidence > 0

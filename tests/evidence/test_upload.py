@@ -304,3 +304,12 @@ def test_a_25_mb_upload_keeps_memory_flat(login, upload, region):
         tracemalloc.stop()
     assert response.status_code == 302
     assert peak < 10 * 1024 * 1024, f"peak {peak / 1048576:.1f} MB"
+
+
+def test_a_narrative_with_personal_data_is_warned_about(client, login, post, draft):
+    login("coord@a.test")
+    url = f"/assessments/{draft.id}/items/A1"
+    post(url, {"narrative": "Child's date of birth: 03/04/2015", "version": "1", "save": "1"})
+    page = page_text(client.get(url))
+    assert "may contain personal details of a child" in page and "date of birth (1)" in page
+    assert "03/04/2015" in page  # their own text is shown back to them, not stored elsewhere

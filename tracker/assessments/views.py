@@ -8,6 +8,7 @@ from tracker.access import can, get_assessment_or_404, get_evidence_or_404, get_
 from tracker.assessments import bp, service
 from tracker.assessments.forms import ActionForm, ResponseForm, ReturnForm, StartForm
 from tracker.auth.forms import PostForm
+from tracker.evidence import pii
 from tracker.evidence import service as evidence
 from tracker.evidence.forms import LinkForm
 from tracker.extensions import db
@@ -146,6 +147,9 @@ def _item_page(
         form=form,
         action_form=action_form or ActionForm(prefix="action"),
         link_form=link_form,
+        narrative_warnings=pii.scan_text(
+            " ".join(filter(None, [row.response.narrative, row.response.impact_measure]))
+        ),
         saved=saved,
         fragment=fragment,
         can_edit=can(current_user, "assessment.draft", assessment),
