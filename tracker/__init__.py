@@ -14,12 +14,12 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.from_mapping(config)
 
     from tracker import database, i18n, security, web
-    from tracker.assessments import bp as assessments_bp
-    from tracker.auth import bp as auth_bp
+    from tracker.assessments.views import bp as assessments_bp
+    from tracker.auth.views import bp as auth_bp
     from tracker.cli import register_commands
-    from tracker.evidence import bp as evidence_bp
-    from tracker.frameworks import bp as frameworks_bp
-    from tracker.main import bp as main_bp
+    from tracker.evidence.views import bp as evidence_bp
+    from tracker.frameworks.views import bp as frameworks_bp
+    from tracker.main.views import bp as main_bp
 
     db.init_app(app)
     database.configure(app)

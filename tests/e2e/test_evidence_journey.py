@@ -55,3 +55,4 @@ def test_upload_link_and_withdraw_a_pdf(page, assert_accessible, snap):
     page.get_by_role("button", name="Apply filters").click()
     snap(page, "library")
     assert_accessible(page)
+    page.goto("/?lang=cy")  # give the account back its own language for the other tests

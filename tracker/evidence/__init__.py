@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("evidence", __name__, url_prefix="/evidence")
-
-from tracker.evidence import views  # noqa: E402,F401  (registers the routes)

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("frameworks", __name__, url_prefix="/frameworks")
-
-from tracker.frameworks import views  # noqa: E402,F401  (registers the routes)
