@@ -58,7 +58,8 @@ def load(env: dict | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "TRACKER_EVIDENCE_DIR": env.get("TRACKER_EVIDENCE_DIR") or str(instance / "evidence"),
         "TRACKER_MAX_UPLOAD_MB": max_upload_mb,
-        "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024,
+        # A whole request may carry the form's other fields besides a file of the full size.
+        "MAX_CONTENT_LENGTH": (max_upload_mb + 1) * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -156,11 +156,12 @@ def test_refused_uploads_say_why_and_keep_nothing(
 
 def test_oversized_upload_gets_the_413_page(app, login, upload, region):
     login("coord@a.test")
+    original = app.config["MAX_CONTENT_LENGTH"]
     app.config["MAX_CONTENT_LENGTH"] = 50_000
     try:
         response = upload(b"a,b\n" * 20_000, "big.csv", source_id=region["rsb"].id)
     finally:
-        app.config["MAX_CONTENT_LENGTH"] = 25 * 1024 * 1024
+        app.config["MAX_CONTENT_LENGTH"] = original
     assert response.status_code == 413
     assert "The file is too large" in page_text(response)
     assert _count(Evidence) == 0
@@ -294,7 +295,7 @@ def test_a_25_mb_upload_keeps_memory_flat(login, upload, region):
     tracemalloc.start()
     try:
         response = upload(
-            io.BufferedReader(Lazy(25 * 1024 * 1024 - 4096)),
+            io.BufferedReader(Lazy(25 * 1024 * 1024)),
             "big.png",
             source_id=region["rsb"].id,
             kind="data",
@@ -313,3 +314,15 @@ def test_a_narrative_with_personal_data_is_warned_about(client, login, post, dra
     page = page_text(client.get(url))
     assert "may contain personal details of a child" in page and "date of birth (1)" in page
     assert "03/04/2015" in page  # their own text is shown back to them, not stored elsewhere
+
+
+def test_a_file_over_the_upload_limit_is_refused_by_name(app, login, upload, region):
+    login("coord@a.test")
+    app.config["TRACKER_MAX_UPLOAD_MB"] = 1
+    try:
+        response = upload(b"a,b\n" * 300_000, "big.csv", source_id=region["rsb"].id)
+    finally:
+        app.config["TRACKER_MAX_UPLOAD_MB"] = 25
+    assert response.status_code == 400
+    assert "The file must be smaller than 1 MB" in page_text(response)
+    assert _count(Evidence) == 0 and list(service.store().addresses()) == []

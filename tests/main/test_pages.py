@@ -54,11 +54,12 @@ def test_unexpected_error_is_a_plain_500_and_keeps_nothing_half_done(
 
 
 def test_request_too_large_is_a_plain_413(app, client):
+    original = app.config["MAX_CONTENT_LENGTH"]
     app.config["MAX_CONTENT_LENGTH"] = 1024
     try:
         response = client.post("/login", data={"email": "x" * 5000, "password": "y"})
     finally:
-        app.config["MAX_CONTENT_LENGTH"] = 25 * 1024 * 1024
+        app.config["MAX_CONTENT_LENGTH"] = original
     assert response.status_code == 413
     assert "The file is too large" in page_text(response)
 

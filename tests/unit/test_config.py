@@ -16,7 +16,8 @@ def test_development_generates_and_keeps_a_secret_key(tmp_path):
 def test_defaults(tmp_path):
     config = load({"TRACKER_INSTANCE_DIR": str(tmp_path)})
     assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'tracker.sqlite'}"
-    assert config["MAX_CONTENT_LENGTH"] == 25 * 1024 * 1024
+    assert config["TRACKER_MAX_UPLOAD_MB"] == 25
+    assert config["MAX_CONTENT_LENGTH"] == 26 * 1024 * 1024  # the file plus the form around it
     assert config["TRACKER_EVIDENCE_DIR"] == str(tmp_path / "evidence")
     assert config["SESSION_COOKIE_SECURE"] is False
 
@@ -60,7 +61,7 @@ def test_upload_limit_and_evidence_dir_come_from_the_environment(tmp_path):
             "TRACKER_INSTANCE_DIR": str(tmp_path),
         }
     )
-    assert config["MAX_CONTENT_LENGTH"] == 5 * 1024 * 1024
+    assert config["MAX_CONTENT_LENGTH"] == 6 * 1024 * 1024
     assert config["TRACKER_EVIDENCE_DIR"] == "/srv/evidence"
 
 

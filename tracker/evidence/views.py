@@ -116,7 +116,7 @@ def _add(form, org, row):
             details,
             upload.stream,
             upload.filename,
-            current_app.config["MAX_CONTENT_LENGTH"],
+            current_app.config["TRACKER_MAX_UPLOAD_MB"] * 1024 * 1024,
             response,
             form.note.data,
         )
