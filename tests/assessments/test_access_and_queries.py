@@ -32,6 +32,7 @@ def _assessment_urls(app, assessment, action_id, link_id):
 
 def test_another_organisation_gets_404_on_every_url(app, client, login, draft, region):
     action = Action(response=draft.responses[0], description="Private", owner="BM")
+    db.session.add(action)
     evidence = Evidence(
         organisation_id=draft.organisation_id,
         title="Private audit",
