@@ -69,3 +69,54 @@ def test_refused_with_a_reason(tmp_path, case):
 )
 def test_filenames_are_only_ever_names(given, shown):
     assert display_name(given) == shown
+
+
+def _zip(members):
+    return files._zip(dict(members))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        _zip({"[Content_Types].xml": b"<Types/>", "word/index.html": b"<script>x</script>"}),
+        _zip(
+            {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>", "payload.exe": b"MZ"}
+        ),
+        _zip({"[Content_Types].xml": b"<Types/>", "word/other.xml": b"<w/>"}),
+        _zip(
+            {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>", "../evil.xml": b"x"}
+        ),
+    ],
+    ids=["html inside", "program inside", "no main part", "path outside"],
+)
+def test_archives_dressed_as_office_files_are_refused(tmp_path, content):
+    path = tmp_path / "upload"
+    path.write_bytes(content)
+    with pytest.raises(FileRefused, match="Archives"):
+        detect(path, "policy.docx")
+
+
+def test_a_zip_bomb_is_not_unpacked(tmp_path):
+    import io
+    import tracemalloc
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", b"a" * 50_000_000)
+        archive.writestr("content.xml", b"<x/>")
+    path = tmp_path / "bomb.odt"
+    path.write_bytes(out.getvalue())
+    tracemalloc.start()
+    try:
+        with pytest.raises(FileRefused):
+            detect(path, "bomb.odt")
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5 * 1024 * 1024
+
+
+def test_a_long_name_keeps_its_extension():
+    assert display_name("a" * 400 + ".pdf").endswith(".pdf")
+    assert len(display_name("a" * 400 + ".pdf")) == 255

@@ -76,3 +76,35 @@ def test_pdf_text_is_scanned(tmp_path):
     assert pii.scan_file(path, "pdf") == {"nhs_number": 1}
     path.write_bytes(b"%PDF-1.4 broken")
     assert pii.scan_file(path, "pdf") == {}  # unreadable: not scanned, not a crash
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("NHS 943\u00a0476\u00a05919", "nhs_number"),
+        ("Date of birth: 2015-03-01", "date_of_birth"),
+        ("DOB 1st March, 2015", "date_of_birth"),
+        ("Jane Smith, 4 Oak Court, Cardiff CF10 1AA", "name_and_postcode"),
+        ("SMITH, Jane cf10 1aa", "name_and_postcode"),
+    ],
+    ids=[
+        "non-breaking spaces",
+        "iso date",
+        "comma after month",
+        "court in address",
+        "surname first",
+    ],
+)
+def test_realistic_variants_are_found(text, kind):
+    assert scan_text(text).get(kind) == 1
+
+
+def test_a_number_across_a_chunk_boundary_without_newlines_is_found_once(tmp_path, monkeypatch):
+    from tracker.evidence import pii
+
+    monkeypatch.setattr(pii, "CHUNK", 1000)
+    for offset in range(985, 1005):  # the number straddles the first chunk's end
+        text = "x" * offset + " 943 476 5919 " + "y" * 3000
+        path = tmp_path / "one-line.txt"
+        path.write_text(text)
+        assert pii.scan_file(path, "text") == {"nhs_number": 1}, offset

@@ -326,3 +326,46 @@ def test_a_file_over_the_upload_limit_is_refused_by_name(app, login, upload, reg
     assert response.status_code == 400
     assert "The file must be smaller than 1 MB" in page_text(response)
     assert _count(Evidence) == 0 and list(service.store().addresses()) == []
+
+
+@pytest.mark.parametrize("file_field", [None, "", "as text"], ids=["missing", "empty", "text"])
+def test_no_file_chosen_gets_a_message_not_an_error(client, login, region, file_field):
+    login("coord@a.test")
+    token = csrf_token(client, "/evidence/new")
+    data = {
+        "source": "file",
+        "title": "T",
+        "kind": "audit",
+        "source_organisation": str(region["rsb"].id),
+        "csrf_token": token,
+    }
+    if file_field == "":
+        data["file"] = (io.BytesIO(b""), "")
+    elif file_field == "as text":
+        data["file"] = "not a file"
+    response = client.post("/evidence/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 400 and "Choose a file to upload" in page_text(response)
+
+
+def test_upload_for_an_item_goes_into_that_assessments_library(
+    client, login, upload, region, make_assessment, make_org, make_user
+):
+    """A contributor's own agency's assessment gets the evidence in the agency's library, not
+    in the RSB's (where the agency's coordinator could not withdraw it)."""
+    agency = region["contributor"].organisation
+    own = make_assessment(organisation=agency, cycle=region["cycle"])
+    login("contrib@a.test")
+    response = upload(files.pdf(), "a.pdf", f"?assessment={own.id}&item=A1", source_id=agency.id)
+    assert response.status_code == 302
+    evidence = db.session.scalar(select(Evidence))
+    assert evidence.organisation_id == agency.id
+
+
+def test_a_missing_stored_file_is_not_found_not_an_error(client, login, upload, region):
+    import os
+
+    login("coord@a.test")
+    upload(files.pdf(), "a.pdf", source_id=region["rsb"].id)
+    evidence = db.session.scalar(select(Evidence))
+    os.remove(service.store()._path(evidence.sha256))
+    assert client.get(f"/evidence/{evidence.id}/download").status_code == 404

@@ -54,7 +54,13 @@ OPENDOCUMENT = {
     "application/vnd.oasis.opendocument.text": "odt",
     "application/vnd.oasis.opendocument.spreadsheet": "ods",
 }
-OOXML_FOLDERS = {"word/": "docx", "xl/": "xlsx", "ppt/": "pptx"}
+OOXML_MAIN_PARTS = {
+    "word/document.xml": "docx",
+    "xl/workbook.xml": "xlsx",
+    "ppt/presentation.xml": "pptx",
+}
+SUSPICIOUS_ENTRIES = (".html", ".htm", ".svg", ".js", ".exe", ".dll", ".bat", ".sh", ".ps1")
+BACKSLASH = chr(92)
 
 
 class FileRefused(Exception):
@@ -66,28 +72,44 @@ class FileRefused(Exception):
 
 
 def display_name(filename: str | None) -> str:
-    """A file's name for showing only: the last part of any path, without control characters."""
-    name = (filename or "").replace("\\", "/").split("/")[-1]
+    """A file's name for showing only: the last part of any path, without control characters,
+    shortened to 255 characters with its extension kept."""
+    name = (filename or "").replace(BACKSLASH, "/").split("/")[-1]
     name = "".join(c for c in name if c.isprintable()).strip()
-    return name[:255] or "file"
+    if len(name) > 255:
+        suffix = PurePosixPath(name).suffix[:20]
+        name = name[: 255 - len(suffix)] + suffix
+    return name or "file"
 
 
 def _zip_type(path: Path) -> str:
+    """An Office or OpenDocument file is a ZIP with a known main part and nothing else odd."""
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
-            if "mimetype" in names:
-                mimetype = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
-                if mimetype in OPENDOCUMENT:
+            if any(_suspicious(n) for n in names):
+                raise FileRefused(NO_ARCHIVES)
+            if "mimetype" in names and archive.getinfo("mimetype").file_size <= 100:
+                with archive.open("mimetype") as fh:  # read a little, never a whole entry
+                    mimetype = fh.read(100).decode("ascii", "replace").strip()
+                if mimetype in OPENDOCUMENT and "content.xml" in names:
                     return OPENDOCUMENT[mimetype]
             if "[Content_Types].xml" in names:
-                for folder, kind in OOXML_FOLDERS.items():
-                    if any(n.startswith(folder) for n in names):
+                for main_part, kind in OOXML_MAIN_PARTS.items():
+                    if main_part in names:
                         return kind
-    except (zipfile.BadZipFile, OSError, KeyError):
+    except (zipfile.BadZipFile, OSError, KeyError, RuntimeError, NotImplementedError):
         pass
-    raise FileRefused(
-        _l("Archives such as ZIP files are not accepted. Upload each document on its own.")
+    raise FileRefused(NO_ARCHIVES)
+
+
+def _suspicious(name: str) -> bool:
+    """An entry no Office document has: a web page, a script, a program, or an odd path."""
+    lowered = name.lower().replace(BACKSLASH, "/")
+    return (
+        lowered.startswith("/")
+        or ".." in PurePosixPath(lowered).parts
+        or lowered.endswith(SUSPICIOUS_ENTRIES)
     )
 
 
@@ -121,9 +143,7 @@ def detect(path: Path, filename: str) -> FileType:
     if head.startswith(EXECUTABLE_SIGNATURES):
         raise FileRefused(_l("Programs and scripts are not accepted."))
     if head.startswith(ARCHIVE_SIGNATURES):
-        raise FileRefused(
-            _l("Archives such as ZIP files are not accepted. Upload each document on its own.")
-        )
+        raise FileRefused(NO_ARCHIVES)
     if head.startswith(b"%PDF-"):
         kind = "pdf"
     elif head.startswith(b"\x89PNG\r\n\x1a\n"):

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 KIND_LABELS = {
     "document": (_l("Document"), _l("A policy, procedure, plan or minutes")),
@@ -69,11 +69,11 @@ class EvidenceForm(FlaskForm):
 
     def validate_url(self, field):
         if self.source.data == "url" and not (field.data or "").strip():
-            raise ValueError(_l("Enter a web address starting with https:// or http://"))
+            raise ValidationError(_l("Enter a web address starting with https:// or http://"))
 
     def validate_file(self, field):
-        if self.source.data == "file" and not (field.data and field.data.filename):
-            raise ValueError(_l("Choose a file to upload"))
+        if self.source.data == "file" and not getattr(field.data, "filename", None):
+            raise ValidationError(_l("Choose a file to upload"))
 
 
 class LinkForm(FlaskForm):

@@ -13,18 +13,21 @@ CHUNK = 1024 * 1024  # files are read and scanned a chunk at a time
 OVERLAP = 200  # carried into the next chunk, so a match across a boundary is still found
 MAX_PDF_PAGES = 300
 
-NHS_NUMBER = re.compile(r"(?<![\d-])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?![\d-])")
+NHS_NUMBER = re.compile(r"(?<![\d-])(\d{3})[\s\u00a0-]{0,2}(\d{3})[\s\u00a0-]{0,2}(\d{4})(?![\d-])")
 MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
-DATE = rf"(\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{1,2}}(st|nd|rd|th)?\s+({MONTHS})\s+\d{{4}})"
+DATE = (
+    rf"(\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}"
+    rf"|\d{{1,2}}(st|nd|rd|th)?\s+({MONTHS}),?\s+\d{{4}})"
+)
 DATE_OF_BIRTH = re.compile(
     rf"\b(date\s+of\s+birth|d\.?\s?o\.?\s?b\.?|born(\s+on)?)\s*[:\-]?\s*{DATE}", re.IGNORECASE
 )
-POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}"
-NAME = r"(?:[A-Z][a-z'’-]+\s+){1,2}[A-Z][a-z'’-]+"
-NAME_THEN_POSTCODE = re.compile(rf"\b{NAME}\b[^\n]{{0,60}}?\b{POSTCODE}\b")
+POSTCODE = r"[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[A-Za-z]{2}"
+NAME = r"(?:[A-Z][A-Za-z'’-]+,?\s+){1,2}[A-Z][A-Za-z'’-]+"
+NAME_THEN_POSTCODE = re.compile(rf"\b(?P<name>{NAME})\b[^\n]{{0,60}}?\b{POSTCODE}\b")
 # Addresses of public bodies are not personal data.
 ORGANISATION_WORDS = re.compile(
     r"\b(Council|Board|Hospital|Police|Service|Services|School|College|Trust|Centre|House|"
@@ -45,16 +48,18 @@ def valid_nhs_number(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
-def scan_text(text: str) -> dict[str, int]:
-    """Counts of likely personal identifiers of each kind found in `text`."""
+def scan_text(text: str, until: int | None = None) -> dict[str, int]:
+    """Counts of likely personal identifiers of each kind found in `text`; with `until`, only
+    those that start before that position (the rest belong to the next piece of a file)."""
     text = text[:MAX_TEXT]
+    limit = len(text) if until is None else until
     found: Counter = Counter()
     for match in NHS_NUMBER.finditer(text):
-        if valid_nhs_number("".join(match.groups())):
+        if match.start() < limit and valid_nhs_number("".join(match.groups())):
             found["nhs_number"] += 1
-    found["date_of_birth"] += len(DATE_OF_BIRTH.findall(text))
+    found["date_of_birth"] += sum(1 for m in DATE_OF_BIRTH.finditer(text) if m.start() < limit)
     for match in NAME_THEN_POSTCODE.finditer(text):
-        if not ORGANISATION_WORDS.search(match.group(0)):
+        if match.start() < limit and not ORGANISATION_WORDS.search(match.group("name")):
             found["name_and_postcode"] += 1
     return {kind: found[kind] for kind in KINDS if found[kind]}
 
@@ -70,9 +75,10 @@ def _scan_text_file(path: Path) -> Counter:
     with path.open("r", encoding="utf-8", errors="replace") as fh:
         while chunk := fh.read(CHUNK):
             text = carried + chunk
-            # Scan up to the last line break; the rest is scanned again with the next chunk.
-            cut = max(text.rfind("\n", 0, len(text) - OVERLAP), len(carried))
-            _add(total, scan_text(text[:cut]))
+            # Matches starting in the last OVERLAP characters are counted with the next chunk,
+            # which starts with them: none is missed at a boundary, none is counted twice.
+            cut = max(len(text) - OVERLAP, 0)
+            _add(total, scan_text(text, until=cut))
             carried = text[cut:]
     _add(total, scan_text(carried))
     return total

@@ -162,8 +162,11 @@ def _check_add(user: User, org: Organisation, details: Details, link_to: Respons
     if not can(user, "evidence.add", org):
         raise EvidenceError(_l("You cannot add evidence to this library."))
     _check_details(details)
-    if link_to is not None and not can(user, "assessment.draft", link_to.assessment):
-        raise EvidenceError(_l("This assessment cannot be changed now."))
+    if link_to is not None:
+        if not can(user, "assessment.draft", link_to.assessment):
+            raise EvidenceError(_l("This assessment cannot be changed now."))
+        if link_to.assessment.organisation_id != org.id:  # evidence lives in its own library
+            raise EvidenceError(_l("Choose evidence from this organisation's library"))
 
 
 def _finish_add(user, evidence: Evidence, link_to: Response | None, note: str | None):

@@ -71,8 +71,9 @@ class LocalStore:
             check(tmp)
             sha = digest.hexdigest()
             target = self._path(sha)
-            if target.exists():  # the same content is stored once
-                tmp.unlink()
+            if target.exists():  # the same content is stored once; it is in use again,
+                tmp.unlink()  # so it is no longer an old orphan for `sweep`
+                os.utime(target)
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(tmp, target)

@@ -76,10 +76,11 @@ def _link_target():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    org = service.library_organisation(current_user)
+    assessment, row = _link_target()
+    # Evidence for an item goes into that assessment's organisation's library.
+    org = assessment.organisation if assessment else service.library_organisation(current_user)
     if not can(current_user, "evidence.add", org):
         abort(403)
-    assessment, row = _link_target()
     form = EvidenceForm()
     form.source_organisation.choices = [
         (o.id, o.display_name(current_language())) for o in _organisations()
@@ -163,7 +164,7 @@ def show(evidence_id: int):
 @login_required
 def download(evidence_id: int):
     evidence = get_evidence_or_404(evidence_id, current_user)
-    if evidence.sha256 is None:
+    if evidence.sha256 is None or not service.store().exists(evidence.sha256):
         abort(404)
     return send_file(
         service.store().open(evidence.sha256),
