@@ -73,7 +73,7 @@ def task_list(assessment_id: int):
 def item(assessment_id: int, item_key: str):
     assessment = _load(assessment_id)
     row = _row_or_404(assessment, item_key)
-    form = ResponseForm(scale=assessment.framework.scale, data=_response_data(row.response))
+    form = _response_form(assessment, row)
     if request.method == "POST":
         if not can(current_user, "assessment.draft", assessment):
             abort(403)
@@ -136,10 +136,7 @@ def _item_page(
     if link_form is None:
         link_form = LinkForm(prefix="link")
     if not fragment:
-        link_form.evidence.choices = [
-            (e.id, f"{e.title} ({EVIDENCE_KIND_LABELS[e.kind]})")
-            for e in evidence.linkable(assessment.organisation_id, row.links)
-        ]
+        link_form.evidence.choices = _link_choices(assessment, row)
     return render_template(
         template,
         assessment=assessment,
@@ -164,9 +161,7 @@ def link_evidence(assessment_id: int, item_key: str):
     assessment = _load(assessment_id, "assessment.draft")
     row = _row_or_404(assessment, item_key)
     link_form = LinkForm(prefix="link")
-    link_form.evidence.choices = [
-        (e.id, e.title) for e in evidence.linkable(assessment.organisation_id, row.links)
-    ]
+    link_form.evidence.choices = _link_choices(assessment, row)
     if link_form.validate_on_submit():
         chosen = get_evidence_or_404(link_form.evidence.data, current_user)
         try:
@@ -178,7 +173,7 @@ def link_evidence(assessment_id: int, item_key: str):
             return redirect(
                 url_for(".item", assessment_id=assessment_id, item_key=item_key, _anchor="evidence")
             )
-    form = ResponseForm(scale=assessment.framework.scale, data=_response_data(row.response))
+    form = _response_form(assessment, row)
     return _item_page(assessment, row, form, link_form=link_form, status=400)
 
 
@@ -206,7 +201,7 @@ def add_action(assessment_id: int, item_key: str):
         if _save_action(row.response, None, action_form):
             flash(_("The action is added."))
             return redirect(url_for(".item", assessment_id=assessment_id, item_key=item_key))
-    form = ResponseForm(scale=assessment.framework.scale, data=_response_data(row.response))
+    form = _response_form(assessment, row)
     return _item_page(assessment, row, form, action_form=action_form, status=400)
 
 
@@ -226,6 +221,19 @@ def _save_action(response, action, form) -> bool:
         getattr(form, error.field or "description").errors.append(error.message)
         return False
     return True
+
+
+def _response_form(assessment, row) -> ResponseForm:
+    """The answer form, filled from the saved response (a POST's own data takes precedence)."""
+    return ResponseForm(scale=assessment.framework.scale, data=_response_data(row.response))
+
+
+def _link_choices(assessment, row) -> list[tuple[int, str]]:
+    """The library's current evidence not yet linked to this item, for the link form."""
+    return [
+        (e.id, f"{e.title} ({EVIDENCE_KIND_LABELS[e.kind]})")
+        for e in evidence.linkable(assessment.organisation_id, row.links)
+    ]
 
 
 def _response_data(response) -> dict:
