@@ -51,6 +51,7 @@ def test_item_page_is_accessible_and_saves_in_place(page, assert_accessible, sna
     page.get_by_role("link", name="Safeguarding Maturity Matrix").first.click()
     # In review: the health board reads but cannot change it.
     page.locator(".govuk-task-list__link").first.click()
+    page.wait_for_url(re.compile(r"/items/"))
     assert page.locator("textarea").count() == 0
     assert_accessible(page)
     snap(page, "read-only-item")

@@ -24,6 +24,8 @@ def _sign_in(page, email, password=PASSWORD):
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    if password == PASSWORD:  # wait until the start page has replaced the sign-in page
+        page.wait_for_url(lambda url: "/login" not in url)
 
 
 def test_sign_in_page_is_accessible(page, assert_accessible):
