@@ -20,6 +20,9 @@ def create_app(config: dict | None = None) -> Flask:
     from tracker.evidence.views import bp as evidence_bp
     from tracker.frameworks.views import bp as frameworks_bp
     from tracker.main.views import bp as main_bp
+    from tracker.notifications import mail
+    from tracker.notifications.views import bp as notifications_bp
+    from tracker.review.views import bp as review_bp
 
     db.init_app(app)
     database.configure(app)
@@ -30,10 +33,13 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
     web.init_app(app)
+    mail.init_app(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(frameworks_bp)
     app.register_blueprint(assessments_bp)
     app.register_blueprint(evidence_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(notifications_bp)
     register_commands(app)
     return app

@@ -11,7 +11,15 @@ from flask import abort
 from sqlalchemy import Select, false, select
 
 from tracker.extensions import db
-from tracker.models import Assessment, Evidence, Framework, Organisation, ReviewAssignment, User
+from tracker.models import (
+    Assessment,
+    Challenge,
+    Evidence,
+    Framework,
+    Organisation,
+    ReviewAssignment,
+    User,
+)
 from tracker.models.assessments import EDITABLE_STATUSES
 
 UNDER_REVIEW = ("submitted", "in_review")
@@ -86,6 +94,23 @@ def _answer_challenges(user: User, a: Assessment) -> bool:
     return user.role == "coordinator" and _own(user, a.organisation_id) and a.status in UNDER_REVIEW
 
 
+def _view_challenge(user: User, challenge) -> bool:
+    return _view_assessment(user, challenge.response.assessment)
+
+
+def _answer_challenge(user: User, challenge) -> bool:
+    return _answer_challenges(user, challenge.response.assessment)
+
+
+def _settle_challenge(user: User, challenge) -> bool:
+    """Resolve or reopen: the person who raised it, while they may still challenge; or any
+    inspector, who oversees every review."""
+    a = challenge.response.assessment
+    if user.role == "inspector":
+        return a.status in UNDER_REVIEW
+    return challenge.raised_by_id == user.id and _challenge(user, a)
+
+
 def _works_on(user: User, organisation_id: int) -> bool:
     """The organisations whose evidence library a user keeps: their own, and for a
     contributor their region's RSB."""
@@ -128,6 +153,10 @@ RULES: dict[str, Callable] = {
     "assessment.validate": _validate,
     "assessment.conclude": _validate,
     "assessment.answer": _answer_challenges,
+    "challenge.view": _view_challenge,
+    "challenge.answer": _answer_challenge,
+    "challenge.resolve": _settle_challenge,
+    "challenge.reopen": _settle_challenge,
     "organisation.view": _view_organisation,
     "framework.view": lambda user, framework: True,  # frameworks are published criteria
     "evidence.view": _view_evidence,
@@ -135,6 +164,8 @@ RULES: dict[str, Callable] = {
     "evidence.withdraw": _withdraw_evidence,
     "organisation.start_assessment": _start_assessment,
     "admin.manage": _role("admin"),
+    "review.queue": _role("reviewer"),
+    "review.oversee": _role("admin", "inspector"),
     "statement.build": _role("inspector"),
     "statement.publish": _role("inspector"),
 }
@@ -210,6 +241,11 @@ def get_evidence_or_404(evidence_id: int, user, action: str = "evidence.view") -
     return _load_or_404(Evidence, evidence_id, user, action, "evidence.view")
 
 
+def get_challenge_or_404(challenge_id: int, user, action: str = "challenge.view", loader=None):
+    """Load a challenge for `action`, as get_assessment_or_404."""
+    return _load_or_404(Challenge, challenge_id, user, action, "challenge.view", loader)
+
+
 def get_framework_or_404(framework_id: int, user, action: str = "framework.view") -> Framework:
     """Load a framework for `action`, as get_assessment_or_404."""
     return _load_or_404(Framework, framework_id, user, action, "framework.view")
@@ -220,6 +256,7 @@ __all__ = [
     "RULES",
     "can",
     "get_assessment_or_404",
+    "get_challenge_or_404",
     "get_evidence_or_404",
     "get_framework_or_404",
     "get_organisation_or_404",

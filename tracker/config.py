@@ -36,6 +36,10 @@ def _secret_key(env: dict, instance: Path, production: bool) -> str:
     return path.read_text().strip()
 
 
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def load(env: dict | None = None) -> dict:
     """Build the Flask config mapping from environment variables."""
     env = dict(os.environ if env is None else env)
@@ -46,6 +50,10 @@ def load(env: dict | None = None) -> dict:
     production = tracker_env == "production"
     if production and env.get("FLASK_DEBUG", "").lower() in ("1", "true", "yes"):
         raise ConfigError("TRACKER_ENV=production refuses to start with debug on (FLASK_DEBUG).")
+    try:
+        mail_port = int(env.get("MAIL_PORT") or 25)
+    except ValueError as exc:
+        raise ConfigError("MAIL_PORT must be a port number.") from exc
     try:
         max_upload_mb = int(env.get("TRACKER_MAX_UPLOAD_MB", "25"))
     except ValueError as exc:
@@ -73,9 +81,15 @@ def load(env: dict | None = None) -> dict:
         "LANGUAGES": ("en", "cy"),
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_MINUTES": 15,
-        "MAIL_SERVER": env.get("MAIL_SERVER"),
-        "MAIL_PORT": int(env.get("MAIL_PORT", "25") or 25),
-        "MAIL_USERNAME": env.get("MAIL_USERNAME"),
-        "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
-        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER"),
+        # E-mail is optional: with no MAIL_SERVER, notifications stay in the tracker.
+        "MAIL_SERVER": env.get("MAIL_SERVER") or None,
+        "MAIL_PORT": mail_port,
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _flag(env.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _flag(env.get("MAIL_USE_SSL")),
+        "MAIL_TIMEOUT": 10,
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER") or "tracker@localhost",
+        # Links in e-mails sent outside a request (reminders from cron) start with this.
+        "TRACKER_BASE_URL": (env.get("TRACKER_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
     }

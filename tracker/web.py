@@ -15,6 +15,7 @@ from tracker import access
 from tracker.auth.forms import PostForm
 from tracker.extensions import db, login_manager
 from tracker.models.base import localised, utcnow
+from tracker.notifications import service as notifications
 
 ROLE_LABELS = {
     "coordinator": _l("Coordinator"),
@@ -53,6 +54,16 @@ PII_LABELS = {
     "nhs_number": _l("what looks like an NHS number"),
     "date_of_birth": _l("what looks like a date of birth"),
     "name_and_postcode": _l("a name next to a full postcode"),
+}
+CHALLENGE_STATUS_LABELS = {
+    "open": _l("Waiting for an answer"),
+    "responded": _l("Answered"),
+    "resolved": _l("Resolved"),
+}
+OUTCOME_LABELS = {
+    "accepted": _l("Score accepted"),
+    "moderated": _l("Score moderated"),
+    "withdrawn": _l("Challenge withdrawn"),
 }
 STATUS_TAG_COLOURS = {
     "draft": "govuk-tag--grey",
@@ -141,4 +152,8 @@ def init_app(app: Flask) -> None:
         pii_label=lambda kind: PII_LABELS.get(kind, kind),
         now_time=lambda: format_time(utcnow(), "HH:mm"),
         status_tag_colour=lambda status: STATUS_TAG_COLOURS.get(status, ""),
+        notification_text=lambda n: notifications.text_of(n.kind, n.params, n.text),
+        unread_notifications=lambda: notifications.unread_count(current_user),
+        outcome_label=lambda outcome: OUTCOME_LABELS.get(outcome, outcome),
+        challenge_status_label=lambda status: CHALLENGE_STATUS_LABELS.get(status, status),
     )

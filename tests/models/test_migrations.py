@@ -34,6 +34,18 @@ ROWS = [
     " updated_at) SELECT 1, 1, 1, 1, 1, :now, :now FROM item",
     "INSERT INTO improvement_action (id, response_id, description, owner, status, created_at,"
     " updated_at) SELECT 1, 1, 'Audit', 'BM', 'open', :now, :now FROM response",
+    "INSERT INTO user_account (id, email, name, password_hash, organisation_id, role, active,"
+    " failed_logins, locale, created_at, updated_at)"
+    " VALUES (1, 'r@x', 'R', 'h', 1, 'reviewer', true, 0, 'en', :now, :now)",
+    "INSERT INTO evidence (id, organisation_id, title, kind, source_organisation_id, url,"
+    " uploaded_by_id, created_at, updated_at)"
+    " VALUES (1, 1, 'Minutes', 'document', 1, 'https://example.org/m', 1, :now, :now)",
+    "INSERT INTO challenge (id, response_id, raised_by_id, question, status, created_at,"
+    " updated_at) VALUES (1, 1, 1, 'Why?', 'responded', :now, :now)",
+    "INSERT INTO challenge_message (id, challenge_id, author_id, body, created_at, updated_at)"
+    " VALUES (1, 1, 1, 'Why?', :now, :now)",
+    "INSERT INTO challenge_message (id, challenge_id, author_id, body, evidence_id, created_at,"
+    " updated_at) VALUES (2, 1, 1, 'Because', 1, :now, :now)",
 ]
 
 
@@ -71,6 +83,13 @@ def test_upgrade_keeps_and_completes_existing_rows(scratch_app):
         ]
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT version FROM improvement_action")).scalar() == 1
+            # A thread's first message is its question; a message's evidence moves across.
+            kinds = conn.execute(text("SELECT id, kind FROM challenge_message ORDER BY id")).all()
+            assert [tuple(k) for k in kinds] == [(1, "raised"), (2, "answered")]
+            moved = conn.execute(text("SELECT message_id, evidence_id FROM challenge_message_evidence"))
+            assert [tuple(m) for m in moved] == [(2, 1)]
         downgrade(revision=FIRST)  # and back, keeping the rows
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM assessment")).scalar() == 2
+            kept = conn.execute(text("SELECT id, evidence_id FROM challenge_message ORDER BY id"))
+            assert [tuple(k) for k in kept] == [(1, None), (2, 1)]

@@ -309,7 +309,7 @@ def previous_scores(
 # --- saving ----------------------------------------------------------------------------------
 
 
-def _check_text(value: str | None, limit: int, field_name: str, label: str) -> str | None:
+def check_text(value: str | None, limit: int, field_name: str, label: str) -> str | None:
     value = (value or "").replace("\r\n", "\n").strip()
     if len(value) > limit:
         raise RuleError(
@@ -342,8 +342,8 @@ def save_response(
             )
         if score is not None and assessment.framework.level(score) is None:
             raise RuleError(_l("Choose a score from the scale."), "score")
-    narrative = _check_text(narrative, NARRATIVE_MAX, "narrative", _l("The narrative"))
-    impact = _check_text(impact, IMPACT_MAX, "impact", _l("How you will measure impact"))
+    narrative = check_text(narrative, NARRATIVE_MAX, "narrative", _l("The narrative"))
+    impact = check_text(impact, IMPACT_MAX, "impact", _l("How you will measure impact"))
     if version != response.version:
         raise StaleResponse(response)
     _hold_editable(response.assessment)
@@ -400,10 +400,10 @@ def response_history(response: Response) -> list[AuditEvent]:
 
 
 def _action_values(description, owner, due_on, status) -> dict:
-    description = _check_text(description, ACTION_DESCRIPTION_MAX, "description", _l("The action"))
+    description = check_text(description, ACTION_DESCRIPTION_MAX, "description", _l("The action"))
     if not description:
         raise RuleError(_l("Describe the action."), "description")
-    owner = _check_text(owner, OWNER_MAX, "owner", _l("The owner"))
+    owner = check_text(owner, OWNER_MAX, "owner", _l("The owner"))
     if not owner:
         raise RuleError(_l("Say who owns the action."), "owner")
     if status not in ACTION_STATUSES:
@@ -499,7 +499,7 @@ def return_assessment(user: User, assessment: Assessment, reason: str, now=None)
     """Send a submitted assessment back to its organisation, with the reason, for changes."""
     if not can(user, "assessment.return", assessment):
         raise RuleError(_l("You cannot return this assessment."))
-    reason = _check_text(reason, REASON_MAX, "reason", _l("The reason"))
+    reason = check_text(reason, REASON_MAX, "reason", _l("The reason"))
     if not reason:
         raise RuleError(_l("Say why you are returning the assessment."), "reason")
     before = {"status": assessment.status}

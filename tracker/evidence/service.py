@@ -208,6 +208,14 @@ def link(user: User, evidence: Evidence, response: Response, note: str | None) -
     """Link evidence from the assessment's own library to a response, with what it shows."""
     if not can(user, "assessment.draft", response.assessment):
         raise EvidenceError(_l("This assessment cannot be changed now."))
+    created = attach(user, evidence, response, note)
+    db.session.commit()
+    return created
+
+
+def attach(user: User, evidence: Evidence, response: Response, note: str | None) -> EvidenceLink:
+    """Add a link to the session without committing, for a caller that has already decided the
+    user may change this response (an edit in draft, or an answer to a challenge)."""
     if evidence.organisation_id != response.assessment.organisation_id:
         raise EvidenceError(_l("Choose evidence from this organisation's library"), "evidence")
     if evidence.is_withdrawn:
@@ -219,9 +227,7 @@ def link(user: User, evidence: Evidence, response: Response, note: str | None) -
     )
     if already:
         raise EvidenceError(_l("This evidence is already linked to this item"), "evidence")
-    created = _add_link(user, evidence, response, note)
-    db.session.commit()
-    return created
+    return _add_link(user, evidence, response, str(note) if note else None)
 
 
 def unlink(user: User, link_row: EvidenceLink) -> None:

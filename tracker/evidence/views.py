@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from tracker.access import can, get_assessment_or_404, get_evidence_or_404
+from tracker.access import can, get_assessment_or_404, get_challenge_or_404, get_evidence_or_404
 from tracker.assessments import service as assessments
 from tracker.evidence import bp, service
 from tracker.evidence.forms import KIND_LABELS, EvidenceForm, WithdrawForm
@@ -73,10 +73,21 @@ def _link_target():
     return assessment, row
 
 
+def _challenge_target():
+    """The challenge an upload is for, when it comes from a challenge's answer form."""
+    challenge_id = request.args.get("challenge", type=int)
+    if not challenge_id:
+        return None
+    return get_challenge_or_404(challenge_id, current_user, "challenge.answer")
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
     assessment, row = _link_target()
+    challenge = _challenge_target()
+    if challenge is not None:
+        assessment = challenge.response.assessment
     # Evidence for an item goes into that assessment's organisation's library.
     org = assessment.organisation if assessment else service.library_organisation(current_user)
     if not can(current_user, "evidence.add", org):
@@ -90,9 +101,15 @@ def new():
     elif form.validate_on_submit():
         evidence = _add(form, org, row)
         if evidence is not None:
-            return _after_add(evidence, assessment, row)
+            return _after_add(evidence, assessment, row, challenge)
     return render_template(
-        "evidence/new.html", form=form, org=org, assessment=assessment, row=row, kinds=KIND_LABELS
+        "evidence/new.html",
+        form=form,
+        org=org,
+        assessment=assessment,
+        row=row,
+        challenge=challenge,
+        kinds=KIND_LABELS,
     ), (400 if form.errors else 200)
 
 
@@ -126,7 +143,7 @@ def _add(form, org, row):
         return None
 
 
-def _after_add(evidence, assessment, row):
+def _after_add(evidence, assessment, row, challenge=None):
     if evidence.pii_warnings:
         flash(
             _(
@@ -136,6 +153,10 @@ def _after_add(evidence, assessment, row):
         )
     else:
         flash(_("The evidence is added."))
+    if challenge is not None:  # back to the answer, with the new evidence ticked
+        return redirect(
+            url_for("review.challenge", challenge_id=challenge.id, add=evidence.id, _anchor="answer")
+        )
     if row is not None:
         return redirect(
             url_for(

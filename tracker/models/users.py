@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -83,7 +83,9 @@ class Notification(Timestamped, db.Model):
     __tablename__ = "notification"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str | None] = mapped_column(String(40))  # says which message to show
+    params: Mapped[dict | None] = mapped_column(JSON)  # filled into it, in the reader's language
+    text: Mapped[str] = mapped_column(Text)  # the English form, for the record
     link: Mapped[str | None] = mapped_column(String(500))
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

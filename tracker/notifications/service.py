@@ -1,0 +1,192 @@
+"""In-app notifications, and e-mail copies when a mail server is configured.
+
+A notification stores which message it is (`kind`) and what fills it (`params`), so each
+reader sees it in their own language, whenever they read it. `notify()` adds to the session:
+the caller's commit saves the notification and its change together, and only then is any
+e-mail sent (see mail.py).
+"""
+
+from datetime import date
+
+from flask import current_app, has_request_context, request
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from tracker.extensions import db
+from tracker.models import Assessment, Notification, Organisation, User
+from tracker.models.base import localised, utcnow
+from tracker.notifications import mail
+
+MESSAGES = {
+    "assigned": _l(
+        "You are asked to peer review %(org)s's %(framework)s assessment for %(cycle)s by "
+        "%(due)s."
+    ),
+    "challenge_raised": _l(
+        "%(name)s has challenged %(item)s in %(org)s's %(framework)s assessment. "
+        "Please answer by %(due)s."
+    ),
+    "challenge_answered": _l(
+        "%(org)s has answered the challenge on %(item)s in its %(framework)s assessment."
+    ),
+    "challenge_reopened": _l(
+        "%(name)s has reopened the challenge on %(item)s in %(org)s's %(framework)s "
+        "assessment. Please answer by %(due)s."
+    ),
+    "challenge_resolved": _l(
+        "The challenge on %(item)s in %(org)s's %(framework)s assessment is resolved: "
+        "%(outcome)s."
+    ),
+    "challenge_overdue": _l(
+        "The challenge on %(item)s in %(org)s's %(framework)s assessment is overdue: "
+        "an answer was due by %(due)s."
+    ),
+    "review_overdue": _l(
+        "Your peer review of %(org)s's %(framework)s assessment for %(cycle)s is overdue: "
+        "it was due by %(due)s."
+    ),
+    "assessment_returned": _l(
+        "%(org)s's %(framework)s assessment for %(cycle)s has been returned for changes: "
+        "%(reason)s"
+    ),
+    "assessment_concluded": _l(
+        "The peer review of %(org)s's %(framework)s assessment for %(cycle)s is concluded."
+    ),
+}
+OUTCOMES = {
+    "accepted": _l("the score is accepted"),
+    "moderated": _l("the score is moderated"),
+    "withdrawn": _l("the challenge is withdrawn"),
+}
+
+
+def about(assessment: Assessment, **extra) -> dict:
+    """The parameters every message about an assessment needs, in both languages."""
+    org, framework = assessment.organisation, assessment.framework
+    return {
+        "org": {"en": org.name, "cy": org.name_cy or org.name},
+        "framework": framework.title,
+        "cycle": assessment.cycle.label,
+        **{k: (v.isoformat() if isinstance(v, date) else v) for k, v in extra.items()},
+    }
+
+
+def text_of(kind: str | None, params: dict | None, fallback: str = "") -> str:
+    """The message in the current language."""
+    message = MESSAGES.get(kind or "")
+    if message is None:
+        return fallback
+    lang = _language()
+    values = {}
+    for key, value in (params or {}).items():
+        if isinstance(value, dict):
+            value = localised(value, lang)
+        elif key == "due" and value:
+            value = format_date(date.fromisoformat(value), "d MMMM y")
+        elif key == "outcome":
+            value = OUTCOMES.get(value, value)
+        values[key] = value
+    return str(message) % _with_defaults(values)
+
+
+def _with_defaults(values: dict) -> dict:
+    defaults = dict.fromkeys(
+        ("org", "framework", "cycle", "item", "due", "name", "reason", "outcome"), "–"
+    )
+    return defaults | {k: v for k, v in values.items() if v is not None}
+
+
+def _language() -> str:
+    from tracker.i18n import current_language
+
+    return current_language()
+
+
+def coordinators_of(organisation: Organisation | int) -> list[User]:
+    """The active coordinators of an organisation: who answers for its assessments."""
+    org_id = organisation if isinstance(organisation, int) else organisation.id
+    return list(
+        db.session.scalars(
+            select(User).where(
+                User.organisation_id == org_id, User.role == "coordinator", User.active.is_(True)
+            )
+        )
+    )
+
+
+def notify(users, kind: str, params: dict, link: str | None) -> list[Notification]:
+    """Tell each user (once each), in the tracker and, if configured, by e-mail."""
+    server = mail.Server.from_config(current_app.config)
+    created, seen = [], set()
+    for user in users:
+        if user is None or user.id in seen or not user.active:
+            continue
+        seen.add(user.id)
+        with force_locale("en"):
+            english = text_of(kind, params)
+        note = Notification(user_id=user.id, kind=kind, params=params, text=english, link=link)
+        db.session.add(note)
+        created.append(note)
+        if server is not None:
+            mail.queue(db.session(), server, _email(user, kind, params, link))
+    return created
+
+
+def _email(user: User, kind: str, params: dict, link: str | None):
+    with force_locale(user.locale or "en"):
+        body = text_of(kind, params)
+        if link:
+            body += "\n\n" + _("Open it in the tracker: %(url)s", url=absolute(link))
+        body += "\n\n" + _(
+            "You get this e-mail because you have an account on the Safeguarding Progress "
+            "Tracker."
+        )
+        subject = _("Safeguarding Progress Tracker: %(text)s", text=text_of(kind, params))
+    if len(subject) > 150:
+        subject = subject[:147] + "..."
+    return mail.compose(current_app.config["MAIL_DEFAULT_SENDER"], user.email, subject, body)
+
+
+def absolute(path: str) -> str:
+    if has_request_context():
+        return request.host_url.rstrip("/") + path
+    return current_app.config["TRACKER_BASE_URL"] + path
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(
+            Notification.user_id == user.id, Notification.read_at.is_(None)
+        )
+    )
+
+
+def recent(user: User, limit: int = 100) -> list[Notification]:
+    """A user's notifications, newest first."""
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_read(user: User, notification_id: int | None = None) -> int:
+    """Mark one notification (or, with no id, all of them) read; only the user's own."""
+    query = update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
+    )
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    changed = db.session.execute(
+        query.values(read_at=utcnow()).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return changed

@@ -1,0 +1,33 @@
+"""The notifications page: HTTP only. The rules are in service.py."""
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tracker.auth.forms import PostForm
+from tracker.notifications import bp, service
+
+
+@bp.get("/")
+@login_required
+def index():
+    return render_template(
+        "notifications/index.html", notifications=service.recent(current_user)
+    )
+
+
+@bp.post("/<int:notification_id>/read")
+@login_required
+def read(notification_id: int):
+    if PostForm().validate_on_submit():
+        service.mark_read(current_user, notification_id)
+    return redirect(url_for(".index"))
+
+
+@bp.post("/read")
+@login_required
+def read_all():
+    if PostForm().validate_on_submit():
+        if service.mark_read(current_user):
+            flash(_("Every notification is marked as read."))
+    return redirect(url_for(".index"))

@@ -1,0 +1,114 @@
+"""Forms of the review pages. Limits match the service's, so messages sit by the fields."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, SelectMultipleField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from tracker.assessments.forms import DueDateField, _score
+from tracker.review.service import TEXT_MAX
+from tracker.web import EVIDENCE_KIND_LABELS
+
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]  # a browser's date picker, or typed by hand
+
+
+def _text(label, required_message):
+    return TextAreaField(
+        label,
+        validators=[
+            DataRequired(required_message),
+            Length(max=TEXT_MAX, message=_l("This must be 4,000 characters or fewer")),
+        ],
+    )
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def score_choices(framework, lang: str, empty_label) -> list[tuple]:
+    """A scale's levels as select choices, with an empty choice first."""
+    return [("", empty_label)] + [
+        (level.value, f"{level.value} · {level.label_in(lang)}") for level in framework.scale
+    ]
+
+
+class AssignForm(FlaskForm):
+    reviewer = SelectField(
+        _l("Peer reviewer"),
+        coerce=_int_or_none,
+        validators=[InputRequired(_l("Choose a peer reviewer"))],
+        validate_choice=False,  # the service says why a reviewer cannot be chosen
+    )
+    due_on = DueDateField(
+        _l("Review due by"),
+        validators=[InputRequired(_l("Enter the date the review is due"))],
+        format=DATE_FORMATS,
+    )
+
+
+class ChallengeForm(FlaskForm):
+    question = _text(_l("Your question"), _l("Enter your question for the organisation"))
+    proposed_score = SelectField(
+        _l("Score you would propose (optional)"), coerce=_score, validate_choice=False
+    )
+    due_on = DueDateField(
+        _l("Answer due by"),
+        validators=[InputRequired(_l("Enter the date an answer is due"))],
+        format=DATE_FORMATS,
+    )
+    evidence_requested = CheckboxesField(
+        _l("Evidence you would like to see (optional)"),
+        choices=list(EVIDENCE_KIND_LABELS.items()),
+        validate_choice=False,
+    )
+
+
+class AnswerForm(FlaskForm):
+    body = _text(_l("Your answer"), _l("Enter your answer"))
+    evidence = CheckboxesField(
+        _l("Evidence from your library to add to this item (optional)"),
+        coerce=_int_or_none,
+        validate_choice=False,
+    )
+    revised_score = SelectField(_l("Revised score (optional)"), coerce=_score, validate_choice=False)
+
+
+class ResolveForm(FlaskForm):
+    outcome = RadioField(
+        _l("Outcome"),
+        choices=[
+            ("accepted", _l("Score accepted: the organisation's score stands")),
+            ("moderated", _l("Score moderated: set a different validated score")),
+            ("withdrawn", _l("Challenge withdrawn")),
+        ],
+        validators=[InputRequired(_l("Choose an outcome"))],
+    )
+    resolved_score = SelectField(
+        _l("Validated score (if moderated)"), coerce=_score, validate_choice=False
+    )
+    rationale = TextAreaField(
+        _l("Rationale (needed if moderated)"),
+        validators=[
+            Optional(),
+            Length(max=TEXT_MAX, message=_l("This must be 4,000 characters or fewer")),
+        ],
+    )
+
+
+class ReopenForm(FlaskForm):
+    body = _text(_l("What still needs an answer"), _l("Say what still needs an answer"))
+    due_on = DueDateField(
+        _l("Answer due by"),
+        validators=[InputRequired(_l("Enter the date an answer is due"))],
+        format=DATE_FORMATS,
+    )

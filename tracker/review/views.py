@@ -1,0 +1,328 @@
+"""Peer review pages: HTTP only. The rules are in service.py, access in tracker/access.py."""
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tracker.access import can, get_assessment_or_404, get_challenge_or_404
+from tracker.assessments import service as assessments
+from tracker.auth.forms import PostForm
+from tracker.extensions import db
+from tracker.i18n import current_language
+from tracker.models import User
+from tracker.review import bp, service
+from tracker.review.forms import (
+    AnswerForm,
+    AssignForm,
+    ChallengeForm,
+    ReopenForm,
+    ResolveForm,
+    score_choices,
+)
+
+DEFAULT_DAYS_TO_ANSWER = 14
+
+
+def _today() -> date:
+    return date.today()
+
+
+def _load(assessment_id: int, action: str = "assessment.view"):
+    return get_assessment_or_404(assessment_id, current_user, action, assessments.load_assessment)
+
+
+def _load_challenge(challenge_id: int, action: str = "challenge.view"):
+    return get_challenge_or_404(challenge_id, current_user, action, service.load_thread)
+
+
+def _status(form) -> int:
+    return 400 if form.errors else 200
+
+
+def _refused(form, error: service.RuleError, default_field: str) -> None:
+    getattr(form, error.field or default_field, getattr(form, default_field)).errors.append(
+        error.message
+    )
+
+
+# --- the queue ------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def index():
+    today = _today()
+    if can(current_user, "review.queue"):
+        return render_template(
+            "review/queue.html", rows=service.queue(current_user, today), today=today
+        )
+    if can(current_user, "review.oversee"):
+        return render_template(
+            "review/oversight.html", **service.oversight(current_user, today), today=today
+        )
+    abort(403)
+
+
+@bp.route("/assessments/<int:assessment_id>/assign", methods=["GET", "POST"])
+@login_required
+def assign(assessment_id: int):
+    assessment = _load(assessment_id, "assessment.assign")
+    form = AssignForm()
+    people = service.reviewers()
+    lang = current_language()
+    form.reviewer.choices = [("", _("Choose a peer reviewer"))] + [
+        (r.id, f"{r.name} ({r.organisation.display_name(lang)})") for r in people
+    ]
+    if form.validate_on_submit():
+        reviewer = db.session.get(User, form.reviewer.data) if form.reviewer.data else None
+        try:
+            service.assign(current_user, assessment, reviewer, form.due_on.data, _today())
+        except service.RuleError as error:
+            _refused(form, error, "reviewer")
+        else:
+            flash(_("%(name)s is assigned to review this assessment.", name=reviewer.name))
+            return redirect(url_for(".assessment", assessment_id=assessment_id))
+    conflicts = {r.id for r in people if service.conflict_of_interest(r, assessment)}
+    return render_template(
+        "review/assign.html", assessment=assessment, form=form, conflicts=conflicts, people=people
+    ), _status(form)
+
+
+# --- one assessment under review -------------------------------------------------------------------
+
+
+@bp.get("/assessments/<int:assessment_id>")
+@login_required
+def assessment(assessment_id: int):
+    assessment = _load(assessment_id)
+    return render_template(
+        "review/assessment.html",
+        assessment=assessment,
+        page=service.review_page(assessment, current_user),
+        today=_today(),
+    )
+
+
+def _row_or_404(assessment, item_key: str):
+    return assessments.find_row(assessment, item_key) or abort(404)
+
+
+def _challenge_form(assessment, formdata=True) -> ChallengeForm:
+    form = ChallengeForm() if formdata else ChallengeForm(formdata=None)
+    form.proposed_score.choices = score_choices(
+        assessment.framework, current_language(), _("No proposal")
+    )
+    return form
+
+
+def _response_page(assessment, row, challenge_form=None, status=200):
+    if challenge_form is None:
+        challenge_form = _challenge_form(assessment, formdata=False)
+        challenge_form.due_on.data = date.fromordinal(
+            _today().toordinal() + DEFAULT_DAYS_TO_ANSWER
+        )
+    response = row.response
+    threads = service.threads(response)
+    previous = assessments.previous_scores(assessment, current_user, row.item.key)
+    return render_template(
+        "review/response.html",
+        assessment=assessment,
+        row=row,
+        threads=threads,
+        unresolved=next((c for c in threads if c.is_unresolved), None),
+        previous=previous.get(row.item.key),
+        challenge_form=challenge_form,
+        today=_today(),
+    ), status
+
+
+@bp.get("/assessments/<int:assessment_id>/items/<item_key>")
+@login_required
+def response(assessment_id: int, item_key: str):
+    assessment = _load(assessment_id)
+    return _response_page(assessment, _row_or_404(assessment, item_key))
+
+
+@bp.post("/assessments/<int:assessment_id>/items/<item_key>/challenge")
+@login_required
+def raise_challenge(assessment_id: int, item_key: str):
+    assessment = _load(assessment_id, "assessment.challenge")
+    row = _row_or_404(assessment, item_key)
+    form = _challenge_form(assessment)
+    if form.validate_on_submit():
+        try:
+            challenge = service.raise_challenge(
+                current_user,
+                row.response,
+                form.question.data,
+                form.proposed_score.data,
+                form.due_on.data,
+                form.evidence_requested.data,
+                _today(),
+            )
+        except service.RuleError as error:
+            _refused(form, error, "question")
+        else:
+            flash(_("Your challenge is sent to %(org)s.", org=_org_name(assessment)))
+            return redirect(url_for(".challenge", challenge_id=challenge.id))
+    return _response_page(assessment, row, challenge_form=form, status=400)
+
+
+@bp.post("/assessments/<int:assessment_id>/items/<item_key>/validate")
+@login_required
+def validate(assessment_id: int, item_key: str):
+    assessment = _load(assessment_id, "assessment.validate")
+    row = _row_or_404(assessment, item_key)
+    if not PostForm().validate_on_submit():
+        abort(400)
+    try:
+        service.validate(current_user, row.response)
+    except service.RuleError as error:
+        flash(error.message, "error")
+        return redirect(url_for(".response", assessment_id=assessment_id, item_key=item_key))
+    flash(_("The score for %(item)s is validated.", item=item_key))
+    return redirect(url_for(".assessment", assessment_id=assessment_id))
+
+
+@bp.post("/assessments/<int:assessment_id>/conclude")
+@login_required
+def conclude(assessment_id: int):
+    assessment = _load(assessment_id, "assessment.conclude")
+    if not PostForm().validate_on_submit():
+        abort(400)
+    try:
+        service.conclude(current_user, assessment, _today())
+    except service.RuleError as error:
+        flash(error.message, "error")
+    else:
+        flash(_("The review is concluded. The validated scores are now final."))
+    return redirect(url_for(".assessment", assessment_id=assessment_id))
+
+
+def _org_name(assessment) -> str:
+    return assessment.organisation.display_name(current_language())
+
+
+# --- one challenge ---------------------------------------------------------------------------------
+
+
+def _answer_form(challenge, formdata=True) -> AnswerForm:
+    form = AnswerForm() if formdata else AnswerForm(formdata=None)
+    assessment = challenge.response.assessment
+    form.revised_score.choices = score_choices(
+        assessment.framework, current_language(), _("Keep the score")
+    )
+    lang = current_language()
+    form.evidence.choices = [
+        (e.id, f"{e.title} ({e.source_organisation.display_name(lang)})")
+        for e in service.answer_options(challenge)
+    ]
+    return form
+
+
+def _resolve_form(challenge, formdata=True) -> ResolveForm:
+    form = ResolveForm() if formdata else ResolveForm(formdata=None)
+    form.resolved_score.choices = score_choices(
+        challenge.response.assessment.framework, current_language(), _("Choose a score")
+    )
+    return form
+
+
+def _challenge_page(challenge, answer_form=None, resolve_form=None, reopen_form=None, status=200):
+    assessment = assessments.load_assessment(challenge.response.assessment_id)
+    row = assessments.find_row(assessment, challenge.response.item.key)
+    if answer_form is None:
+        answer_form = _answer_form(challenge, formdata=False)
+        added = request.args.getlist("add", type=int)  # just uploaded for this answer
+        answer_form.evidence.data = [i for i in added if i in dict(answer_form.evidence.choices)]
+    if reopen_form is None:
+        reopen_form = ReopenForm(formdata=None)
+        reopen_form.due_on.data = date.fromordinal(_today().toordinal() + DEFAULT_DAYS_TO_ANSWER)
+    previous = assessments.previous_scores(assessment, current_user, row.item.key)
+    return render_template(
+        "review/challenge.html",
+        challenge=challenge,
+        assessment=assessment,
+        row=row,
+        previous=previous.get(row.item.key),
+        answer_form=answer_form,
+        resolve_form=resolve_form or _resolve_form(challenge, formdata=False),
+        reopen_form=reopen_form,
+        today=_today(),
+    ), status
+
+
+@bp.get("/challenges/<int:challenge_id>")
+@login_required
+def challenge(challenge_id: int):
+    return _challenge_page(_load_challenge(challenge_id))
+
+
+@bp.post("/challenges/<int:challenge_id>/answer")
+@login_required
+def answer(challenge_id: int):
+    challenge = _load_challenge(challenge_id, "challenge.answer")
+    form = _answer_form(challenge)
+    if form.validate_on_submit():
+        try:
+            service.answer(
+                current_user,
+                challenge,
+                form.body.data,
+                form.revised_score.data,
+                [i for i in form.evidence.data or [] if i is not None],
+            )
+        except service.RuleError as error:
+            _refused(form, error, "body")
+        else:
+            flash(_("Your answer is sent."))
+            return redirect(url_for(".challenge", challenge_id=challenge_id))
+    return _challenge_page(challenge, answer_form=form, status=_conflict_or_400(form))
+
+
+@bp.post("/challenges/<int:challenge_id>/resolve")
+@login_required
+def resolve(challenge_id: int):
+    challenge = _load_challenge(challenge_id, "challenge.resolve")
+    form = _resolve_form(challenge)
+    if form.validate_on_submit():
+        try:
+            service.resolve(
+                current_user,
+                challenge,
+                form.outcome.data,
+                form.resolved_score.data,
+                form.rationale.data,
+            )
+        except service.RuleError as error:
+            _refused(form, error, "outcome")
+        else:
+            flash(_("The challenge is resolved."))
+            return redirect(url_for(".challenge", challenge_id=challenge_id))
+    return _challenge_page(challenge, resolve_form=form, status=_conflict_or_400(form))
+
+
+@bp.post("/challenges/<int:challenge_id>/reopen")
+@login_required
+def reopen(challenge_id: int):
+    challenge = _load_challenge(challenge_id, "challenge.reopen")
+    form = ReopenForm()
+    if form.validate_on_submit():
+        try:
+            service.reopen(current_user, challenge, form.body.data, form.due_on.data, _today())
+        except service.RuleError as error:
+            _refused(form, error, "body")
+        else:
+            flash(_("The challenge is reopened and sent back to the organisation."))
+            return redirect(url_for(".challenge", challenge_id=challenge_id))
+    return _challenge_page(challenge, reopen_form=form, status=_conflict_or_400(form))
+
+
+def _conflict_or_400(form) -> int:
+    """409 when the refusal was the challenge's state (someone else acted first), else 400."""
+    messages = {str(m) for m in service.STATE_MESSAGES.values()}
+    errors = [str(e) for errs in form.errors.values() for e in errs]
+    return 409 if any(e in messages for e in errors) else 400
+
