@@ -100,6 +100,24 @@ def sweep_evidence(older_than: int) -> None:
     click.echo(f"Removed {removed} unreferenced file(s).")
 
 
+@click.command("send-reminders")
+def send_reminders() -> None:
+    """Tell people of challenges and reviews past their due date, once each. Run it daily."""
+    from datetime import date
+
+    from tracker.notifications import mail
+    from tracker.review.service import send_overdue_reminders
+
+    # Links in the reminders are built as if for a request to the tracker's own address.
+    with current_app.test_request_context(base_url=current_app.config["TRACKER_BASE_URL"]):
+        sent = send_overdue_reminders(date.today())
+    delivered = mail.wait()
+    click.echo(
+        f"Reminders sent: {sent}."
+        + (f" E-mails accepted: {sum(delivered)} of {len(delivered)}." if delivered else "")
+    )
+
+
 def register_commands(app: Flask) -> None:
     commands = (
         init_db,
@@ -108,6 +126,7 @@ def register_commands(app: Flask) -> None:
         import_framework_command,
         create_user,
         sweep_evidence,
+        send_reminders,
     )
     for command in commands:
         app.cli.add_command(command)

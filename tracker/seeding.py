@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import yaml
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import select
 
 from tracker.config import PROJECT_ROOT
@@ -21,14 +21,18 @@ from tracker.models import (
     Action,
     Assessment,
     AuditEvent,
+    Challenge,
+    ChallengeMessage,
     Cycle,
     Evidence,
     EvidenceLink,
+    Notification,
     Organisation,
     Response,
     ReviewAssignment,
     User,
 )
+from tracker.notifications import service as notifications
 
 SEEDS = PROJECT_ROOT / "seeds"
 
@@ -250,17 +254,9 @@ def _load_evidence(demo: _Demo, row: dict) -> None:
         evidence.withdrawn_reason = row["withdrawn"]
     db.session.add(evidence)
     spec = row["links"]
-    assessment = db.session.scalar(
-        select(Assessment)
-        .join(Assessment.cycle)
-        .where(
-            Assessment.organisation_id == library.id,
-            Assessment.framework_key == spec["framework"],
-            Cycle.label == spec["cycle"],
-        )
+    assessment = _find_assessment(
+        demo, {"organisation": row["library"], **spec}, f"evidence {row['title']!r}"
     )
-    if assessment is None:
-        raise SeedError(f"demo.yaml: evidence {row['title']!r}: no such assessment")
     by_key = {r.item.key: r for r in assessment.responses}
     for key in spec["items"]:
         db.session.add(
@@ -271,6 +267,127 @@ def _load_evidence(demo: _Demo, row: dict) -> None:
                 linked_by_id=uploader.id,
             )
         )
+
+
+def _find_assessment(demo: _Demo, spec: dict, what: str) -> Assessment:
+    assessment = db.session.scalar(
+        select(Assessment)
+        .join(Assessment.cycle)
+        .where(
+            Assessment.organisation_id == demo.org(spec["organisation"]).id,
+            Assessment.framework_key == spec["framework"],
+            Cycle.label == spec["cycle"],
+        )
+    )
+    if assessment is None:
+        raise SeedError(f"demo.yaml: {what}: no such assessment")
+    return assessment
+
+
+def _load_challenge(demo: _Demo, row: dict) -> None:
+    """One demo challenge with its thread, as the review workflow would have left it, and the
+    notifications it would have sent; skipped if the question is already there."""
+    assessment = _find_assessment(demo, row["assessment"], f"challenge on {row['item']}")
+    response = next((r for r in assessment.responses if r.item.key == row["item"]), None)
+    if response is None:
+        raise SeedError(f"demo.yaml: challenge: no item {row['item']!r}")
+    question = row["question"].strip()
+    if db.session.scalar(
+        select(Challenge.id).where(
+            Challenge.response_id == response.id, Challenge.question == question
+        )
+    ):
+        return
+    raiser = demo.user(row["raised_by"])
+    challenge = Challenge(
+        response=response,
+        raised_by=raiser,
+        question=question,
+        proposed_score=row.get("proposed_score"),
+        evidence_requested=row.get("evidence_requested"),
+        status="open",
+        due_on=row["due"],
+        created_at=_at(row["raised"]),
+    )
+    db.session.add(challenge)
+    _thread(challenge, raiser, "raised", question, row["raised"])
+    coordinators = notifications.coordinators_of(assessment.organisation_id)
+    db.session.flush()
+    link = url_for("review.challenge", challenge_id=challenge.id)
+    about = notifications.about(assessment, item=row["item"])
+    _notice(
+        coordinators,
+        "challenge_raised",
+        about | {"due": row["due"].isoformat(), "name": raiser.name},
+        link,
+        row["raised"],
+    )
+    if "answer" in row:
+        step = row["answer"]
+        author = demo.user(step["by"])
+        chosen = [_library_item(assessment, title) for title in step.get("evidence", [])]
+        message = _thread(challenge, author, "answered", step["body"].strip(), step["date"])
+        for item in chosen:
+            message.evidence.append(item)
+            db.session.add(
+                EvidenceLink(
+                    evidence=item,
+                    response=response,
+                    linked_by_id=author.id,
+                    note="Added in answer to a challenge",
+                )
+            )
+        challenge.status = "responded"
+        _notice([raiser], "challenge_answered", about, link, step["date"])
+    if "resolution" in row:
+        step = row["resolution"]
+        resolver = demo.user(step["by"])
+        outcome = step["outcome"]
+        score = step.get("score") if outcome == "moderated" else response.self_score
+        challenge.status, challenge.outcome = "resolved", outcome
+        challenge.rationale = (step.get("rationale") or "").strip() or None
+        challenge.resolved_by, challenge.resolved_at = resolver, _at(step["date"])
+        if outcome != "withdrawn":
+            challenge.resolved_score = score
+            response.validated_score, response.validated_by = score, resolver
+            response.validated_at = _at(step["date"])
+        _thread(challenge, resolver, "resolved", challenge.rationale or "", step["date"])
+        _notice(
+            coordinators, "challenge_resolved", about | {"outcome": outcome}, link, step["date"]
+        )
+
+
+def _thread(challenge: Challenge, author: User, kind: str, body: str, on: date) -> ChallengeMessage:
+    message = ChallengeMessage(
+        challenge=challenge, author=author, kind=kind, body=body, created_at=_at(on)
+    )
+    db.session.add(message)
+    return message
+
+
+def _notice(users, kind: str, params: dict, link: str, on: date) -> None:
+    for user in users:
+        db.session.add(
+            Notification(
+                user=user,
+                kind=kind,
+                params=params,
+                text=notifications.text_of(kind, params),
+                link=link,
+                created_at=_at(on),
+            )
+        )
+
+
+def _library_item(assessment: Assessment, title: str) -> Evidence:
+    found = db.session.scalar(
+        select(Evidence).where(
+            Evidence.organisation_id == assessment.organisation_id, Evidence.title == title
+        )
+    )
+    if found is None:
+        raise SeedError(f"demo.yaml: no evidence {title!r} in the library")
+    return found
 
 
 def seed_demo(path: Path = SEEDS / "demo.yaml") -> None:
@@ -284,4 +401,9 @@ def seed_demo(path: Path = SEEDS / "demo.yaml") -> None:
     db.session.flush()
     for row in demo.data.get("evidence", []):
         _load_evidence(demo, row)
+    db.session.flush()
+    # Notifications link to pages; links are built as for a request to the tracker itself.
+    with current_app.test_request_context(base_url=current_app.config["TRACKER_BASE_URL"]):
+        for row in demo.data.get("challenges", []):
+            _load_challenge(demo, row)
     db.session.commit()

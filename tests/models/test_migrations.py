@@ -86,7 +86,9 @@ def test_upgrade_keeps_and_completes_existing_rows(scratch_app):
             # A thread's first message is its question; a message's evidence moves across.
             kinds = conn.execute(text("SELECT id, kind FROM challenge_message ORDER BY id")).all()
             assert [tuple(k) for k in kinds] == [(1, "raised"), (2, "answered")]
-            moved = conn.execute(text("SELECT message_id, evidence_id FROM challenge_message_evidence"))
+            moved = conn.execute(
+                text("SELECT message_id, evidence_id FROM challenge_message_evidence")
+            )
             assert [tuple(m) for m in moved] == [(2, 1)]
         downgrade(revision=FIRST)  # and back, keeping the rows
         with db.engine.connect() as conn:

@@ -7,6 +7,7 @@ an audit event and commits, or raises one of the errors below having written not
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +34,7 @@ from tracker.models import (
 )
 from tracker.models.assessments import ACTION_STATUSES, EDITABLE_STATUSES
 from tracker.models.base import utcnow
+from tracker.notifications import service as notifications
 
 NARRATIVE_MAX = 10_000
 IMPACT_MAX = 4_000
@@ -509,6 +511,12 @@ def return_assessment(user: User, assessment: Assessment, reason: str, now=None)
     assessment.returned_reason = reason
     AuditEvent.record(
         user, "assessment.returned", assessment, before, {"status": "returned", "reason": reason}
+    )
+    notifications.notify(
+        notifications.coordinators_of(assessment.organisation_id),
+        "assessment_returned",
+        notifications.about(assessment, reason=reason),
+        url_for("assessments.task_list", assessment_id=assessment.id),
     )
     db.session.commit()
     return assessment

@@ -1,5 +1,7 @@
 """Self-assessment pages: HTTP only. The rules are in service.py, access in tracker/access.py."""
 
+from datetime import date
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -15,6 +17,7 @@ from tracker.extensions import db
 from tracker.i18n import current_language
 from tracker.main.service import current_cycle
 from tracker.models import Action, EvidenceLink
+from tracker.review import service as review
 from tracker.web import EVIDENCE_KIND_LABELS
 
 
@@ -152,6 +155,8 @@ def _item_page(
         can_edit=can(current_user, "assessment.draft", assessment),
         can_score=can(current_user, "assessment.edit", assessment),
         previous=service.previous_scores(assessment, current_user, row.item.key).get(row.item.key),
+        challenges=review.challenges_by_response([row.response.id]).get(row.response.id, []),
+        today=date.today(),
     ), status
 
 

@@ -155,7 +155,9 @@ def _after_add(evidence, assessment, row, challenge=None):
         flash(_("The evidence is added."))
     if challenge is not None:  # back to the answer, with the new evidence ticked
         return redirect(
-            url_for("review.challenge", challenge_id=challenge.id, add=evidence.id, _anchor="answer")
+            url_for(
+                "review.challenge", challenge_id=challenge.id, add=evidence.id, _anchor="answer"
+            )
         )
     if row is not None:
         return redirect(

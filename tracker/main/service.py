@@ -23,6 +23,7 @@ from tracker.models import (
     Response,
     User,
 )
+from tracker.review import service as review
 
 DUE_SOON_DAYS = 30
 
@@ -48,6 +49,7 @@ class StartPage:
     counts: dict[str, int] = field(default_factory=dict)
     regions: list[tuple[Organisation, list[Organisation]]] = field(default_factory=list)
     cycle: Cycle | None = None
+    challenges: list = field(default_factory=list)  # for a coordinator: to answer
 
 
 def _grouped(query) -> dict[int, tuple]:
@@ -165,6 +167,10 @@ def start_page(user: User, today: date | None = None) -> StartPage:
     page = StartPage(user.role, list(grouped.values()), cycle=current_cycle())
     if page.cycle and can(user, "organisation.start_assessment", user.organisation):
         page.can_start = _frameworks_not_started(user.organisation, page.cycle)
+    if user.role == "coordinator":
+        page.challenges = [
+            c for c in review.challenges_for(user) if can(user, "challenge.answer", c.challenge)
+        ]
     if user.role in ("admin", "inspector"):
         page.regions = organisations_by_region()
     if user.role == "admin":

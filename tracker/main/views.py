@@ -1,5 +1,7 @@
 """Start pages, the health check and the accessibility statement."""
 
+from datetime import date
+
 from flask import jsonify, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import text
@@ -13,7 +15,7 @@ from tracker.main import bp, service
 @login_required
 def home():
     page = service.start_page(current_user)
-    return render_template("main/home.html", page=page, cycle=page.cycle)
+    return render_template("main/home.html", page=page, cycle=page.cycle, today=date.today())
 
 
 @bp.get("/healthz")

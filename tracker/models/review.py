@@ -65,7 +65,6 @@ class Challenge(Timestamped, db.Model):
         back_populates="challenge", order_by="ChallengeMessage.id", cascade="all, delete-orphan"
     )
 
-
     @property
     def is_unresolved(self) -> bool:
         return self.status != "resolved"

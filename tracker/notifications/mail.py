@@ -66,7 +66,10 @@ def _deliver(server: Server, message: EmailMessage) -> bool:
     try:
         if server.use_ssl:
             smtp = smtplib.SMTP_SSL(
-                server.host, server.port, timeout=server.timeout, context=ssl.create_default_context()
+                server.host,
+                server.port,
+                timeout=server.timeout,
+                context=ssl.create_default_context(),
             )
         else:
             smtp = smtplib.SMTP(server.host, server.port, timeout=server.timeout)

@@ -21,8 +21,7 @@ from tracker.notifications import mail
 
 MESSAGES = {
     "assigned": _l(
-        "You are asked to peer review %(org)s's %(framework)s assessment for %(cycle)s by "
-        "%(due)s."
+        "You are asked to peer review %(org)s's %(framework)s assessment for %(cycle)s by %(due)s."
     ),
     "challenge_raised": _l(
         "%(name)s has challenged %(item)s in %(org)s's %(framework)s assessment. "
@@ -36,8 +35,7 @@ MESSAGES = {
         "assessment. Please answer by %(due)s."
     ),
     "challenge_resolved": _l(
-        "The challenge on %(item)s in %(org)s's %(framework)s assessment is resolved: "
-        "%(outcome)s."
+        "The challenge on %(item)s in %(org)s's %(framework)s assessment is resolved: %(outcome)s."
     ),
     "challenge_overdue": _l(
         "The challenge on %(item)s in %(org)s's %(framework)s assessment is overdue: "
@@ -48,8 +46,7 @@ MESSAGES = {
         "it was due by %(due)s."
     ),
     "assessment_returned": _l(
-        "%(org)s's %(framework)s assessment for %(cycle)s has been returned for changes: "
-        "%(reason)s"
+        "%(org)s's %(framework)s assessment for %(cycle)s has been returned for changes: %(reason)s"
     ),
     "assessment_concluded": _l(
         "The peer review of %(org)s's %(framework)s assessment for %(cycle)s is concluded."
@@ -140,8 +137,7 @@ def _email(user: User, kind: str, params: dict, link: str | None):
         if link:
             body += "\n\n" + _("Open it in the tracker: %(url)s", url=absolute(link))
         body += "\n\n" + _(
-            "You get this e-mail because you have an account on the Safeguarding Progress "
-            "Tracker."
+            "You get this e-mail because you have an account on the Safeguarding Progress Tracker."
         )
         subject = _("Safeguarding Progress Tracker: %(text)s", text=text_of(kind, params))
     if len(subject) > 150:

@@ -11,9 +11,7 @@ from tracker.notifications import bp, service
 @bp.get("/")
 @login_required
 def index():
-    return render_template(
-        "notifications/index.html", notifications=service.recent(current_user)
-    )
+    return render_template("notifications/index.html", notifications=service.recent(current_user))
 
 
 @bp.post("/<int:notification_id>/read")

@@ -80,7 +80,9 @@ class AnswerForm(FlaskForm):
         coerce=_int_or_none,
         validate_choice=False,
     )
-    revised_score = SelectField(_l("Revised score (optional)"), coerce=_score, validate_choice=False)
+    revised_score = SelectField(
+        _l("Revised score (optional)"), coerce=_score, validate_choice=False
+    )
 
 
 class ResolveForm(FlaskForm):

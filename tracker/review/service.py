@@ -51,7 +51,7 @@ TEXT_MAX = 4_000
 __all__ = ["RuleError"]
 
 
-# --- holding rows while a step is taken --------------------------------------------------------
+# --- holding rows while a step is taken ----------------------------------------------------------
 
 
 def _hold_assessment(assessment: Assessment, statuses=UNDER_REVIEW) -> None:
@@ -114,7 +114,7 @@ def _challenge_link(challenge: Challenge) -> str:
     return _link("review.challenge", challenge_id=challenge.id)
 
 
-# --- assignments -------------------------------------------------------------------------------
+# --- assignments ---------------------------------------------------------------------------------
 
 
 def reviewers() -> list[User]:
@@ -220,9 +220,7 @@ def queue(user: User, today: date) -> list[QueueRow]:
 
 def review_progress(assessment_ids: list[int], today: date) -> dict[int, tuple[int, ...]]:
     """Per assessment: (items, settled, unresolved challenges, overdue challenges)."""
-    resolved = (
-        select(Challenge.response_id).where(Challenge.status == "resolved").scalar_subquery()
-    )
+    resolved = select(Challenge.response_id).where(Challenge.status == "resolved").scalar_subquery()
     settled = (Response.validated_score.is_not(None)) | Response.id.in_(resolved)
     counts = {
         row[0]: [row[1], row[2], 0, 0]
@@ -270,9 +268,7 @@ class ReviewRow:
     @property
     def settled(self) -> bool:
         r = self.response
-        return r.validated_score is not None or any(
-            c.status == "resolved" for c in self.challenges
-        )
+        return r.validated_score is not None or any(c.status == "resolved" for c in self.challenges)
 
 
 @dataclass
@@ -380,7 +376,7 @@ def threads(response: Response) -> list[Challenge]:
     )
 
 
-# --- the challenge workflow ------------------------------------------------------------------------
+# --- the challenge workflow ----------------------------------------------------------------------
 
 
 def _message(challenge, user, kind, body, revised_score=None, evidence=()) -> ChallengeMessage:
@@ -697,7 +693,9 @@ def conclude(user: User, assessment: Assessment, today: date, now=None) -> Asses
             )
         )
     fresh.status, fresh.concluded_by_id, fresh.concluded_at = "concluded", user_id, now or utcnow()
-    AuditEvent.record(user, "assessment.concluded", fresh, {"status": "in_review"}, {"status": "concluded"})
+    AuditEvent.record(
+        user, "assessment.concluded", fresh, {"status": "in_review"}, {"status": "concluded"}
+    )
     notifications.notify(
         notifications.coordinators_of(fresh.organisation_id)
         + [a.reviewer for a in fresh.assignments if a.reviewer_id != user_id],
@@ -709,7 +707,7 @@ def conclude(user: User, assessment: Assessment, today: date, now=None) -> Asses
     return fresh
 
 
-# --- the organisation's side ----------------------------------------------------------------------
+# --- the organisation's side ---------------------------------------------------------------------
 
 
 @dataclass
@@ -744,7 +742,7 @@ def challenges_for(user: User, statuses=("open",)) -> list[ToAnswer]:
     return [ToAnswer(c, a, i) for c, a, i in rows]
 
 
-# --- reminders ------------------------------------------------------------------------------------
+# --- reminders -----------------------------------------------------------------------------------
 
 
 def send_overdue_reminders(today: date) -> int:
@@ -819,6 +817,8 @@ def oversight(user: User, today: date) -> dict:
     progress = review_progress([a.id for a in assessments], today)
     return {
         "awaiting": [a for a in assessments if a.status == "submitted"],
-        "in_review": [(a, progress.get(a.id, (0, 0, 0, 0))) for a in assessments if a.status == "in_review"],
+        "in_review": [
+            (a, progress.get(a.id, (0, 0, 0, 0))) for a in assessments if a.status == "in_review"
+        ],
         "challenges": challenges_for(user, ("open", "responded")),
     }

@@ -47,7 +47,7 @@ def _refused(form, error: service.RuleError, default_field: str) -> None:
     )
 
 
-# --- the queue ------------------------------------------------------------------------------------
+# --- the queue -----------------------------------------------------------------------------------
 
 
 @bp.get("/")
@@ -90,7 +90,7 @@ def assign(assessment_id: int):
     ), _status(form)
 
 
-# --- one assessment under review -------------------------------------------------------------------
+# --- one assessment under review -----------------------------------------------------------------
 
 
 @bp.get("/assessments/<int:assessment_id>")
@@ -120,9 +120,7 @@ def _challenge_form(assessment, formdata=True) -> ChallengeForm:
 def _response_page(assessment, row, challenge_form=None, status=200):
     if challenge_form is None:
         challenge_form = _challenge_form(assessment, formdata=False)
-        challenge_form.due_on.data = date.fromordinal(
-            _today().toordinal() + DEFAULT_DAYS_TO_ANSWER
-        )
+        challenge_form.due_on.data = date.fromordinal(_today().toordinal() + DEFAULT_DAYS_TO_ANSWER)
     response = row.response
     threads = service.threads(response)
     previous = assessments.previous_scores(assessment, current_user, row.item.key)
@@ -205,7 +203,7 @@ def _org_name(assessment) -> str:
     return assessment.organisation.display_name(current_language())
 
 
-# --- one challenge ---------------------------------------------------------------------------------
+# --- one challenge -------------------------------------------------------------------------------
 
 
 def _answer_form(challenge, formdata=True) -> AnswerForm:
@@ -325,4 +323,3 @@ def _conflict_or_400(form) -> int:
     messages = {str(m) for m in service.STATE_MESSAGES.values()}
     errors = [str(e) for errs in form.errors.values() for e in errs]
     return 409 if any(e in messages for e in errors) else 400
-
