@@ -73,7 +73,7 @@ def test_the_same_reviewer_twice_is_refused_and_a_draft_cannot_be_assigned(
         service.assign(people["admin"], draft, people["reviewer"], DUE, TODAY)
 
 
-# --- raising --------------------------------------------------------------------------------------
+# --- raising -------------------------------------------------------------------------------------
 
 
 def test_raising_a_challenge_records_it_and_tells_the_coordinators(people, challenge):
@@ -127,7 +127,7 @@ def test_one_unresolved_challenge_per_response(people, challenge):
         )
 
 
-# --- answering ------------------------------------------------------------------------------------
+# --- answering -----------------------------------------------------------------------------------
 
 
 def test_answer_with_evidence_and_a_revised_score(people, challenge, library_item):
@@ -188,7 +188,7 @@ def test_the_score_changes_after_submission_only_through_a_challenge(people, in_
     assert response.self_score == 2
 
 
-# --- resolving ------------------------------------------------------------------------------------
+# --- resolving -----------------------------------------------------------------------------------
 
 
 def test_moderating_sets_the_validated_score_with_a_rationale(people, challenge):
@@ -271,7 +271,7 @@ def test_who_may_resolve(people, challenge, make_user):
     assert challenge.resolved_by_id == people["inspector"].id
 
 
-# --- validating and concluding ----------------------------------------------------------------------
+# --- validating and concluding -------------------------------------------------------------------
 
 
 def test_validate_without_challenge(people, in_review):
@@ -323,7 +323,7 @@ def test_returning_tells_the_coordinators(people, in_review):
     assert note.link == f"/assessments/{in_review.id}"
 
 
-# --- overdue --------------------------------------------------------------------------------------
+# --- overdue -------------------------------------------------------------------------------------
 
 
 def test_overdue_challenges_and_reviews_are_reminded_once(people, challenge):
@@ -351,7 +351,7 @@ def test_reopening_sets_a_new_due_date_and_a_new_reminder(people, challenge):
     assert service.send_overdue_reminders(later + timedelta(days=8)) == 2
 
 
-# --- the review order -------------------------------------------------------------------------------
+# --- the review order ----------------------------------------------------------------------------
 
 
 def test_claims_first_then_high_scores_with_thin_evidence_then_the_rest(people, in_review):

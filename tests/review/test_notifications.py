@@ -1,0 +1,190 @@
+"""Notifications in the tracker, and their e-mail copies through a real local SMTP server."""
+
+import email
+import email.policy
+import re
+import socket
+import time
+from contextlib import closing
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from tests.conftest import csrf_token, page_text
+from tests.review.conftest import DUE, TODAY, response_for
+from tracker.extensions import db
+from tracker.models import Challenge, Notification
+from tracker.notifications import mail
+from tracker.notifications import service as notifications
+from tracker.review import service
+
+
+def _free_port() -> int:
+    with closing(socket.socket()) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Sink:
+    """Keeps every message the SMTP server is given."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        self.messages.append(envelope)
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def mail_to(app):
+    """Point the app's mail settings at a host and port for one test."""
+    saved = {k: app.config[k] for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT")}
+
+    def _point(port: int, timeout: float = 5):
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=timeout)
+
+    yield _point
+    mail.wait()
+    app.config.update(saved)
+
+
+@pytest.fixture
+def smtp_sink(mail_to):
+    sink = _Sink()
+    port = _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    mail_to(port)
+    yield sink
+    controller.stop()
+
+
+def _raise(people, assessment):
+    return service.raise_challenge(
+        people["reviewer"], response_for(assessment, "A1"), "Why 3?", None, DUE, [], TODAY
+    )
+
+
+def test_email_is_sent_after_the_commit(people, in_review, smtp_sink):
+    mail.wait()
+    smtp_sink.messages.clear()  # the assignment's e-mail to the reviewer
+    challenge = _raise(people, in_review)
+    assert mail.wait() == [True]
+    [envelope] = smtp_sink.messages
+    assert envelope.rcpt_tos == ["coord@a.test"]
+    message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    assert message["Subject"].startswith(
+        "Safeguarding Progress Tracker: Rhian Reviewer has challenged A1"
+    )
+    body = message.get_content()
+    assert f"/review/challenges/{challenge.id}" in body, body
+
+
+def test_no_email_for_a_change_that_was_rolled_back(people, in_review, smtp_sink):
+    mail.wait()
+    smtp_sink.messages.clear()
+    notifications.notify([people["coordinator"]], "assessment_concluded", {}, "/")
+    db.session.rollback()
+    db.session.commit()  # a later commit must not send what was rolled back
+    assert mail.wait() == []
+    assert smtp_sink.messages == []
+    assert notifications.unread_count(people["coordinator"]) == 0
+
+
+def test_a_mail_server_that_is_down_neither_fails_nor_blocks_the_request(
+    people, in_review, client, login, mail_to
+):
+    # A server that accepts the connection and then says nothing: worse than a refusal.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(5)
+    mail_to(silent.getsockname()[1], timeout=2)
+    try:
+        login("rev@b.test")
+        page = f"/review/assessments/{in_review.id}/items/A1"
+        token = csrf_token(client, page)
+        started = time.monotonic()
+        response = client.post(
+            f"{page}/challenge",
+            data={"csrf_token": token, "question": "Why 3?", "due_on": DUE.isoformat()},
+        )
+        elapsed = time.monotonic() - started
+        assert response.status_code == 302, page_text(response)
+        assert elapsed < 1.5, elapsed  # the e-mail's 2-second timeout was not waited for
+        assert db.session.scalar(select(Challenge.id))
+        assert db.session.scalars(
+            select(Notification).where(Notification.kind == "challenge_raised")
+        ).all()
+        assert mail.wait() == [False]  # given up and logged, nothing raised
+    finally:
+        silent.close()
+
+
+def test_a_refused_connection_is_logged_not_raised(people, submitted, mail_to, caplog):
+    mail_to(_free_port())  # nothing listens there
+    service.assign(people["admin"], submitted, people["reviewer"], DUE, TODAY)
+    assert mail.wait() == [False]
+    assert "E-mail to rev@b.test not sent" in caplog.text
+    assert submitted.status == "in_review"
+
+
+def test_without_a_mail_server_only_the_tracker_is_told(people, submitted, app):
+    assert app.config["MAIL_SERVER"] is None
+    service.assign(people["admin"], submitted, people["reviewer"], DUE, TODAY)
+    assert mail.wait() == []
+    assert notifications.unread_count(people["reviewer"]) == 1
+
+
+# --- in the tracker ------------------------------------------------------------------------------
+
+
+def test_header_count_list_and_mark_as_read(people, in_review, client, login):
+    _raise(people, in_review)
+    login("coord@a.test")
+    home = page_text(client.get("/"))
+    assert re.search(r'Notifications <span class="app-count">1</span>.*unread', home)
+    listing = client.get("/notifications/")
+    assert "Rhian Reviewer has challenged A1 in Region A Safeguarding Board" in page_text(listing)
+    note = db.session.scalar(
+        select(Notification).where(Notification.user_id == people["coordinator"].id)
+    )
+    token = csrf_token(client, "/notifications/")
+    client.post(f"/notifications/{note.id}/read", data={"csrf_token": token})
+    db.session.refresh(note)
+    assert note.read_at is not None
+    assert 'class="app-count"' not in page_text(client.get("/"))
+
+
+def test_nobody_marks_another_users_notification(people, in_review, client, login):
+    _raise(people, in_review)
+    note = db.session.scalar(
+        select(Notification).where(Notification.user_id == people["coordinator"].id)
+    )
+    login("coord@b.test")
+    token = csrf_token(client, "/notifications/")
+    client.post(f"/notifications/{note.id}/read", data={"csrf_token": token})
+    client.post("/notifications/read", data={"csrf_token": token})
+    db.session.refresh(note)
+    assert note.read_at is None
+    assert "Rhian Reviewer" not in page_text(client.get("/notifications/"))
+
+
+def test_mark_all_read(people, in_review, client, login):
+    _raise(people, in_review)
+    login("rev@b.test")  # told of the assignment
+    token = csrf_token(client, "/notifications/")
+    response = client.post("/notifications/read", data={"csrf_token": token}, follow_redirects=True)
+    assert "Every notification is marked as read" in page_text(response)
+    assert notifications.unread_count(people["reviewer"]) == 0
+
+
+def test_a_notification_reads_in_the_readers_language(people, in_review, client, login):
+    _raise(people, in_review)
+    people["coordinator"].locale = "cy"
+    db.session.commit()
+    login("coord@a.test")
+    text = page_text(client.get("/notifications/?lang=cy"))
+    assert "Rhian Reviewer" in text
+    assert "has challenged" not in text  # the Welsh message, not the stored English
