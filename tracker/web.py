@@ -138,7 +138,11 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = None  # the sign-in page says enough
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(
-        markdown=render_markdown, localised=localised, date=format_date, datetime=format_datetime
+        markdown=render_markdown,
+        localised=localised,
+        # Dates as people in Wales write them: 31 January 2027 / 31 Ionawr 2027.
+        date=lambda day, fmt="d MMMM y": format_date(day, fmt),
+        datetime=lambda moment, fmt="d MMMM y, HH:mm": format_datetime(moment, fmt),
     )
     app.jinja_env.globals.update(
         # Templates may hide what a user cannot do; the views and services still decide.

@@ -214,6 +214,10 @@ def queue(user: User, today: date) -> list[QueueRow]:
         )
         .order_by(ReviewAssignment.due_on, ReviewAssignment.id)
     ).all()
+    # Reviews still to do first, soonest due; then finished ones, most recently finished first.
+    done = [a for a in assignments if a.assessment.status == "concluded"]
+    done.sort(key=lambda a: a.assessment.concluded_at or utcnow(), reverse=True)
+    assignments = [a for a in assignments if a.assessment.status != "concluded"] + done
     progress = review_progress([a.assessment_id for a in assignments], today)
     return [QueueRow(a, *progress.get(a.assessment_id, (0, 0, 0, 0))) for a in assignments]
 
