@@ -2,6 +2,7 @@
 score, the coordinator answers with new evidence and a revised score, the reviewer moderates."""
 
 import re
+from datetime import date, timedelta
 
 from tests.e2e.test_start_pages import _sign_in
 from tests.evidence import files
@@ -112,3 +113,25 @@ def test_challenge_answer_and_moderate(page, assert_accessible, snap):
     page.goto("/")
     page.get_by_role("link", name=re.compile("Joint Inspections")).first.click()
     assert "Validated: 1" in page.locator("main").inner_text(), task_list
+
+
+def test_inspector_assigns_a_reviewer(page, assert_accessible, snap):
+    _sign_in(page, "inspector@ciw.example")
+    page.get_by_role("link", name="Peer review").click()
+    page.get_by_role("heading", name="Waiting for a reviewer").wait_for()
+    snap(page, "oversight")
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile("Assign a reviewer to Gwent")).click()
+    page.get_by_role("heading", name="Assign a peer reviewer").wait_for()
+    page.get_by_role("button", name="Assign").click()  # nobody chosen yet
+    assert "Choose a peer reviewer" in page.locator(".govuk-error-summary").inner_text()
+    snap(page, "assign-error")
+    assert_accessible(page)
+    page.get_by_label("Peer reviewer").select_option(
+        label="Eleri Davies (Hywel Dda University Health Board)"
+    )
+    page.get_by_label("Review due by").fill((date.today() + timedelta(days=30)).isoformat())
+    page.get_by_role("button", name="Assign").click()
+    page.wait_for_url(re.compile(r"/review/assessments/\d+$"))
+    assert "is assigned to review" in _banner(page)
+    assert "In review" in page.locator("main").inner_text()

@@ -6,6 +6,7 @@ import re
 import socket
 import time
 from contextlib import closing
+from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -188,3 +189,20 @@ def test_a_notification_reads_in_the_readers_language(people, in_review, client,
     text = page_text(client.get("/notifications/?lang=cy"))
     assert "Rhian Reviewer" in text
     assert "has challenged" not in text  # the Welsh message, not the stored English
+
+
+def test_send_reminders_command_tells_each_person_once(people, challenge, runner, app):
+    challenge.due_on = TODAY - timedelta(days=30)  # overdue; the review itself is not
+    challenge.response.assessment.assignments[0].due_on = TODAY + timedelta(days=30)
+    db.session.commit()
+    result = runner.invoke(args=["send-reminders"])
+    assert result.exit_code == 0, result.output
+    assert "Reminders sent: 2." in result.output  # the coordinator and the challenger
+    [note] = db.session.scalars(
+        select(Notification).where(
+            Notification.user_id == people["coordinator"].id,
+            Notification.kind == "challenge_overdue",
+        )
+    ).all()
+    assert note.link == f"/review/challenges/{challenge.id}"
+    assert "Reminders sent: 0." in runner.invoke(args=["send-reminders"]).output
