@@ -101,7 +101,11 @@ def test_reviewer_sees_only_assigned_submitted_work(client, login, demo):
         (a.organisation.code, a.cycle.label, a.status)
         for a in db.session.scalars(visible_assessments(reviewer))
     }
-    assert seen == {("HB-CAV", "2026–27", "in_review"), ("RSB-CV", "2025–26", "concluded")}
+    assert seen == {
+        ("HB-CAV", "2026–27", "in_review"),
+        ("RSB-CV", "2025–26", "concluded"),
+        ("RSB-CV", "2026–27", "in_review"),
+    }
     login(reviewer.email, demo)
     page = page_text(client.get("/"))
     assert "Cardiff and Vale University Health Board" in page
