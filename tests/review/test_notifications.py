@@ -206,3 +206,15 @@ def test_send_reminders_command_tells_each_person_once(people, challenge, runner
     ).all()
     assert note.link == f"/review/challenges/{challenge.id}"
     assert "Reminders sent: 0." in runner.invoke(args=["send-reminders"]).output
+
+
+def test_email_is_in_the_recipients_language(people, in_review, smtp_sink):
+    mail.wait()
+    smtp_sink.messages.clear()
+    people["coordinator"].locale = "cy"
+    db.session.commit()
+    _raise(people, in_review)
+    assert mail.wait() == [True]
+    message = email.message_from_bytes(smtp_sink.messages[0].content, policy=email.policy.default)
+    assert message["Subject"].startswith("Traciwr Cynnydd Diogelu:")
+    assert "has challenged" not in message.get_content()
