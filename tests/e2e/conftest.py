@@ -53,12 +53,14 @@ def live_server(tmp_path_factory):
     for command in (["init-db"], ["seed-demo"]):
         subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True)
     port = _free_port()
+    # The server logs every request: to a file, as a pipe nobody reads would fill and stall it.
+    log = (instance / "server.log").open("w+b")
     server = subprocess.Popen(
         flask + ["run", "--port", str(port), "--no-reload"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
@@ -69,11 +71,13 @@ def live_server(tmp_path_factory):
         except OSError:
             if time.monotonic() > deadline or server.poll() is not None:
                 server.kill()
-                pytest.fail(f"server did not start: {server.stderr.read().decode()[-2000:]}")
+                log.seek(0)
+                pytest.fail(f"server did not start: {log.read().decode()[-2000:]}")
             time.sleep(0.2)
     yield base_url
     server.terminate()
     server.wait(timeout=10)
+    log.close()
     if drop:
         drop()
 
