@@ -103,12 +103,8 @@ def _answer_challenge(user: User, challenge) -> bool:
 
 
 def _settle_challenge(user: User, challenge) -> bool:
-    """Resolve or reopen: the person who raised it, while they may still challenge; or any
-    inspector, who oversees every review."""
-    a = challenge.response.assessment
-    if user.role == "inspector":
-        return a.status in UNDER_REVIEW
-    return challenge.raised_by_id == user.id and _challenge(user, a)
+    """Resolve or reopen: the person who raised it, while they may still challenge."""
+    return challenge.raised_by_id == user.id and _challenge(user, challenge.response.assessment)
 
 
 def _works_on(user: User, organisation_id: int) -> bool:

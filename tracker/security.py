@@ -6,6 +6,15 @@ from werkzeug.routing import IntegerConverter
 MAX_ID = 2**31 - 1  # the largest id a database integer column holds
 
 
+def as_id(value) -> int | None:
+    """A value from a form or query string as a database id, or None if it cannot be one."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 1 <= number <= MAX_ID else None
+
+
 class IdConverter(IntegerConverter):
     """`<int:...>` that matches only ids a database can hold; larger ones are simply 404."""
 

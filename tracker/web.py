@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from tracker import access
@@ -130,6 +131,15 @@ def handle_unexpected_error(exc: Exception):
     return _error(500)
 
 
+def _unread_notifications() -> int:
+    """The header's count; an error page shown because the database is down shows none."""
+    try:
+        return notifications.unread_count(current_user)
+    except SQLAlchemyError:
+        db.session.rollback()
+        return 0
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
@@ -157,7 +167,7 @@ def init_app(app: Flask) -> None:
         now_time=lambda: format_time(utcnow(), "HH:mm"),
         status_tag_colour=lambda status: STATUS_TAG_COLOURS.get(status, ""),
         notification_text=lambda n: notifications.text_of(n.kind, n.params, n.text),
-        unread_notifications=lambda: notifications.unread_count(current_user),
+        unread_notifications=_unread_notifications,
         outcome_label=lambda outcome: OUTCOME_LABELS.get(outcome, outcome),
         challenge_status_label=lambda status: CHALLENGE_STATUS_LABELS.get(status, status),
     )

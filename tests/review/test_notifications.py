@@ -218,3 +218,23 @@ def test_email_is_in_the_recipients_language(people, in_review, smtp_sink):
     message = email.message_from_bytes(smtp_sink.messages[0].content, policy=email.policy.default)
     assert message["Subject"].startswith("Traciwr Cynnydd Diogelu:")
     assert "has challenged" not in message.get_content()
+
+
+def test_a_reason_over_several_lines_is_e_mailed_not_refused(people, in_review, smtp_sink):
+    from tracker.assessments import service as assessments
+
+    mail.wait()
+    smtp_sink.messages.clear()
+    assessments.return_assessment(people["reviewer"], in_review, "Add impact.\nAnd a baseline.")
+    assert in_review.status == "returned"
+    assert mail.wait() == [True]
+    message = email.message_from_bytes(smtp_sink.messages[0].content, policy=email.policy.default)
+    assert "\n" not in message["Subject"]
+    assert "Add impact.\r\nAnd a baseline." in message.get_content()
+
+
+def test_links_in_e_mails_use_the_configured_address_not_the_host_header(app):
+    # Whoever acts cannot point other people's e-mails elsewhere with a Host header.
+    with app.test_request_context("/", base_url="http://evil.example"):
+        link = notifications.absolute("/review/challenges/1")
+    assert link == app.config["TRACKER_BASE_URL"] + "/review/challenges/1"

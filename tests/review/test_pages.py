@@ -346,3 +346,29 @@ def test_the_loop_in_the_demo_data(client, login, post):
     assert (response_row.self_score, response_row.validated_score) == (2, 1)
     login("coordinator@cardiff-vale.example", password)
     assert "Validated: 1" in page_text(client.get(f"/assessments/{assessment.id}"))
+
+
+def test_ids_too_large_for_the_database_are_refused_cleanly(client, login, people, submitted, post):
+    login("admin@wales.test")
+    page = f"/review/assessments/{submitted.id}/assign"
+    response = post(page, {"reviewer": "9" * 30, "due_on": DUE.isoformat()})
+    assert response.status_code == 400
+    assert "Choose a peer reviewer" in page_text(response)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login("coord@a.test")
+    assert client.get("/evidence/new?challenge=" + "9" * 30).status_code == 200  # the library
+    assert client.get("/evidence/new?assessment=" + "9" * 30 + "&item=A1").status_code == 200
+
+
+def test_someone_else_acting_first_is_shown_not_hidden(client, login, people, challenge, post):
+    service.answer(people["coordinator"], challenge, "Answer", None, [])
+    login("rev@b.test")
+    page = f"/review/challenges/{challenge.id}"
+    seen = re.search(r'name="seen" type="hidden" value="(\d+)"', page_text(client.get(page)))
+    assert seen, "the resolve form carries the last message read"
+    service.resolve(people["reviewer"], challenge, "accepted", None, None)  # in another tab
+    response = post(f"{page}/resolve", {"outcome": "withdrawn", "seen": seen.group(1)}, page=page)
+    assert response.status_code == 409
+    text = page_text(response)
+    assert "Someone else got there first" in text and "already resolved" in text
+    assert 'href="#outcome' not in text  # no link to a form that is no longer there

@@ -259,16 +259,48 @@ def test_reopening_needs_an_answer_first(people, challenge):
         service.reopen(people["reviewer"], challenge, "More?", DUE, TODAY)
 
 
-def test_who_may_resolve(people, challenge, make_user):
+def test_only_the_challenger_resolves(people, challenge, make_user):
     service.answer(people["coordinator"], challenge, "Answer", None, [])
     second = make_user("reviewer", people["other"], email="rev2@b.test")
     service.assign(people["admin"], challenge.response.assessment, second, DUE, TODAY)
-    for user in (people["coordinator"], second, people["admin"]):
+    # Validated scores are the reviewer's to set (DESIGN §2): not a second reviewer's, nor an
+    # inspector's, nor an administrator's.
+    for user in (people["coordinator"], second, people["admin"], people["inspector"]):
         with pytest.raises(RuleError, match="cannot resolve"):
             service.resolve(user, challenge, "accepted", None, None)
-    # An inspector oversees every review and may resolve any challenge.
+        with pytest.raises(RuleError, match="cannot reopen"):
+            service.reopen(user, challenge, "More?", DUE, TODAY)
+    service.resolve(people["reviewer"], challenge, "accepted", None, None)
+    assert challenge.resolved_by_id == people["reviewer"].id
+
+
+def test_an_inspector_resolves_their_own_challenge(people, submitted):
+    challenge = service.raise_challenge(
+        people["inspector"], response_for(submitted, "B1"), "Why 1?", None, DUE, [], TODAY
+    )
+    service.answer(people["coordinator"], challenge, "Because.", None, [])
     service.resolve(people["inspector"], challenge, "accepted", None, None)
-    assert challenge.resolved_by_id == people["inspector"].id
+    assert challenge.response.validated_score == 1
+
+
+def test_a_resolution_must_answer_the_latest_message(people, challenge):
+    service.answer(people["coordinator"], challenge, "First answer", None, [])
+    seen = service.last_message_id(challenge)
+    service.reopen(people["reviewer"], challenge, "More?", DUE, TODAY, seen=seen)
+    service.answer(people["coordinator"], challenge, "Second answer", 1, [])
+    # Resolving on the strength of the first answer, unaware of the second, is refused.
+    with pytest.raises(RuleError, match="new message"):
+        service.resolve(people["reviewer"], challenge, "accepted", None, None, seen=seen)
+    assert challenge.status == "responded"
+    service.resolve(
+        people["reviewer"],
+        challenge,
+        "accepted",
+        None,
+        None,
+        seen=service.last_message_id(challenge),
+    )
+    assert challenge.response.validated_score == 1
 
 
 # --- validating and concluding -------------------------------------------------------------------
@@ -280,6 +312,30 @@ def test_validate_without_challenge(people, in_review):
     assert response.validated_score == response.self_score == 2
     with pytest.raises(RuleError, match="cannot validate"):
         service.validate(people["inspector"], response_for(in_review, "B1"))
+
+
+def test_a_validated_score_is_not_validated_again(people, challenge):
+    service.answer(people["coordinator"], challenge, "Answer", None, [])
+    service.resolve(people["reviewer"], challenge, "moderated", 1, "Not embedded yet.")
+    with pytest.raises(RuleError, match="already validated"):
+        service.validate(people["reviewer"], challenge.response)
+    assert challenge.response.validated_score == 1  # the moderation stands
+
+
+def test_a_score_changed_meanwhile_is_validated_as_it_is_now(people, in_review):
+    from sqlalchemy import update
+
+    from tracker.models import Response
+
+    response = response_for(in_review, "A2")
+    with db.engine.begin() as other:  # another request revises it after this one loaded it
+        other.execute(
+            update(Response)
+            .where(Response.id == response.id)
+            .values(self_score=1, version=Response.version + 1)
+        )
+    service.validate(people["reviewer"], response)
+    assert response.validated_score == 1
 
 
 def test_a_challenged_response_is_not_validated_until_resolved(people, challenge):
@@ -298,6 +354,10 @@ def test_conclude_once_every_response_is_validated_or_resolved(people, challenge
     with pytest.raises(RuleError, match="1 responses still need"):  # answered is not resolved
         service.conclude(people["reviewer"], assessment, TODAY)
     service.resolve(people["reviewer"], challenge, "withdrawn", None, None)
+    # Withdrawn leaves A1's score still to be validated.
+    with pytest.raises(RuleError, match="1 responses still need"):
+        service.conclude(people["reviewer"], assessment, TODAY)
+    service.validate(people["reviewer"], challenge.response)
     concluded = service.conclude(people["reviewer"], assessment, TODAY)
     assert concluded.status == "concluded" and concluded.concluded_by_id == people["reviewer"].id
     assert _notified(people["coordinator"], "assessment_concluded")
@@ -314,6 +374,49 @@ def test_only_an_assigned_reviewer_concludes(people, in_review):
     for who in ("inspector", "admin", "coordinator"):
         with pytest.raises(RuleError, match="cannot conclude"):
             service.conclude(people[who], in_review, TODAY)
+
+
+def test_returned_and_resubmitted_goes_back_to_its_reviewer(people, in_review):
+    a2 = response_for(in_review, "A2")
+    service.validate(people["reviewer"], a2)
+    service.validate(people["reviewer"], response_for(in_review, "B1"))
+    assessments.return_assessment(people["reviewer"], in_review, "Please revisit A2.")
+    with pytest.raises(assessments.RuleError, match="cannot return"):
+        assessments.return_assessment(people["inspector"], in_review, "Twice")
+    assessments.save_response(people["coordinator"], a2, a2.version, "Revised.", None, score=1)
+    assert a2.validated_score is None  # the new score needs reviewing afresh
+    [event] = _events("response.updated")
+    assert event.before["validated_score"] == 2 and event.after["validated_score"] is None
+    assessments.submit(people["coordinator"], in_review)
+    assert in_review.status == "in_review"
+    service.validate(people["reviewer"], a2)
+    assert response_for(in_review, "B1").validated_score == 1  # unchanged, still validated
+
+
+def test_a_concluded_review_cannot_be_returned(people, in_review):
+    for r in in_review.responses:
+        service.validate(people["reviewer"], r)
+    service.conclude(people["reviewer"], in_review, TODAY)
+    with pytest.raises(assessments.RuleError):
+        assessments.return_assessment(people["inspector"], in_review, "Too late")
+    assert in_review.status == "concluded"
+
+
+def test_assigning_twice_at_once_is_refused_not_a_crash(people, submitted):
+    from tracker.models import ReviewAssignment
+
+    with db.engine.begin() as other:  # the double click's first request, already committed
+        other.execute(
+            ReviewAssignment.__table__.insert().values(
+                assessment_id=submitted.id,
+                reviewer_id=people["reviewer"].id,
+                assigned_by_id=people["admin"].id,
+                created_at=submitted.created_at,
+                updated_at=submitted.created_at,
+            )
+        )
+    with pytest.raises(RuleError, match="already reviewing"):
+        service.assign(people["admin"], submitted, people["reviewer"], DUE, TODAY)
 
 
 def test_returning_tells_the_coordinators(people, in_review):

@@ -351,9 +351,13 @@ def save_response(
     _hold_editable(response.assessment)
     before = _snapshot(response)
     if score is not UNCHANGED:
+        if score != response.self_score and response.validated_score is not None:
+            # A peer review validated the old score; the new one needs reviewing afresh.
+            before["validated_score"] = response.validated_score
+            response.validated_score = response.validated_by_id = response.validated_at = None
         response.self_score = score
     response.narrative, response.impact_measure = narrative, impact
-    after = _snapshot(response)
+    after = _snapshot(response) | ({"validated_score": None} if "validated_score" in before else {})
     if after == before:
         return response
     AuditEvent.record(
@@ -489,10 +493,12 @@ def submit(user: User, assessment: Assessment, now=None) -> Assessment:
         db.session.rollback()
         raise RuleError(_l("Every item needs a score and a narrative before you can submit."))
     user_id, submitted_at = user.id, now or utcnow()  # read first: no flush half-way through
+    # Sent back during a review and now resubmitted: it goes straight back to its reviewers.
+    status = "in_review" if assessment.assignments else "submitted"
     assessment.submitted_by_id = user_id
     assessment.submitted_at = submitted_at
-    assessment.status = "submitted"
-    AuditEvent.record(user, "assessment.submitted", assessment, before, {"status": "submitted"})
+    assessment.status = status
+    AuditEvent.record(user, "assessment.submitted", assessment, before, {"status": status})
     db.session.commit()
     return assessment
 
@@ -505,6 +511,15 @@ def return_assessment(user: User, assessment: Assessment, reason: str, now=None)
     if not reason:
         raise RuleError(_l("Say why you are returning the assessment."), "reason")
     before = {"status": assessment.status}
+    held = db.session.execute(  # not if it was concluded or returned meanwhile
+        update(Assessment)
+        .where(Assessment.id == assessment.id, Assessment.status.in_(("submitted", "in_review")))
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not held:
+        db.session.rollback()
+        raise RuleError(_l("This assessment is no longer waiting for review."))
     assessment.status = "returned"
     assessment.returned_by_id = user.id
     assessment.returned_at = now or utcnow()

@@ -14,6 +14,7 @@ from tracker.evidence.forms import KIND_LABELS, EvidenceForm, WithdrawForm
 from tracker.extensions import db
 from tracker.i18n import current_language
 from tracker.models import Organisation
+from tracker.security import as_id
 
 PAGE_SIZE = 50
 
@@ -29,7 +30,7 @@ def _filters() -> service.Filters:
     args = request.args
     return service.Filters(
         kind=args.get("kind") or None,
-        source_id=args.get("source", type=int),
+        source_id=args.get("source", type=as_id),
         linked=args.get("linked") or None,
         withdrawn=args.get("withdrawn") == "1",
         search=(args.get("q") or "").strip()[:200] or None,
@@ -63,7 +64,7 @@ def index():
 
 def _link_target():
     """The response an upload is for, when it comes from an item page."""
-    assessment_id, item_key = request.args.get("assessment", type=int), request.args.get("item")
+    assessment_id, item_key = request.args.get("assessment", type=as_id), request.args.get("item")
     if not assessment_id or not item_key:
         return None, None
     assessment = get_assessment_or_404(
@@ -75,7 +76,7 @@ def _link_target():
 
 def _challenge_target():
     """The challenge an upload is for, when it comes from a challenge's answer form."""
-    challenge_id = request.args.get("challenge", type=int)
+    challenge_id = request.args.get("challenge", type=as_id)
     if not challenge_id:
         return None
     return get_challenge_or_404(challenge_id, current_user, "challenge.answer")

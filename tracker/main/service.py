@@ -169,7 +169,7 @@ def start_page(user: User, today: date | None = None) -> StartPage:
         page.can_start = _frameworks_not_started(user.organisation, page.cycle)
     if user.role == "coordinator":
         page.challenges = [
-            c for c in review.challenges_for(user) if can(user, "challenge.answer", c.challenge)
+            c for c in review.challenges_for(user) if can(user, "assessment.answer", c.assessment)
         ]
     if user.role in ("admin", "inspector"):
         page.regions = organisations_by_region()

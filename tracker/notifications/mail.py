@@ -79,14 +79,17 @@ def _deliver(server: Server, message: EmailMessage) -> bool:
             if server.username:
                 smtp.login(server.username, server.password or "")
             smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as error:
+    except Exception as error:  # noqa: BLE001 - whatever goes wrong, the tracker carries on
         log.warning("E-mail to %s not sent: %s", message["To"], error)
         return False
     return True
 
 
 def _after_commit(session: Session) -> None:
-    for server, message in session.info.pop(_OUTBOX, []):
+    outbox = session.info.pop(_OUTBOX, [])
+    if outbox:
+        _pending[:] = [f for f in _pending if not f.done()]  # keep only what is still going
+    for server, message in outbox:
         _pending.append(_executor.submit(_deliver, server, message))
 
 

@@ -8,7 +8,7 @@ e-mail sent (see mail.py).
 
 from datetime import date
 
-from flask import current_app, has_request_context, request
+from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -127,7 +127,10 @@ def notify(users, kind: str, params: dict, link: str | None) -> list[Notificatio
         db.session.add(note)
         created.append(note)
         if server is not None:
-            mail.queue(db.session(), server, _email(user, kind, params, link))
+            try:
+                mail.queue(db.session(), server, _email(user, kind, params, link))
+            except (ValueError, TypeError) as error:  # a message that cannot be written
+                current_app.logger.warning("E-mail to %s not composed: %s", user.email, error)
     return created
 
 
@@ -140,14 +143,14 @@ def _email(user: User, kind: str, params: dict, link: str | None):
             "You get this e-mail because you have an account on the Safeguarding Progress Tracker."
         )
         subject = _("Safeguarding Progress Tracker: %(text)s", text=text_of(kind, params))
+    subject = " ".join(subject.split())  # one line: a header cannot hold a line break
     if len(subject) > 150:
         subject = subject[:147] + "..."
     return mail.compose(current_app.config["MAIL_DEFAULT_SENDER"], user.email, subject, body)
 
 
 def absolute(path: str) -> str:
-    if has_request_context():
-        return request.host_url.rstrip("/") + path
+    """A link for an e-mail: the configured address, never the Host header of whoever acted."""
     return current_app.config["TRACKER_BASE_URL"] + path
 
 

@@ -2,12 +2,13 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, SelectMultipleField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.assessments.forms import DueDateField, _score
 from tracker.review.service import TEXT_MAX
+from tracker.security import as_id
 from tracker.web import EVIDENCE_KIND_LABELS
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]  # a browser's date picker, or typed by hand
@@ -21,13 +22,6 @@ def _text(label, required_message):
             Length(max=TEXT_MAX, message=_l("This must be 4,000 characters or fewer")),
         ],
     )
-
-
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 class CheckboxesField(SelectMultipleField):
@@ -45,7 +39,7 @@ def score_choices(framework, lang: str, empty_label) -> list[tuple]:
 class AssignForm(FlaskForm):
     reviewer = SelectField(
         _l("Peer reviewer"),
-        coerce=_int_or_none,
+        coerce=as_id,
         validators=[InputRequired(_l("Choose a peer reviewer"))],
         validate_choice=False,  # the service says why a reviewer cannot be chosen
     )
@@ -77,7 +71,7 @@ class AnswerForm(FlaskForm):
     body = _text(_l("Your answer"), _l("Enter your answer"))
     evidence = CheckboxesField(
         _l("Evidence from your library to add to this item (optional)"),
-        coerce=_int_or_none,
+        coerce=as_id,
         validate_choice=False,
     )
     revised_score = SelectField(
@@ -98,6 +92,7 @@ class ResolveForm(FlaskForm):
     resolved_score = SelectField(
         _l("Validated score (if moderated)"), coerce=_score, validate_choice=False
     )
+    seen = HiddenField(filters=[as_id])  # the last message the resolver had read
     rationale = TextAreaField(
         _l("Rationale (needed if moderated)"),
         validators=[
@@ -109,6 +104,7 @@ class ResolveForm(FlaskForm):
 
 class ReopenForm(FlaskForm):
     body = _text(_l("What still needs an answer"), _l("Say what still needs an answer"))
+    seen = HiddenField(filters=[as_id])
     due_on = DueDateField(
         _l("Answer due by"),
         validators=[InputRequired(_l("Enter the date an answer is due"))],

@@ -67,6 +67,7 @@ def _hold_assessment(assessment: Assessment, statuses=UNDER_REVIEW) -> None:
         raise RuleError(_l("This assessment is no longer under review."))
 
 
+MOVED_ON = _l("The thread has a new message since you opened it. Read it, then try again.")
 STATE_MESSAGES = {
     "open": _l("This challenge is waiting for the organisation's answer."),
     "responded": _l("This challenge has been answered already."),
@@ -86,6 +87,24 @@ def _hold_challenge(challenge: Challenge, statuses: tuple[str, ...]) -> None:
         db.session.rollback()
         db.session.refresh(challenge)
         raise RuleError(STATE_MESSAGES[challenge.status])
+
+
+def last_message_id(challenge: Challenge) -> int | None:
+    return max((m.id for m in challenge.messages), default=None)
+
+
+def _check_seen(challenge: Challenge, seen: int | None) -> None:
+    """Refuse to settle a challenge whose thread moved on since the user read it (another
+    answer came in meanwhile): they should read that first."""
+    if seen is None:
+        return
+    latest = db.session.scalar(
+        select(func.max(ChallengeMessage.id)).where(ChallengeMessage.challenge_id == challenge.id)
+    )
+    if latest != seen:
+        db.session.rollback()
+        db.session.refresh(challenge)
+        raise RuleError(MOVED_ON)
 
 
 def _check_due(due_on: date | None, today: date, required: bool = True) -> date | None:
@@ -159,6 +178,16 @@ def assign(
         )
     reviewer_id, user_id = reviewer.id, user.id  # read before the row lock's rollback risk
     _hold_assessment(assessment)
+    if db.session.scalar(  # assigned meanwhile, by a double click or another administrator
+        select(ReviewAssignment.id).where(
+            ReviewAssignment.assessment_id == assessment.id,
+            ReviewAssignment.reviewer_id == reviewer_id,
+        )
+    ):
+        db.session.rollback()
+        raise RuleError(
+            _l("%(name)s is already reviewing this assessment.", name=reviewer.name), "reviewer"
+        )
     before = {"status": assessment.status}
     assignment = ReviewAssignment(
         assessment=assessment, reviewer_id=reviewer_id, assigned_by_id=user_id, due_on=due_on
@@ -224,8 +253,7 @@ def queue(user: User, today: date) -> list[QueueRow]:
 
 def review_progress(assessment_ids: list[int], today: date) -> dict[int, tuple[int, ...]]:
     """Per assessment: (items, settled, unresolved challenges, overdue challenges)."""
-    resolved = select(Challenge.response_id).where(Challenge.status == "resolved").scalar_subquery()
-    settled = (Response.validated_score.is_not(None)) | Response.id.in_(resolved)
+    settled = Response.validated_score.is_not(None)
     counts = {
         row[0]: [row[1], row[2], 0, 0]
         for row in db.session.execute(
@@ -271,8 +299,9 @@ class ReviewRow:
 
     @property
     def settled(self) -> bool:
-        r = self.response
-        return r.validated_score is not None or any(c.status == "resolved" for c in self.challenges)
+        """Reviewed to the end: a validated score, by validation or by accepting or moderating
+        a challenge (a withdrawn challenge leaves the score still to validate)."""
+        return self.response.validated_score is not None
 
 
 @dataclass
@@ -496,6 +525,7 @@ def answer(
     chosen = _answer_evidence(challenge, evidence_ids)
     _hold_assessment(assessment)
     _hold_challenge(challenge, ("open",))
+    db.session.refresh(response)  # as it is now, under the lock
     try:
         for item in chosen:
             evidence_service.attach(user, item, response, _l("Added in answer to a challenge"))
@@ -556,6 +586,7 @@ def resolve(
     resolved_score: int | None,
     rationale: str | None,
     now=None,
+    seen: int | None = None,
 ) -> Challenge:
     """Close a challenge. `accepted`: the organisation's score stands and is validated;
     `moderated`: the validated score is set, with a rationale; `withdrawn`: the question is
@@ -587,6 +618,10 @@ def resolve(
     user_id, when = user.id, now or utcnow()
     _hold_assessment(assessment)
     _hold_challenge(challenge, ("open", "responded") if outcome == "withdrawn" else ("responded",))
+    _check_seen(challenge, seen)
+    db.session.refresh(response)  # the score as it is now, under the lock
+    if outcome == "accepted":
+        resolved_score = response.self_score
     before = {"status": challenge.status}
     challenge.status, challenge.outcome = "resolved", outcome
     challenge.resolved_score, challenge.rationale = resolved_score, rationale
@@ -612,7 +647,12 @@ def resolve(
 
 
 def reopen(
-    user: User, challenge: Challenge, body: str, due_on: date | None, today: date
+    user: User,
+    challenge: Challenge,
+    body: str,
+    due_on: date | None,
+    today: date,
+    seen: int | None = None,
 ) -> Challenge:
     """Ask again: a responded challenge goes back to the organisation with a follow-up."""
     assessment = challenge.response.assessment
@@ -624,6 +664,7 @@ def reopen(
     due_on = _check_due(due_on, today)
     _hold_assessment(assessment)
     _hold_challenge(challenge, ("responded",))
+    _check_seen(challenge, seen)
     challenge.status, challenge.due_on, challenge.overdue_notified_on = "open", due_on, None
     _message(challenge, user, "reopened", body)
     AuditEvent.record(
@@ -666,6 +707,10 @@ def validate(user: User, response: Response, now=None) -> Response:
     if response.self_score is None:
         raise RuleError(_l("There is no score to validate."))
     _hold_assessment(assessment, ("in_review",))
+    db.session.refresh(response)  # as it is now, under the lock
+    if response.validated_score is not None:
+        db.session.rollback()
+        raise RuleError(_l("This score is already validated."))
     if db.session.scalar(
         select(Challenge.id).where(
             Challenge.response_id == response.id, Challenge.status != "resolved"
@@ -796,6 +841,7 @@ def send_overdue_reminders(today: date) -> int:
             )
         )
         assignment.overdue_notified_on = today
+        AuditEvent.record(None, "review.overdue", assignment, after={"due_on": assignment.due_on})
     db.session.commit()
     return sent
 

@@ -21,6 +21,7 @@ from tracker.review.forms import (
     ResolveForm,
     score_choices,
 )
+from tracker.security import as_id
 
 DEFAULT_DAYS_TO_ANSWER = 14
 
@@ -228,16 +229,22 @@ def _resolve_form(challenge, formdata=True) -> ResolveForm:
     return form
 
 
-def _challenge_page(challenge, answer_form=None, resolve_form=None, reopen_form=None, status=200):
+def _challenge_page(
+    challenge, answer_form=None, resolve_form=None, reopen_form=None, status=200, conflict=None
+):
     assessment = assessments.load_assessment(challenge.response.assessment_id)
     row = assessments.find_row(assessment, challenge.response.item.key)
     if answer_form is None:
         answer_form = _answer_form(challenge, formdata=False)
-        added = request.args.getlist("add", type=int)  # just uploaded for this answer
+        added = request.args.getlist("add", type=as_id)  # just uploaded for this answer
         answer_form.evidence.data = [i for i in added if i in dict(answer_form.evidence.choices)]
     if reopen_form is None:
         reopen_form = ReopenForm(formdata=None)
         reopen_form.due_on.data = date.fromordinal(_today().toordinal() + DEFAULT_DAYS_TO_ANSWER)
+    if resolve_form is None:
+        resolve_form = _resolve_form(challenge, formdata=False)
+    # What the user reads now is what their resolution or follow-up answers.
+    resolve_form.seen.data = reopen_form.seen.data = service.last_message_id(challenge)
     previous = assessments.previous_scores(assessment, current_user, row.item.key)
     return render_template(
         "review/challenge.html",
@@ -246,8 +253,9 @@ def _challenge_page(challenge, answer_form=None, resolve_form=None, reopen_form=
         row=row,
         previous=previous.get(row.item.key),
         answer_form=answer_form,
-        resolve_form=resolve_form or _resolve_form(challenge, formdata=False),
+        resolve_form=resolve_form,
         reopen_form=reopen_form,
+        conflict=conflict,
         today=_today(),
     ), status
 
@@ -273,11 +281,13 @@ def answer(challenge_id: int):
                 [i for i in form.evidence.data or [] if i is not None],
             )
         except service.RuleError as error:
+            if _is_conflict(error):
+                return _challenge_page(challenge, status=409, conflict=error.message)
             _refused(form, error, "body")
         else:
             flash(_("Your answer is sent."))
             return redirect(url_for(".challenge", challenge_id=challenge_id))
-    return _challenge_page(challenge, answer_form=form, status=_conflict_or_400(form))
+    return _challenge_page(challenge, answer_form=form, status=400)
 
 
 @bp.post("/challenges/<int:challenge_id>/resolve")
@@ -293,13 +303,16 @@ def resolve(challenge_id: int):
                 form.outcome.data,
                 form.resolved_score.data,
                 form.rationale.data,
+                seen=form.seen.data,
             )
         except service.RuleError as error:
+            if _is_conflict(error):
+                return _challenge_page(challenge, status=409, conflict=error.message)
             _refused(form, error, "outcome")
         else:
             flash(_("The challenge is resolved."))
             return redirect(url_for(".challenge", challenge_id=challenge_id))
-    return _challenge_page(challenge, resolve_form=form, status=_conflict_or_400(form))
+    return _challenge_page(challenge, resolve_form=form, status=400)
 
 
 @bp.post("/challenges/<int:challenge_id>/reopen")
@@ -309,17 +322,25 @@ def reopen(challenge_id: int):
     form = ReopenForm()
     if form.validate_on_submit():
         try:
-            service.reopen(current_user, challenge, form.body.data, form.due_on.data, _today())
+            service.reopen(
+                current_user,
+                challenge,
+                form.body.data,
+                form.due_on.data,
+                _today(),
+                seen=form.seen.data,
+            )
         except service.RuleError as error:
+            if _is_conflict(error):
+                return _challenge_page(challenge, status=409, conflict=error.message)
             _refused(form, error, "body")
         else:
             flash(_("The challenge is reopened and sent back to the organisation."))
             return redirect(url_for(".challenge", challenge_id=challenge_id))
-    return _challenge_page(challenge, reopen_form=form, status=_conflict_or_400(form))
+    return _challenge_page(challenge, reopen_form=form, status=400)
 
 
-def _conflict_or_400(form) -> int:
-    """409 when the refusal was the challenge's state (someone else acted first), else 400."""
-    messages = {str(m) for m in service.STATE_MESSAGES.values()}
-    errors = [str(e) for errs in form.errors.values() for e in errs]
-    return 409 if any(e in messages for e in errors) else 400
+def _is_conflict(error: service.RuleError) -> bool:
+    """The challenge moved on (someone else acted first): show it as it is now, with why."""
+    conflicts = {str(m) for m in service.STATE_MESSAGES.values()} | {str(service.MOVED_ON)}
+    return str(error.message) in conflicts
