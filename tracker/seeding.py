@@ -311,6 +311,7 @@ def _load_challenge(demo: _Demo, row: dict) -> None:
     )
     db.session.add(challenge)
     _thread(challenge, raiser, "raised", question, row["raised"])
+    AuditEvent.record(None, "challenge.seeded", challenge, after={"item": row["item"]})
     coordinators = notifications.coordinators_of(assessment.organisation_id)
     db.session.flush()
     link = url_for("review.challenge", challenge_id=challenge.id)

@@ -25,6 +25,16 @@ def upgrade():
     sa.ForeignKeyConstraint(['message_id'], ['challenge_message.id'], name=op.f('fk_challenge_message_evidence_message_id_challenge_message')),
     sa.PrimaryKeyConstraint('message_id', 'evidence_id', name=op.f('pk_challenge_message_evidence'))
     )
+    # A moderated challenge must now say its score: take it from the validated score it set.
+    op.execute(
+        "UPDATE challenge SET resolved_score = (SELECT validated_score FROM response "
+        "WHERE response.id = challenge.response_id) "
+        "WHERE outcome = 'moderated' AND resolved_score IS NULL"
+    )
+    op.execute(
+        "UPDATE challenge SET outcome = 'accepted' "
+        "WHERE outcome = 'moderated' AND resolved_score IS NULL"
+    )
     with op.batch_alter_table('challenge', schema=None) as batch_op:
         batch_op.add_column(sa.Column('overdue_notified_on', sa.Date(), nullable=True))
         batch_op.create_check_constraint('moderated', "outcome <> 'moderated' OR resolved_score IS NOT NULL")

@@ -1,0 +1,5 @@
+"""JSON API v1 (DESIGN §9): bearer tokens, the same access rules as the pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
