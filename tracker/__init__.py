@@ -14,6 +14,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.from_mapping(config)
 
     from tracker import database, i18n, security, web
+    from tracker.api.views import bp as api_bp
     from tracker.assessments.views import bp as assessments_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.cli import register_commands
@@ -41,5 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(evidence_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(notifications_bp)
+    csrf.exempt(api_bp)  # bearer tokens only: no cookie, so no cross-site forgery
+    app.register_blueprint(api_bp)
     register_commands(app)
     return app
