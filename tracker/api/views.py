@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker import access
 from tracker.api import bp, tokens
+from tracker.api.openapi import document as openapi_document
 from tracker.assessments import service as assessments
 from tracker.auth import service as auth
 from tracker.extensions import db
@@ -341,6 +342,11 @@ def create_token():
     response = jsonify(id=token.id, name=token.name, token=raw, created_at=_iso(token.created_at))
     response.status_code = 201
     return response
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
 
 
 @bp.delete("/tokens/current")
