@@ -118,7 +118,9 @@ def _error(status: int, message: str | None = None):
 
 
 def handle_http_error(exc: HTTPException):
-    return _error(exc.code or 500)
+    body, status = _error(exc.code or 500)
+    allowed = getattr(exc, "valid_methods", None)  # a 405 says which methods would do
+    return body, status, ({"Allow": ", ".join(sorted(allowed))} if allowed else {})
 
 
 def handle_csrf_error(exc: CSRFError):

@@ -12,6 +12,7 @@ ERRORS = {
     "404": "No such object, or not visible to you.",
     "409": "The object changed meanwhile (stale version, or the challenge moved on).",
     "413": "The request is too large.",
+    "405": "The method is not allowed here (an id out of range can also answer this).",
     "415": "The body is not application/json.",
     "422": "The request is well formed but breaks a rule; `field` names the field.",
 }
@@ -176,7 +177,11 @@ def _body(properties: dict, required: list[str]) -> dict:
 
 
 PAGE = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {
+        "name": "page",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+    },
     {
         "name": "per_page",
         "in": "query",
@@ -203,6 +208,8 @@ def _op(summary, ok, schema=None, errors=(), params=(), body=None, public=False,
     )
     if body:
         codes |= {"415"}
+    if any(p["in"] == "path" for p in params):
+        codes.add("405")
     for code in sorted(codes):
         responses[code] = {
             "description": ERRORS[code],
@@ -393,7 +400,10 @@ def document() -> dict:
                     {
                         "body": {"type": "string"},
                         "revised_score": SCORE,
-                        "evidence_ids": {"type": "array", "items": {"type": "integer"}},
+                        "evidence_ids": {
+                            "type": "array",
+                            "items": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                        },
                     },
                     ["body"],
                 ),
