@@ -3,8 +3,8 @@ server error and no response that breaks the document, for a bounded, seeded set
 
 import pytest
 import schemathesis
-from schemathesis import checks
 from hypothesis import HealthCheck, settings
+from schemathesis import checks
 
 from tests.conftest import TEST_PASSWORD
 from tracker.api.openapi import document
