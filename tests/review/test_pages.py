@@ -4,9 +4,9 @@ import io
 import re
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from tests.assessments.test_access_and_queries import _framework_with
+from tests.assessments.test_access_and_queries import _count_queries, _framework_with
 from tests.conftest import csrf_token, page_text
 from tests.review.conftest import DUE, TODAY, response_for
 from tracker.extensions import db
@@ -241,21 +241,6 @@ def test_overdue_is_marked_on_both_sides(client, login, people, challenge, monke
 
 
 # --- fixed query counts --------------------------------------------------------------------------
-
-
-def _count_queries(client, path):
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        response = client.get(path)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    assert response.status_code == 200, path
-    return len(statements)
 
 
 def test_queue_review_and_challenge_pages_make_a_fixed_number_of_queries(
