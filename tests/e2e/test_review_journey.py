@@ -135,3 +135,15 @@ def test_inspector_assigns_a_reviewer(page, assert_accessible, snap):
     page.wait_for_url(re.compile(r"/review/assessments/\d+$"))
     assert "is assigned to review" in _banner(page)
     assert "In review" in page.locator("main").inner_text()
+
+
+def test_account_page_makes_a_token(page, assert_accessible, snap):
+    _sign_in(page, "coordinator@gwent.example")
+    page.get_by_role("link", name="Daniel Price").click()
+    page.get_by_role("heading", name="Your account").wait_for()
+    page.get_by_label("Name of the token").fill("Gwent performance dashboard")
+    page.get_by_role("button", name="Make a new token").click()
+    page.get_by_role("heading", name="Your new token").wait_for()
+    assert page.locator("code.app-token").inner_text().startswith("spt_")
+    snap(page, "account")
+    assert_accessible(page)

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 
@@ -19,3 +19,13 @@ class LoginForm(FlaskForm):
 
 class PostForm(FlaskForm):
     """A form with nothing but the CSRF token, for button-only POSTs such as sign-out."""
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        _l("Name of the token"),
+        validators=[
+            DataRequired(message=_l("Give the token a name, such as the system that will use it")),
+            Length(max=100, message=_l("The name must be 100 characters or fewer")),
+        ],
+    )

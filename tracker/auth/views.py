@@ -1,13 +1,14 @@
 """Sign-in and sign-out pages."""
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from tracker.api import tokens
 from tracker.auth import bp, service
-from tracker.auth.forms import LoginForm, PostForm
+from tracker.auth.forms import LoginForm, PostForm, TokenForm
 from tracker.extensions import db, login_manager
-from tracker.models import User
+from tracker.models import ApiToken, User
 
 
 @login_manager.user_loader
@@ -51,3 +52,34 @@ def logout():
         logout_user()
         flash(_("You have signed out."))
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The user's API tokens: make one (shown once), see when each was last used, revoke."""
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        _token, new_token = tokens.issue(current_user, form.name.data.strip())
+        form.name.data = None  # ready for another
+    return render_template(
+        "auth/account.html", form=form, tokens=tokens.of(current_user), new_token=new_token
+    ), (400 if form.errors else 200)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:  # only one's own tokens exist here
+        abort(404)
+    if PostForm().validate_on_submit():
+        tokens.revoke(current_user, token)
+        flash(
+            _(
+                "The token %(name)s is revoked. Systems using it can no longer connect.",
+                name=token.name,
+            )
+        )
+    return redirect(url_for(".account"))
