@@ -113,6 +113,10 @@ def test_challenge_answer_and_moderate(page, assert_accessible, snap):
     page.goto("/")
     page.get_by_role("link", name=re.compile("Joint Inspections")).first.click()
     assert "Validated: 1" in page.locator("main").inner_text(), task_list
+    page.get_by_role("link", name=re.compile(r"^K5 ·")).click()
+    page.get_by_text("Validated score after peer review").wait_for()
+    snap(page, "item-validated")
+    assert_accessible(page)
 
 
 def test_inspector_assigns_a_reviewer(page, assert_accessible, snap):

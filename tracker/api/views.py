@@ -23,7 +23,6 @@ from tracker.extensions import db
 from tracker.models import (
     Assessment,
     Challenge,
-    ChallengeMessage,
     Cycle,
     Framework,
     Organisation,
@@ -517,13 +516,7 @@ def conclude_assessment(assessment_id: int):
 @bp.get("/assessments/<int:assessment_id>/challenges")
 def list_challenges(assessment_id: int):
     assessment = _assessment_or_404(assessment_id)
-    found = db.session.scalars(
-        select(Challenge)
-        .join(Response, Response.id == Challenge.response_id)
-        .where(Response.assessment_id == assessment.id)
-        .options(selectinload(Challenge.messages).selectinload(ChallengeMessage.evidence))
-        .order_by(Challenge.id)
-    ).all()
+    found = review.assessment_threads(assessment)
     return _read({"items": [_challenge(c) for c in found], "total": len(found)})
 
 
@@ -565,11 +558,9 @@ def _settle(challenge_id: int, action: str, step):
     body = _json_body()
     try:
         step(challenge, body)
+    except review.ChallengeMoved as error:
+        raise _conflict(error) from None
     except review.RuleError as error:
-        if str(error.message) in {str(m) for m in review.STATE_MESSAGES.values()} | {
-            str(review.MOVED_ON)
-        }:
-            raise _conflict(error) from None
         raise _refused(error) from None
     db.session.expire_all()
     return _read(_challenge(_challenge_or_404(challenge_id)))

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from tracker.extensions import db
+from tracker.i18n import current_language
 from tracker.models import Assessment, Notification, Organisation, User
 from tracker.models.base import localised, utcnow
 from tracker.notifications import mail
@@ -75,7 +76,7 @@ def text_of(kind: str | None, params: dict | None, fallback: str = "") -> str:
     message = MESSAGES.get(kind or "")
     if message is None:
         return fallback
-    lang = _language()
+    lang = current_language()
     values = {}
     for key, value in (params or {}).items():
         if isinstance(value, dict):
@@ -93,12 +94,6 @@ def _with_defaults(values: dict) -> dict:
         ("org", "framework", "cycle", "item", "due", "name", "reason", "outcome"), "–"
     )
     return defaults | {k: v for k, v in values.items() if v is not None}
-
-
-def _language() -> str:
-    from tracker.i18n import current_language
-
-    return current_language()
 
 
 def coordinators_of(organisation: Organisation | int) -> list[User]:

@@ -21,7 +21,6 @@ from tracker.access import UNDER_REVIEW, can, visible_assessments
 from tracker.assessments.service import (
     RuleError,
     check_text,
-    load_assessment,
     previous_scores,
     task_list,
 )
@@ -67,6 +66,10 @@ def _hold_assessment(assessment: Assessment, statuses=UNDER_REVIEW) -> None:
         raise RuleError(_l("This assessment is no longer under review."))
 
 
+class ChallengeMoved(RuleError):
+    """The challenge is no longer as the user saw it: someone else acted first."""
+
+
 MOVED_ON = _l("The thread has a new message since you opened it. Read it, then try again.")
 STATE_MESSAGES = {
     "open": _l("This challenge is waiting for the organisation's answer."),
@@ -86,7 +89,7 @@ def _hold_challenge(challenge: Challenge, statuses: tuple[str, ...]) -> None:
     if not held:
         db.session.rollback()
         db.session.refresh(challenge)
-        raise RuleError(STATE_MESSAGES[challenge.status])
+        raise ChallengeMoved(STATE_MESSAGES[challenge.status])
 
 
 def last_message_id(challenge: Challenge) -> int | None:
@@ -104,7 +107,15 @@ def _check_seen(challenge: Challenge, seen: int | None) -> None:
     if latest != seen:
         db.session.rollback()
         db.session.refresh(challenge)
-        raise RuleError(MOVED_ON)
+        raise ChallengeMoved(MOVED_ON)
+
+
+# What every list of assessments shows: whose, which framework, which cycle.
+_NAMES = (
+    selectinload(Assessment.organisation),
+    selectinload(Assessment.framework),
+    selectinload(Assessment.cycle),
+)
 
 
 def _check_due(due_on: date | None, today: date, required: bool = True) -> date | None:
@@ -125,12 +136,8 @@ def _check_score(assessment: Assessment, score: int | None, field_name: str) -> 
     return score
 
 
-def _link(path: str, **values) -> str:
-    return url_for(path, **values)
-
-
 def _challenge_link(challenge: Challenge) -> str:
-    return _link("review.challenge", challenge_id=challenge.id)
+    return url_for("review.challenge", challenge_id=challenge.id)
 
 
 # --- assignments ---------------------------------------------------------------------------------
@@ -205,7 +212,7 @@ def assign(
         [reviewer],
         "assigned",
         notifications.about(assessment, due=due_on),
-        _link("review.assessment", assessment_id=assessment.id),
+        url_for("review.assessment", assessment_id=assessment.id),
     )
     db.session.commit()
     return assignment
@@ -236,11 +243,7 @@ def queue(user: User, today: date) -> list[QueueRow]:
             ReviewAssignment.reviewer_id == user.id,
             Assessment.id.in_(visible_assessments(user).with_only_columns(Assessment.id)),
         )
-        .options(
-            selectinload(ReviewAssignment.assessment).selectinload(Assessment.organisation),
-            selectinload(ReviewAssignment.assessment).selectinload(Assessment.framework),
-            selectinload(ReviewAssignment.assessment).selectinload(Assessment.cycle),
-        )
+        .options(selectinload(ReviewAssignment.assessment).options(*_NAMES))
         .order_by(ReviewAssignment.due_on, ReviewAssignment.id)
     ).all()
     # Reviews still to do first, soonest due; then finished ones, most recently finished first.
@@ -374,37 +377,40 @@ def challenges_by_response(response_ids: list[int]) -> dict[int, list[Challenge]
     return grouped
 
 
+# A thread as its pages show it: who asked, and each message with its author and evidence.
+_THREAD = (
+    selectinload(Challenge.raised_by).selectinload(User.organisation),
+    selectinload(Challenge.messages)
+    .selectinload(ChallengeMessage.author)
+    .selectinload(User.organisation),
+    selectinload(Challenge.messages).selectinload(ChallengeMessage.evidence),
+)
+
+
 def load_thread(challenge_id: int) -> Challenge | None:
     """A challenge with its response, assessment and every message with its evidence."""
     return db.session.scalar(
         select(Challenge)
         .where(Challenge.id == challenge_id)
-        .options(
-            selectinload(Challenge.raised_by).selectinload(User.organisation),
-            selectinload(Challenge.resolved_by),
-            selectinload(Challenge.messages)
-            .selectinload(ChallengeMessage.author)
-            .selectinload(User.organisation),
-            selectinload(Challenge.messages).selectinload(ChallengeMessage.evidence),
-            selectinload(Challenge.response).selectinload(Response.item),
-        )
+        .options(*_THREAD, selectinload(Challenge.response).selectinload(Response.item))
     )
 
 
 def threads(response: Response) -> list[Challenge]:
     """Every challenge on a response with its messages, oldest first."""
+    return _threads(Challenge.response_id == response.id)
+
+
+def assessment_threads(assessment: Assessment) -> list[Challenge]:
+    """Every challenge on an assessment's responses with its messages, oldest first."""
+    on_assessment = select(Response.id).where(Response.assessment_id == assessment.id)
+    return _threads(Challenge.response_id.in_(on_assessment))
+
+
+def _threads(condition) -> list[Challenge]:
     return list(
         db.session.scalars(
-            select(Challenge)
-            .where(Challenge.response_id == response.id)
-            .options(
-                selectinload(Challenge.raised_by).selectinload(User.organisation),
-                selectinload(Challenge.messages)
-                .selectinload(ChallengeMessage.author)
-                .selectinload(User.organisation),
-                selectinload(Challenge.messages).selectinload(ChallengeMessage.evidence),
-            )
-            .order_by(Challenge.id)
+            select(Challenge).where(condition).options(*_THREAD).order_by(Challenge.id)
         )
     )
 
@@ -723,37 +729,50 @@ def validate(user: User, response: Response, now=None) -> Response:
     return response
 
 
+def _waiting(assessment_id: int) -> int:
+    """Responses not yet settled (ReviewPage.unsettled, counted by the database): without a
+    validated score, or with a challenge not resolved."""
+    unresolved = select(Challenge.response_id).where(Challenge.status != "resolved")
+    return db.session.scalar(
+        select(func.count(Response.id)).where(
+            Response.assessment_id == assessment_id,
+            Response.validated_score.is_(None) | Response.id.in_(unresolved),
+        )
+    )
+
+
 def conclude(user: User, assessment: Assessment, today: date, now=None) -> Assessment:
-    """End the review once every response is validated or has a resolved challenge, and no
-    challenge is still open."""
+    """End the review once every response has a validated score and no challenge is open."""
     if not can(user, "assessment.conclude", assessment):
         raise RuleError(_l("You cannot conclude this review."))
     user_id = user.id
     _hold_assessment(assessment, ("in_review",))
-    db.session.expire_all()  # check what is committed now, under the lock
-    fresh = load_assessment(assessment.id)
-    waiting = review_page(fresh, user).unsettled
+    waiting = _waiting(assessment.id)  # as committed now, under the lock
     if waiting:
         db.session.rollback()
         raise RuleError(
             _l(
                 "%(count)d responses still need a validated score or a resolved challenge.",
-                count=len(waiting),
+                count=waiting,
             )
         )
-    fresh.status, fresh.concluded_by_id, fresh.concluded_at = "concluded", user_id, now or utcnow()
+    assessment.status, assessment.concluded_by_id, assessment.concluded_at = (
+        "concluded",
+        user_id,
+        now or utcnow(),
+    )
     AuditEvent.record(
-        user, "assessment.concluded", fresh, {"status": "in_review"}, {"status": "concluded"}
+        user, "assessment.concluded", assessment, {"status": "in_review"}, {"status": "concluded"}
     )
     notifications.notify(
-        notifications.coordinators_of(fresh.organisation_id)
-        + [a.reviewer for a in fresh.assignments if a.reviewer_id != user_id],
+        notifications.coordinators_of(assessment.organisation_id)
+        + [a.reviewer for a in assessment.assignments if a.reviewer_id != user_id],
         "assessment_concluded",
-        notifications.about(fresh),
-        _link("assessments.task_list", assessment_id=fresh.id),
+        notifications.about(assessment),
+        url_for("assessments.task_list", assessment_id=assessment.id),
     )
     db.session.commit()
-    return fresh
+    return assessment
 
 
 # --- the organisation's side ---------------------------------------------------------------------
@@ -781,11 +800,7 @@ def challenges_for(user: User, statuses=("open",)) -> list[ToAnswer]:
             Challenge.status.in_(statuses),
             Assessment.id.in_(visible_assessments(user).with_only_columns(Assessment.id)),
         )
-        .options(
-            selectinload(Assessment.organisation),
-            selectinload(Assessment.framework),
-            selectinload(Assessment.cycle),
-        )
+        .options(*_NAMES)
         .order_by(Challenge.due_on, Challenge.id)
     ).all()
     return [ToAnswer(c, a, i) for c, a, i in rows]
@@ -837,7 +852,7 @@ def send_overdue_reminders(today: date) -> int:
                 [assignment.reviewer],
                 "review_overdue",
                 notifications.about(assignment.assessment, due=assignment.due_on),
-                _link("review.assessment", assessment_id=assignment.assessment_id),
+                url_for("review.assessment", assessment_id=assignment.assessment_id),
             )
         )
         assignment.overdue_notified_on = today
@@ -855,9 +870,7 @@ def oversight(user: User, today: date) -> dict:
         .join(Assessment.cycle)
         .join(Assessment.organisation)
         .options(
-            selectinload(Assessment.organisation),
-            selectinload(Assessment.framework),
-            selectinload(Assessment.cycle),
+            *_NAMES,
             selectinload(Assessment.assignments)
             .selectinload(ReviewAssignment.reviewer)
             .selectinload(User.organisation),

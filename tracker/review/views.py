@@ -1,6 +1,6 @@
 """Peer review pages: HTTP only. The rules are in service.py, access in tracker/access.py."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -28,6 +28,10 @@ DEFAULT_DAYS_TO_ANSWER = 14
 
 def _today() -> date:
     return date.today()
+
+
+def _default_due() -> date:
+    return _today() + timedelta(days=DEFAULT_DAYS_TO_ANSWER)
 
 
 def _load(assessment_id: int, action: str = "assessment.view"):
@@ -121,7 +125,7 @@ def _challenge_form(assessment, formdata=True) -> ChallengeForm:
 def _response_page(assessment, row, challenge_form=None, status=200):
     if challenge_form is None:
         challenge_form = _challenge_form(assessment, formdata=False)
-        challenge_form.due_on.data = date.fromordinal(_today().toordinal() + DEFAULT_DAYS_TO_ANSWER)
+        challenge_form.due_on.data = _default_due()
     response = row.response
     threads = service.threads(response)
     previous = assessments.previous_scores(assessment, current_user, row.item.key)
@@ -240,7 +244,7 @@ def _challenge_page(
         answer_form.evidence.data = [i for i in added if i in dict(answer_form.evidence.choices)]
     if reopen_form is None:
         reopen_form = ReopenForm(formdata=None)
-        reopen_form.due_on.data = date.fromordinal(_today().toordinal() + DEFAULT_DAYS_TO_ANSWER)
+        reopen_form.due_on.data = _default_due()
     if resolve_form is None:
         resolve_form = _resolve_form(challenge, formdata=False)
     # What the user reads now is what their resolution or follow-up answers.
@@ -342,5 +346,4 @@ def reopen(challenge_id: int):
 
 def _is_conflict(error: service.RuleError) -> bool:
     """The challenge moved on (someone else acted first): show it as it is now, with why."""
-    conflicts = {str(m) for m in service.STATE_MESSAGES.values()} | {str(service.MOVED_ON)}
-    return str(error.message) in conflicts
+    return isinstance(error, service.ChallengeMoved)
