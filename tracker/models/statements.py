@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
@@ -34,9 +34,14 @@ class Statement(Timestamped, db.Model):
     framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id"))
     cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"))
     language: Mapped[str] = mapped_column(String(5), default="en")
-    sections: Mapped[dict] = mapped_column(JSON, default=dict)  # editable narrative by section
+    # The inspector's edits, {"en": {"progress": "..."}, "cy": {...}}; a section not here is
+    # drafted afresh from the data each time it is shown.
+    sections: Mapped[dict] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(20), default="draft")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
     organisation: Mapped[Organisation | None] = relationship()
     framework: Mapped[Framework] = relationship()
@@ -60,9 +65,17 @@ class PublishedStatement(Timestamped, db.Model):
     version: Mapped[int] = mapped_column(Integer)
     language: Mapped[str] = mapped_column(String(5))
     html: Mapped[str] = mapped_column(Text)
+    html_sha256: Mapped[str] = mapped_column(String(64))
     pdf_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    pdf_size: Mapped[int] = mapped_column(Integer)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
     published_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
 
     statement: Mapped[Statement] = relationship(back_populates="versions")
     published_by: Mapped[User] = relationship()
+
+
+@event.listens_for(PublishedStatement, "before_update")
+def _refuse_change(_mapper, _connection, target: PublishedStatement) -> None:
+    """A published version never changes: the ORM refuses to write an edit to one."""
+    raise ValueError(f"published statement {target.id} is frozen and cannot be changed")
