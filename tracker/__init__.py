@@ -19,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     from tracker.auth.views import bp as auth_bp
     from tracker.cli import register_commands
     from tracker.evidence.views import bp as evidence_bp
+    from tracker.exports.views import bp as exports_bp
     from tracker.frameworks.views import bp as frameworks_bp
     from tracker.main.views import bp as main_bp
     from tracker.notifications import mail
@@ -42,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(evidence_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(exports_bp)
     csrf.exempt(api_bp)  # bearer tokens only: no cookie, so no cross-site forgery
     app.register_blueprint(api_bp)
     register_commands(app)

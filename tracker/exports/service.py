@@ -1,0 +1,517 @@
+"""What an export holds: the rows of responses, actions, evidence or challenges that a user may
+see, for a scope (an organisation, a region, or everything), a framework and a cycle.
+
+Who may see what is decided only by tracker/access.py: assessments through
+`visible_assessments`, evidence through `can(user, "evidence.view", ...)`. Each export makes
+a fixed number of queries, however many rows it holds.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, func, or_, select, true
+from sqlalchemy.orm import selectinload
+
+from tracker.access import can, visible_assessments
+from tracker.evidence import service as evidence_service
+from tracker.evidence import triangulation
+from tracker.exports.spreadsheets import Table
+from tracker.extensions import db
+from tracker.models import (
+    Action,
+    Assessment,
+    Challenge,
+    ChallengeMessage,
+    Cycle,
+    Evidence,
+    EvidenceLink,
+    Framework,
+    Item,
+    Organisation,
+    Response,
+    Section,
+    User,
+)
+from tracker.web import (
+    ACTION_STATUS_LABELS,
+    CHALLENGE_STATUS_LABELS,
+    EVIDENCE_KIND_LABELS,
+    OUTCOME_LABELS,
+    STATUS_LABELS,
+    TRIANGULATION_LABELS,
+)
+
+DATASET_LABELS = {
+    "responses": _l("Responses"),
+    "actions": _l("Improvement actions"),
+    "evidence": _l("Evidence"),
+    "challenges": _l("Challenges"),
+}
+FORMATS = ("csv", "xlsx")
+ALL, REGION, ORGANISATION = "all", "region", "organisation"
+
+
+# --- scope ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Everything the user may see, one region (an RSB and its partners), or one organisation."""
+
+    kind: str = ALL
+    organisation: Organisation | None = None  # the organisation, or the region's RSB
+
+    @property
+    def value(self) -> str:
+        return self.kind if self.kind == ALL else f"{self.kind}-{self.organisation.id}"
+
+    def condition(self, column):
+        """A condition on an organisation id column that keeps rows in this scope."""
+        if self.kind == ORGANISATION:
+            return column == self.organisation.id
+        if self.kind == REGION:
+            rsb = self.organisation.id
+            members = select(Organisation.id).where(
+                or_(Organisation.id == rsb, Organisation.region_id == rsb)
+            )
+            return column.in_(members)
+        return true()
+
+
+def _libraries_kept(user: User) -> list[Organisation]:
+    """The evidence libraries a user works in (their own, and a contributor's region's)."""
+    candidates = [user.organisation, user.organisation.region]
+    return [org for org in candidates if org is not None and can(user, "evidence.add", org)]
+
+
+def _visible_organisations(user: User) -> list[Organisation]:
+    """Organisations with something the user may see: an assessment, or a library they keep."""
+    with_assessments = visible_assessments(user).with_only_columns(Assessment.organisation_id)
+    kept = [org.id for org in _libraries_kept(user)]
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .where(or_(Organisation.id.in_(with_assessments), Organisation.id.in_(kept)))
+            .options(selectinload(Organisation.region))
+        )
+    )
+
+
+def scope_choices(user: User, locale: str = "en") -> tuple[list[Organisation], list[Organisation]]:
+    """The regions (by their RSB) and organisations a user may choose as a scope: those with
+    something for them to see, in alphabetical order of their names in `locale`."""
+    organisations = sorted(_visible_organisations(user), key=lambda o: o.display_name(locale))
+    regions = {}
+    for org in organisations:
+        rsb = org if org.kind == "rsb" else org.region
+        if rsb is not None:
+            regions[rsb.id] = rsb
+    return sorted(regions.values(), key=lambda r: r.display_name(locale)), organisations
+
+
+def find_scope(user: User, kind: str, organisation_id: int | None) -> Scope | None:
+    """The scope asked for, or None when it is not one the user may choose."""
+    if kind == ALL:
+        return Scope()
+    regions, organisations = scope_choices(user)
+    offered = regions if kind == REGION else organisations if kind == ORGANISATION else []
+    chosen = next((org for org in offered if org.id == organisation_id), None)
+    return Scope(kind, chosen) if chosen else None
+
+
+@dataclass(frozen=True)
+class Filters:
+    scope: Scope
+    framework: Framework | None = None
+    cycle: Cycle | None = None
+
+    @property
+    def narrowed(self) -> bool:
+        return self.framework is not None or self.cycle is not None
+
+
+def _assessment_ids(user: User, filters: Filters):
+    """A subquery of the ids of the visible assessments the export covers."""
+    query = visible_assessments(user).where(filters.scope.condition(Assessment.organisation_id))
+    if filters.framework is not None:
+        query = query.where(Assessment.framework_id == filters.framework.id)
+    if filters.cycle is not None:
+        query = query.where(Assessment.cycle_id == filters.cycle.id)
+    return query.with_only_columns(Assessment.id)
+
+
+def _names(via=None) -> tuple:
+    """Loader options for each row's organisation, framework (with its scale), cycle and item,
+    so every row names them without a query of its own. `via` is the path that reaches the
+    response (for actions and challenges); none for responses themselves."""
+
+    def step(attribute):
+        return via.selectinload(attribute) if via is not None else selectinload(attribute)
+
+    assessment = step(Response.assessment)
+    return (
+        assessment.selectinload(Assessment.organisation),
+        assessment.selectinload(Assessment.cycle),
+        assessment.selectinload(Assessment.framework).selectinload(Framework.scale),
+        step(Response.item).selectinload(Item.section),
+    )
+
+
+def _in_framework_order(query):
+    """Newest cycle first, then organisation, framework, and the framework's own order."""
+    return (
+        query.join(Assessment, Assessment.id == Response.assessment_id)
+        .join(Cycle, Cycle.id == Assessment.cycle_id)
+        .join(Organisation, Organisation.id == Assessment.organisation_id)
+        .join(Item, Item.id == Response.item_id)
+        .join(Section, Section.id == Item.section_id)
+        .order_by(
+            Cycle.opens_on.desc(),
+            Organisation.name,
+            Assessment.framework_key,
+            Section.position,
+            Item.position,
+        )
+    )
+
+
+def _yes_no(value: bool) -> str:
+    return _("Yes") if value else _("No")
+
+
+def _label(labels: dict, key: str | None) -> str | None:
+    return str(labels.get(key, key)) if key else None
+
+
+def _score_label(framework: Framework, value: int | None, locale: str) -> str | None:
+    level = framework.level(value)
+    return level.label_in(locale) if level else None
+
+
+def _where(response: Response, locale: str) -> list:
+    """Organisation, framework, cycle: the columns every export starts with."""
+    assessment = response.assessment
+    return [
+        assessment.organisation.display_name(locale),
+        assessment.framework.title_in(locale),
+        assessment.cycle.label,
+    ]
+
+
+WHERE_HEADERS = [(_l("Organisation"), 30), (_l("Framework"), 30), (_l("Cycle"), 10)]
+
+
+def _table(dataset: str, columns: list[tuple], rows: list[list]) -> Table:
+    return Table(
+        title=str(DATASET_LABELS[dataset]),
+        headers=[str(header) for header, _width in columns],
+        rows=rows,
+        widths=[width for _header, width in columns],
+    )
+
+
+# --- the four exports ----------------------------------------------------------------------------
+
+
+def _evidence_by_response(response_ids) -> dict[int, list[triangulation.Piece]]:
+    """The linked evidence of these responses, as triangulation sees it, in one query."""
+    found: dict[int, list[triangulation.Piece]] = {}
+    for response_id, kind, source_id, withdrawn_at in db.session.execute(
+        select(
+            EvidenceLink.response_id,
+            Evidence.kind,
+            Evidence.source_organisation_id,
+            Evidence.withdrawn_at,
+        )
+        .join(Evidence, Evidence.id == EvidenceLink.evidence_id)
+        .where(EvidenceLink.response_id.in_(response_ids))
+    ):
+        piece = triangulation.Piece(kind, source_id, withdrawn_at is not None)
+        found.setdefault(response_id, []).append(piece)
+    return found
+
+
+def responses(user: User, filters: Filters, locale: str, today: date) -> Table:
+    """One row per response: scores, triangulation, narrative and impact measure."""
+    ids = _assessment_ids(user, filters)
+    found = db.session.scalars(
+        _in_framework_order(select(Response).where(Response.assessment_id.in_(ids))).options(
+            *_names()
+        )
+    ).all()
+    pieces = _evidence_by_response(select(Response.id).where(Response.assessment_id.in_(ids)))
+    rows = []
+    for response in found:
+        framework = response.assessment.framework
+        rule = evidence_service.rule_of(framework)
+        linked = pieces.get(response.id, [])
+        level = triangulation.level(linked, rule)
+        claim = triangulation.claim_beyond_evidence(response.self_score, level, rule)
+        rows.append(
+            [
+                *_where(response, locale),
+                _label(STATUS_LABELS, response.assessment.status),
+                response.item.section.title_in(locale),
+                response.item.key,
+                response.item.theme_in(locale),
+                response.self_score,
+                _score_label(framework, response.self_score, locale),
+                response.validated_score,
+                _score_label(framework, response.validated_score, locale),
+                _label(TRIANGULATION_LABELS, level),
+                _yes_no(claim),
+                response.narrative,
+                response.impact_measure,
+                sum(1 for piece in linked if not piece.withdrawn),
+            ]
+        )
+    columns = [
+        *WHERE_HEADERS,
+        (_l("Assessment status"), 14),
+        (_l("Section"), 30),
+        (_l("Item"), 8),
+        (_l("Theme"), 30),
+        (_l("Organisation's score"), 10),
+        (_l("Organisation's score (label)"), 16),
+        (_l("Validated score"), 10),
+        (_l("Validated score (label)"), 16),
+        (_l("Triangulation"), 16),
+        (_l("Claim beyond evidence"), 12),
+        (_l("Narrative"), 60),
+        (_l("How impact will be measured"), 40),
+        (_l("Evidence items"), 10),
+    ]
+    return _table("responses", columns, rows)
+
+
+def _is_overdue(action: Action, today: date) -> bool:
+    """Not done by its due date (as the start page counts them)."""
+    return action.status != "done" and action.due_on is not None and action.due_on < today
+
+
+def actions(user: User, filters: Filters, locale: str, today: date) -> Table:
+    """One row per improvement action, with whether it is overdue today."""
+    ids = _assessment_ids(user, filters)
+    found = db.session.scalars(
+        _in_framework_order(
+            select(Action)
+            .join(Response, Response.id == Action.response_id)
+            .where(Response.assessment_id.in_(ids))
+        )
+        .order_by(Action.id)
+        .options(*_names(selectinload(Action.response)))
+    ).all()
+    rows = [
+        [
+            *_where(action.response, locale),
+            action.response.item.key,
+            action.response.item.theme_in(locale),
+            action.description,
+            action.owner,
+            action.due_on,
+            _label(ACTION_STATUS_LABELS, action.status),
+            action.completed_on,
+            _yes_no(_is_overdue(action, today)),
+        ]
+        for action in found
+    ]
+    columns = [
+        *WHERE_HEADERS,
+        (_l("Item"), 8),
+        (_l("Theme"), 30),
+        (_l("Action"), 60),
+        (_l("Owner"), 20),
+        (_l("Due"), 12),
+        (_l("Status"), 14),
+        (_l("Completed on"), 12),
+        (_l("Overdue"), 10),
+    ]
+    return _table("actions", columns, rows)
+
+
+def _linked_item(link: EvidenceLink) -> str:
+    assessment = link.response.assessment
+    return f"{link.response.item.key} ({assessment.framework_key}, {assessment.cycle.label})"
+
+
+def evidence(user: User, filters: Filters, locale: str, today: date) -> Table:
+    """One row per item of evidence the user may see, with the items it is linked to.
+
+    With a framework or a cycle chosen, the evidence linked to those assessments; otherwise
+    also the evidence not linked yet in the libraries the user keeps."""
+    ids = _assessment_ids(user, filters)
+    linked = exists().where(
+        EvidenceLink.evidence_id == Evidence.id,
+        EvidenceLink.response_id.in_(select(Response.id).where(Response.assessment_id.in_(ids))),
+    )
+    if not filters.narrowed:
+        kept = [org.id for org in _libraries_kept(user)]
+        linked = or_(linked, Evidence.organisation_id.in_(kept))
+    link_path = selectinload(Evidence.links).selectinload(EvidenceLink.response)
+    found = db.session.scalars(
+        select(Evidence)
+        .join(Organisation, Organisation.id == Evidence.organisation_id)
+        .where(linked, filters.scope.condition(Evidence.organisation_id))
+        .order_by(Organisation.name, Evidence.title, Evidence.id)
+        .options(
+            selectinload(Evidence.organisation),
+            selectinload(Evidence.source_organisation),
+            selectinload(Evidence.uploaded_by),
+            selectinload(Evidence.withdrawn_by),
+            *_names(link_path),
+            link_path.selectinload(Response.assessment).selectinload(Assessment.assignments),
+        )
+    ).all()
+    shown_ids = set(db.session.scalars(ids)) if filters.narrowed else None
+    rows = []
+    for item in found:
+        if not can(user, "evidence.view", item):  # the final word, from tracker/access.py
+            continue
+        uses = [
+            link
+            for link in item.links
+            if can(user, "assessment.view", link.response.assessment)
+            and (shown_ids is None or link.response.assessment_id in shown_ids)
+        ]
+        rows.append(
+            [
+                item.title,
+                _label(EVIDENCE_KIND_LABELS, item.kind),
+                item.organisation.display_name(locale),
+                item.source_organisation.display_name(locale),
+                item.evidence_date,
+                "; ".join(_linked_item(link) for link in uses),
+                len(uses),
+                _yes_no(item.is_withdrawn),
+                item.withdrawn_at,
+                item.withdrawn_reason,
+                item.uploaded_by.name,
+                item.created_at,
+                item.filename or item.url,
+                item.sha256,
+            ]
+        )
+    columns = [
+        (_l("Title"), 40),
+        (_l("Kind"), 14),
+        (_l("Evidence library"), 30),
+        (_l("Comes from"), 30),
+        (_l("Date of the evidence"), 12),
+        (_l("Linked items"), 40),
+        (_l("Number of linked items"), 10),
+        (_l("Withdrawn"), 10),
+        (_l("Withdrawn on"), 12),
+        (_l("Reason for withdrawal"), 40),
+        (_l("Added by"), 20),
+        (_l("Added"), 12),
+        (_l("File or web address"), 40),
+        (_l("SHA-256"), 66),
+    ]
+    return _table("evidence", columns, rows)
+
+
+def challenges(user: User, filters: Filters, locale: str, today: date) -> Table:
+    """One row per challenge: who raised it and when, where it stands, and its scores."""
+    ids = _assessment_ids(user, filters)
+    found = db.session.scalars(
+        _in_framework_order(
+            select(Challenge)
+            .join(Response, Response.id == Challenge.response_id)
+            .where(Response.assessment_id.in_(ids))
+        )
+        .order_by(Challenge.id)
+        .options(
+            *_names(selectinload(Challenge.response)),
+            selectinload(Challenge.raised_by).selectinload(User.organisation),
+        )
+    ).all()
+    messages = dict(
+        db.session.execute(
+            select(ChallengeMessage.challenge_id, func.count())
+            .join(Challenge, Challenge.id == ChallengeMessage.challenge_id)
+            .join(Response, Response.id == Challenge.response_id)
+            .where(Response.assessment_id.in_(ids))
+            .group_by(ChallengeMessage.challenge_id)
+        ).all()
+    )
+    rows = []
+    for challenge in found:
+        framework = challenge.response.assessment.framework
+        rows.append(
+            [
+                *_where(challenge.response, locale),
+                challenge.response.item.key,
+                challenge.response.item.theme_in(locale),
+                challenge.raised_by.name,
+                challenge.raised_by.organisation.display_name(locale),
+                challenge.created_at,
+                challenge.question,
+                challenge.due_on,
+                _label(CHALLENGE_STATUS_LABELS, challenge.status),
+                _yes_no(challenge.is_overdue(today)),
+                _label(OUTCOME_LABELS, challenge.outcome),
+                challenge.proposed_score,
+                _score_label(framework, challenge.proposed_score, locale),
+                challenge.resolved_score,
+                _score_label(framework, challenge.resolved_score, locale),
+                challenge.resolved_at,
+                messages.get(challenge.id, 0),
+            ]
+        )
+    columns = [
+        *WHERE_HEADERS,
+        (_l("Item"), 8),
+        (_l("Theme"), 30),
+        (_l("Raised by"), 20),
+        (_l("Raised by (organisation)"), 30),
+        (_l("Raised on"), 12),
+        (_l("Question"), 60),
+        (_l("Due"), 12),
+        (_l("Status"), 20),
+        (_l("Overdue"), 10),
+        (_l("Outcome"), 20),
+        (_l("Proposed score"), 10),
+        (_l("Proposed score (label)"), 16),
+        (_l("Resolved score"), 10),
+        (_l("Resolved score (label)"), 16),
+        (_l("Resolved on"), 12),
+        (_l("Messages"), 10),
+    ]
+    return _table("challenges", columns, rows)
+
+
+BUILDERS = {
+    "responses": responses,
+    "actions": actions,
+    "evidence": evidence,
+    "challenges": challenges,
+}
+
+
+def build(user: User, dataset: str, filters: Filters, locale: str, today: date) -> Table:
+    """The table of `dataset` for `user`, names in `locale` where a Welsh form exists."""
+    return BUILDERS[dataset](user, filters, locale, today)
+
+
+def _slug(text: str) -> str:
+    dashed = "".join("-" if unicodedata.category(c) == "Pd" else c for c in text)  # 2026–27
+    plain = unicodedata.normalize("NFKD", dashed).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
+
+
+def filename(dataset: str, filters: Filters, file_format: str) -> str:
+    """A name that says what the file holds, e.g. responses-cprr-2023-2026-27.csv."""
+    parts = [dataset]
+    if filters.scope.kind == REGION:
+        parts.append(_slug(f"region-{filters.scope.organisation.code}"))
+    elif filters.scope.kind == ORGANISATION:
+        parts.append(_slug(filters.scope.organisation.code))
+    if filters.framework is not None:
+        parts.append(_slug(filters.framework.key))
+    if filters.cycle is not None:
+        parts.append(_slug(filters.cycle.label))
+    return "-".join(part for part in parts if part) + "." + file_format
