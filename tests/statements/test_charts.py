@@ -79,35 +79,54 @@ def draw_trend(**overrides):
     return charts.trend(**args)
 
 
+def draw_calibration(**overrides):
+    args = {
+        "organisations": ["Cardiff and Vale RSB", "Gwent RSB", "Powys Teaching HB"],
+        "differences": [0.75, -0.5, None],
+        "title": "Self against validated",
+        "optimistic_label": "Optimistic",
+        "cautious_label": "Cautious",
+        "calibrated_label": "Well calibrated",
+        "no_data_label": "No validated scores",
+    }
+    args.update(overrides)
+    return charts.calibration(**args)
+
+
 DRAWERS = {
     "status_by_section": draw_status,
     "heat_map": draw_heat,
     "profile": draw_profile,
     "trend": draw_trend,
+    "calibration": draw_calibration,
 }
 EMPTY = {
     "status_by_section": {"sections": [], "counts": []},
     "heat_map": {"rows": [], "columns": [], "scores": [], "not_triangulated": []},
     "profile": {"self_scores": [None, None, None], "validated_scores": [None, None, None]},
     "trend": {"series": [("Thresholds", [None, None, None])]},
+    "calibration": {"differences": [None, None, None]},
 }
 CHANGED = {
     "status_by_section": {"counts": [[1, 0, 2, 1, 0, 1], [0, 0, 0, 3, 1, 1]]},
     "heat_map": {"not_triangulated": [[False, False, False], [True, False, False]]},
     "profile": {"validated_scores": [2, 3, 1]},
     "trend": {"series": [("Thresholds", [1, 2, 4]), ("Mean", [0.5, None, 2.5])]},
+    "calibration": {"differences": [0.75, -0.25, None]},
 }
 WELSH = {
     "status_by_section": {"sections": ["Gŵyl Ŷ", "Ŵyn ŷd"], "title": "Eitemau: Gŵyl Ŷ"},
     "heat_map": {"rows": ["Gŵyl Ŷ", "Ŵyn"], "flag_label": "Tystiolaeth heb ei thriongli ŵ ŷ"},
     "profile": {"items": ["Gŵyl", "Ŷ", "Ŵ"], "self_label": "Hunanasesiad Ŵ"},
     "trend": {"series": [("Gŵyl Ŷ", [1, 2, 3])], "title": "Tuedd Ŷ"},
+    "calibration": {"organisations": ["Gŵyl", "Ŷ", "Ŵ"], "cautious_label": "Gofalus ŵ"},
 }
 BAD_SHAPES = {
     "status_by_section": ({"counts": [[1, 0, 2, 1, 0, 1]]}, "counts has 1 rows but there are 2"),
     "heat_map": ({"scores": [[0, 2], [4, 3, 1]]}, r"scores\[0\] has 2 entries; expected 3"),
     "profile": ({"validated_scores": [2, 4]}, "validated_scores has 2 entries but there are 3"),
     "trend": ({"series": [("Thresholds", [1, 2])]}, "has 2 values but there are 3 cycles"),
+    "calibration": ({"differences": [0.5]}, "differences has 1 entries but there are 3"),
 }
 
 

@@ -28,6 +28,7 @@ from matplotlib.patches import Patch, Rectangle
 __all__ = [
     "Level",
     "cache_stats",
+    "calibration",
     "clear_cache",
     "heat_map",
     "profile",
@@ -165,11 +166,15 @@ def shorten(label: str, width: int = 28, lines: int = 2) -> str:
     return "\n".join(wrapped)
 
 
-def _check_common(levels: Sequence[Level], fmt: str, dpi: int) -> None:
+def _check_output(fmt: str, dpi: int) -> None:
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {sorted(FORMATS)}, not {fmt!r}")
     if not isinstance(dpi, int) or not 20 <= dpi <= 600:
         raise ValueError(f"dpi must be a whole number from 20 to 600, not {dpi!r}")
+
+
+def _check_common(levels: Sequence[Level], fmt: str, dpi: int) -> None:
+    _check_output(fmt, dpi)
     if not levels:
         raise ValueError("levels must name at least one level of the scale")
     for level in levels:
@@ -612,3 +617,118 @@ def trend(
 
     height = 4.2 + 0.25 * math.ceil(max(len(series), 1) / 3)
     return _draw(build, fmt, dpi, max(6.5, min(3.5 + 0.8 * len(cycles), 12)), height)
+
+
+@_cached
+def calibration(
+    organisations: Sequence[str],
+    differences: Sequence[float | None],
+    *,
+    title: str,
+    optimistic_label: str,
+    cautious_label: str,
+    calibrated_label: str,
+    no_data_label: str,
+    xlabel: str = "",
+    threshold: float = 0.5,
+    fmt: str = "png",
+    dpi: int = 100,
+    empty_label: str = "No data to show",
+) -> bytes:
+    """Mean self − validated score per organisation as bars either side of zero.
+
+    Bars at or beyond +threshold (optimistic) and -threshold (cautious) differ from those within
+    it by colour and hatching, and every bar has its value printed; None is marked as no data.
+    """
+    _check_output(fmt, dpi)
+    if len(differences) != len(organisations):
+        raise ValueError(
+            f"differences has {len(differences)} entries "
+            f"but there are {len(organisations)} organisations"
+        )
+    if not threshold > 0:
+        raise ValueError("threshold must be more than zero")
+    anything = any(d is not None for d in differences)
+    kinds = {
+        "optimistic": ("#D55E00", "///", optimistic_label),
+        "cautious": ("#0072B2", "\\\\\\", cautious_label),
+        "calibrated": ("#009E73", "...", calibrated_label),
+    }
+
+    def kind_of(d: float) -> str:
+        if d >= threshold:
+            return "optimistic"
+        return "cautious" if d <= -threshold else "calibrated"
+
+    def build(fig):
+        ax = fig.add_subplot()
+        if not organisations or not anything:
+            _empty(ax, title, empty_label)
+            return
+        positions = list(range(len(organisations)))[::-1]
+        widest = max([abs(d) for d in differences if d is not None] + [threshold * 2])
+        for y, d in zip(positions, differences, strict=True):
+            if d is None:
+                ax.text(
+                    0,
+                    y,
+                    shorten(no_data_label, 30, 1),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="#505a5f",
+                    bbox={
+                        "boxstyle": "round,pad=0.2",
+                        "facecolor": "white",
+                        "edgecolor": "#b1b4b6",
+                    },
+                )
+                continue
+            face, hatch, _ = kinds[kind_of(d)]
+            ax.barh(
+                y,
+                d,
+                height=0.6,
+                color=face,
+                edgecolor=_mix(face, INK, 0.45),
+                hatch=hatch,
+                linewidth=0.6,
+            )
+            ax.text(
+                d + (0.04 if d >= 0 else -0.04) * widest,
+                y,
+                f"{d:+.2f}".replace("-", "−"),  # a true minus sign, as on the axis
+                ha="left" if d >= 0 else "right",
+                va="center",
+                fontsize=8,
+                color=INK,
+            )
+        ax.axvline(0, color=INK, linewidth=1)
+        for edge in (-threshold, threshold):
+            ax.axvline(edge, color="#505a5f", linewidth=0.8, linestyle="--")
+        ax.set_xlim(-widest * 1.3, widest * 1.3)
+        ax.set_ylim(-0.6, len(organisations) - 0.4)
+        ax.set_yticks(positions, [shorten(o, 34, 2) for o in organisations])
+        ax.set_xlabel(xlabel)
+        ax.set_title(shorten(title, 70, 2), loc="left")
+        ax.spines[["top", "right"]].set_visible(False)
+        handles = [
+            Patch(
+                facecolor=face,
+                edgecolor=_mix(face, INK, 0.45),
+                hatch=hatch,
+                label=shorten(label, 40, 1),
+            )
+            for face, hatch, label in kinds.values()
+        ]
+        fig.legend(
+            handles=handles,
+            loc="outside lower center",
+            ncols=3,
+            frameon=False,
+            handleheight=1.6,
+            handlelength=2.4,
+        )
+
+    height = 1.8 + 0.45 * max(len(organisations), 1)
+    return _draw(build, fmt, dpi, 8.0, min(height, 30))
