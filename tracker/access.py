@@ -18,6 +18,7 @@ from tracker.models import (
     Framework,
     Organisation,
     ReviewAssignment,
+    Statement,
     User,
 )
 from tracker.models.assessments import EDITABLE_STATUSES
@@ -134,6 +135,12 @@ def _view_organisation(user: User, org: Organisation) -> bool:
     return True  # names and kinds of public bodies are not confidential
 
 
+def _view_statement(user: User, statement) -> bool:
+    """Drafts are the inspectorates' working papers (the national team may read them); a
+    statement with a published version is public, so anyone signed in may read it."""
+    return user.role in ("inspector", "admin") or bool(statement.versions)
+
+
 def _role(*roles: str) -> Callable[[User, object], bool]:
     return lambda user, _obj=None: user.role in roles
 
@@ -163,6 +170,8 @@ RULES: dict[str, Callable] = {
     "review.queue": _role("reviewer"),
     "review.oversee": _role("admin", "inspector"),
     "statement.build": _role("inspector"),
+    "statement.view": _view_statement,
+    "statement.edit": _role("inspector"),
     "statement.publish": _role("inspector"),
 }
 
@@ -247,6 +256,11 @@ def get_framework_or_404(framework_id: int, user, action: str = "framework.view"
     return _load_or_404(Framework, framework_id, user, action, "framework.view")
 
 
+def get_statement_or_404(statement_id: int, user, action: str = "statement.view", loader=None):
+    """Load a statement for `action`, as get_assessment_or_404."""
+    return _load_or_404(Statement, statement_id, user, action, "statement.view", loader)
+
+
 __all__ = [
     "EDITABLE_STATUSES",
     "RULES",
@@ -256,5 +270,6 @@ __all__ = [
     "get_evidence_or_404",
     "get_framework_or_404",
     "get_organisation_or_404",
+    "get_statement_or_404",
     "visible_assessments",
 ]

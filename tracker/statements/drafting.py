@@ -1,0 +1,236 @@
+"""The words of a progress statement, drafted from its figures (DESIGN §7).
+
+Modelled on the CPRR follow-up statement: what was assessed and by whom, what the figures say,
+"notable progress in …", "challenges remain in …", what review found and what comes next. Every
+function is deterministic: the same dataset in the same language gives the same text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from babel.lists import format_list
+from flask_babel import force_locale, format_date, format_decimal, format_percent, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from tracker.models.base import localised
+from tracker.statements.figures import Dataset, Headline, headline, themes
+
+# The editable sections, in the order the statement shows them.
+SECTIONS = (
+    ("assessed", _l("What was assessed")),
+    ("headline", _l("Headline figures")),
+    ("progress", _l("Notable progress")),
+    ("remaining", _l("Challenges that remain")),
+    ("review", _l("Peer review and challenge")),
+    ("next_steps", _l("Next steps")),
+)
+SECTION_KEYS = tuple(key for key, _title in SECTIONS)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a statement is about, in the words the drafting needs."""
+
+    scope: str  # organisation | region | national
+    name: dict  # {"en": ..., "cy": ...}: the organisation or region; empty for national
+    framework: dict
+    cycle: str
+    as_of: date
+
+
+def draft(data: Dataset, subject: Subject, locale: str) -> dict[str, str]:
+    """Every section's text in `locale`."""
+    figures = headline(data)
+    notable, remaining = themes(data)
+    with force_locale(locale):
+        return {
+            "assessed": _assessed(figures, subject, locale),
+            "headline": _headline(data, figures),
+            "progress": _progress([localised(i.theme, locale) for i in notable], figures, locale),
+            "remaining": _remaining(
+                [localised(i.theme, locale) for i in remaining], figures, locale
+            ),
+            "review": _review(figures),
+            "next_steps": _next_steps(figures),
+        }
+
+
+def _assessed(h: Headline, subject: Subject, locale: str) -> str:
+    values = {
+        "framework": localised(subject.framework, locale),
+        "cycle": subject.cycle,
+        "name": localised(subject.name, locale),
+    }
+    if subject.scope == "national":
+        opening = _(
+            "This statement reports progress across Wales against %(framework)s in %(cycle)s.",
+            **values,
+        )
+    elif subject.scope == "region":
+        opening = _(
+            "This statement reports the progress of %(name)s and its partner organisations "
+            "against %(framework)s in %(cycle)s.",
+            **values,
+        )
+    else:
+        opening = _(
+            "This statement reports the progress of %(name)s against %(framework)s in %(cycle)s.",
+            **values,
+        )
+    when = format_date(subject.as_of, "d MMMM y")
+    if h.reported == 0:
+        submitted = _(
+            "No organisation it covers had submitted a self-assessment by %(date)s, so there are "
+            "no figures to report yet.",
+            date=when,
+        )
+    else:
+        submitted = ngettext(
+            "%(reported)s of the %(num)s organisation expected to assess itself had submitted "
+            "its self-assessment by %(date)s.",
+            "%(reported)s of the %(num)s organisations expected to assess themselves had "
+            "submitted their self-assessments by %(date)s.",
+            h.expected,
+            reported=h.reported,
+            date=when,
+        )
+    parts = [opening, submitted]
+    if h.returned:
+        parts.append(
+            ngettext(
+                "%(num)s more was returned to its organisation for further detail.",
+                "%(num)s more were returned to their organisations for further detail.",
+                h.returned,
+            )
+        )
+    if h.reviewed:
+        parts.append(
+            ngettext(
+                "Peer reviewers from other boards were assigned to %(num)s of them; "
+                "%(concluded)s review is concluded.",
+                "Peer reviewers from other boards were assigned to %(num)s of them; "
+                "%(concluded)s reviews are concluded.",
+                h.reviewed,
+                concluded=h.concluded,
+            )
+        )
+    return " ".join(parts)
+
+
+def _share(part: int, whole: int) -> str:
+    return format_percent(part / whole if whole else 0, "#,##0%")
+
+
+def _headline(data: Dataset, h: Headline) -> str:
+    if not h.scored:
+        return _("No responses have been scored yet.")
+    rag = {"red": 0, "amber": 0, "green": 0}
+    for level in data.scale:
+        rag[level.rag] += h.by_level.get(level.value, 0)
+    parts = [
+        ngettext(
+            "Of %(num)s scored response, %(green)s (%(green_share)s) is at a green level, "
+            "%(amber)s amber and %(red)s red.",
+            "Of %(num)s scored responses, %(green)s (%(green_share)s) are at a green level, "
+            "%(amber)s amber and %(red)s red.",
+            h.scored,
+            green=rag["green"],
+            green_share=_share(rag["green"], h.scored),
+            amber=rag["amber"],
+            red=rag["red"],
+        ),
+        _(
+            "%(count)s (%(share)s) are supported by triangulated evidence: several kinds of "
+            "evidence from more than one source.",
+            count=h.triangulated,
+            share=_share(h.triangulated, h.scored),
+        ),
+    ]
+    if h.claims:
+        parts.append(
+            ngettext(
+                "%(num)s score claims more than its evidence shows.",
+                "%(num)s scores claim more than their evidence shows.",
+                h.claims,
+            )
+        )
+    else:
+        parts.append(_("No score claims more than its evidence shows."))
+    return " ".join(parts)
+
+
+def _progress(theme_names: list[str], h: Headline, locale: str) -> str:
+    if theme_names:
+        return _(
+            "There has been notable progress in %(themes)s.",
+            themes=format_list(theme_names, locale=locale),
+        )
+    if h.scored:
+        return _("No theme stands out above the others yet: progress is even across the framework.")
+    return _("There is not yet enough submitted data to say where progress is notable.")
+
+
+def _remaining(theme_names: list[str], h: Headline, locale: str) -> str:
+    if theme_names:
+        return _(
+            "However, challenges remain in %(themes)s.",
+            themes=format_list(theme_names, locale=locale),
+        )
+    if h.scored:
+        return _("No theme lags behind the others: progress is even across the framework.")
+    return _("There is not yet enough submitted data to say where challenges remain.")
+
+
+def _review(h: Headline) -> str:
+    if not h.challenges_raised:
+        parts = [_("No challenges to the evidence had been raised.")]
+    else:
+        parts = [
+            ngettext(
+                "Peer reviewers and inspectors raised %(num)s challenge to the evidence; "
+                "%(resolved)s is resolved and %(open)s remains open.",
+                "Peer reviewers and inspectors raised %(num)s challenges to the evidence; "
+                "%(resolved)s are resolved and %(open)s remain open.",
+                h.challenges_raised,
+                resolved=h.challenges_resolved,
+                open=h.challenges_open,
+            )
+        ]
+    if h.moderated:
+        parts.append(
+            ngettext(
+                "Reviewers moderated %(num)s score (%(down)s downwards); on average the "
+                "organisation's own score differed from the validated one by %(mean)s levels.",
+                "Reviewers moderated %(num)s scores (%(down)s downwards); on average the "
+                "organisations' own scores differed from the validated ones by %(mean)s levels.",
+                h.moderated,
+                down=h.moderated_down,
+                mean=format_decimal(h.moderation_mean, "#,##0.##"),
+            )
+        )
+    elif h.validated:
+        parts.append(_("Every validated score agreed with the organisation's own."))
+    return " ".join(parts)
+
+
+def _next_steps(h: Headline) -> str:
+    if h.overdue_actions:
+        first = ngettext(
+            "%(num)s improvement action is past its due date; it is listed below.",
+            "%(num)s improvement actions are past their due dates; they are listed below.",
+            h.overdue_actions,
+        )
+    else:
+        first = _("No improvement action is past its due date.")
+    return " ".join(
+        [
+            first,
+            _(
+                "The inspectorates will keep monitoring progress with the boards and will "
+                "report again in the next cycle."
+            ),
+        ]
+    )

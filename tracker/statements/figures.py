@@ -1,0 +1,410 @@
+"""The figures a progress statement reports, for one scope, framework and cycle (DESIGN §7).
+
+`gather` reads the database once per kind of fact and returns plain values; everything after it
+(`headline`, `by_section`, `themes`, …) is a pure function of those values, so the drafting can be
+tested on small hand-made datasets and the same data always gives the same statement.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from statistics import mean
+
+from sqlalchemy import select
+
+from tracker.evidence import triangulation
+from tracker.extensions import db
+from tracker.models import (
+    Action,
+    Assessment,
+    Challenge,
+    Cycle,
+    Evidence,
+    EvidenceLink,
+    Framework,
+    Item,
+    Organisation,
+    Response,
+    ReviewAssignment,
+)
+
+# What a statement reports on: work handed in. Drafts are private; a returned assessment is
+# being reworked, so it is counted but its scores are not.
+REPORTED_STATUSES = ("submitted", "in_review", "concluded")
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    key: str
+    section_key: str
+    position: int
+    theme: dict  # {"en": ..., "cy": ...}
+
+
+@dataclass(frozen=True)
+class SectionInfo:
+    key: str
+    title: dict
+
+
+@dataclass(frozen=True)
+class OrgInfo:
+    id: int
+    name: str
+    name_cy: str | None
+    region_id: int | None  # the RSB of its region; an RSB is its own region
+    kind: str
+
+    def name_in(self, locale: str) -> str:
+        return (self.name_cy if locale == "cy" else None) or self.name
+
+
+@dataclass(frozen=True)
+class Row:
+    """One reported response."""
+
+    organisation_id: int
+    item_key: str
+    self_score: int | None
+    validated_score: int | None
+    level: str  # triangulation level
+    claim: bool  # claim beyond evidence
+
+    @property
+    def score(self) -> int | None:
+        """The score the statement counts: the validated one where a reviewer has set it."""
+        return self.validated_score if self.validated_score is not None else self.self_score
+
+
+@dataclass(frozen=True)
+class ChallengeFact:
+    status: str
+    outcome: str | None
+
+
+@dataclass(frozen=True)
+class OverdueAction:
+    organisation_id: int
+    item_key: str
+    description: str
+    owner: str
+    due_on: date
+    status: str
+
+
+@dataclass(frozen=True)
+class ScaleInfo:
+    value: int
+    label: dict
+    rag: str
+
+
+@dataclass
+class Dataset:
+    """Everything a statement is drafted from, as plain values."""
+
+    scale: list[ScaleInfo]
+    sections: list[SectionInfo]
+    items: list[ItemInfo]
+    organisations: list[OrgInfo]  # expected to assess themselves against the framework
+    statuses: dict[int, str]  # organisation id → assessment status (absent: not started)
+    rows: list[Row]
+    challenges: list[ChallengeFact] = field(default_factory=list)
+    overdue_actions: list[OverdueAction] = field(default_factory=list)
+    reviewed: int = 0  # assessments with at least one peer reviewer assigned
+
+    @property
+    def reported_ids(self) -> set[int]:
+        return {oid for oid, status in self.statuses.items() if status in REPORTED_STATUSES}
+
+    def organisation(self, organisation_id: int) -> OrgInfo | None:
+        return next((o for o in self.organisations if o.id == organisation_id), None)
+
+
+# --- pure figures -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Headline:
+    expected: int
+    reported: int
+    returned: int
+    not_submitted: int
+    concluded: int
+    reviewed: int
+    responses: int
+    scored: int
+    by_level: dict[int, int]
+    triangulated: int
+    claims: int
+    validated: int
+    moderated: int  # validated score differs from the organisation's own
+    moderated_down: int
+    moderation_mean: float | None  # mean of (self − validated) over moderated responses
+    challenges_raised: int
+    challenges_resolved: int
+    challenges_open: int
+    overdue_actions: int
+
+    @property
+    def triangulated_share(self) -> float | None:
+        return self.triangulated / self.scored if self.scored else None
+
+
+def headline(data: Dataset) -> Headline:
+    """The headline figures of DESIGN §7 from a dataset."""
+    rows = data.rows
+    scored = [r for r in rows if r.score is not None]
+    moderated = [
+        r
+        for r in rows
+        if r.validated_score is not None
+        and r.self_score is not None
+        and r.validated_score != r.self_score
+    ]
+    statuses = Counter(data.statuses.values())
+    reported = sum(statuses[s] for s in REPORTED_STATUSES)
+    return Headline(
+        expected=len(data.organisations),
+        reported=reported,
+        returned=statuses["returned"],
+        not_submitted=len(data.organisations) - reported - statuses["returned"],
+        concluded=statuses["concluded"],
+        reviewed=data.reviewed,
+        responses=len(rows),
+        scored=len(scored),
+        by_level={s.value: sum(1 for r in scored if r.score == s.value) for s in data.scale},
+        triangulated=sum(1 for r in scored if r.level == triangulation.TRIANGULATED),
+        claims=sum(1 for r in rows if r.claim),
+        validated=sum(1 for r in rows if r.validated_score is not None),
+        moderated=len(moderated),
+        moderated_down=sum(1 for r in moderated if r.validated_score < r.self_score),
+        moderation_mean=(
+            round(mean(r.self_score - r.validated_score for r in moderated), 2)
+            if moderated
+            else None
+        ),
+        challenges_raised=len(data.challenges),
+        challenges_resolved=sum(1 for c in data.challenges if c.status == "resolved"),
+        challenges_open=sum(1 for c in data.challenges if c.status != "resolved"),
+        overdue_actions=len(data.overdue_actions),
+    )
+
+
+def by_section(data: Dataset, rows: list[Row] | None = None) -> list[list[int]]:
+    """For each section, the number of responses at each scale level, then those not scored."""
+    rows = data.rows if rows is None else rows
+    section_of = {i.key: i.section_key for i in data.items}
+    values = [s.value for s in data.scale]
+    counts = {s.key: [0] * (len(values) + 1) for s in data.sections}
+    for row in rows:
+        section = section_of.get(row.item_key)
+        if section is None:
+            continue
+        slot = values.index(row.score) if row.score in values else len(values)
+        counts[section][slot] += 1
+    return [counts[s.key] for s in data.sections]
+
+
+def item_means(data: Dataset) -> dict[str, float]:
+    """Mean score of each item over the scored responses; items nobody scored are left out."""
+    scores: dict[str, list[int]] = defaultdict(list)
+    for row in data.rows:
+        if row.score is not None:
+            scores[row.item_key].append(row.score)
+    return {key: mean(values) for key, values in scores.items()}
+
+
+def themes(data: Dataset, count: int = 3) -> tuple[list[ItemInfo], list[ItemInfo]]:
+    """The items of notable progress and those where challenges remain.
+
+    Items are ranked by their mean score. Notable progress is the top `count` of those above the
+    mean of all items; challenges remain in the bottom `count` of those below it. An item tied
+    with the last one chosen is chosen too, so a tie is never broken by accident of order. When
+    every item has the same mean, neither list has anything in it.
+    """
+    means = item_means(data)
+    if not means:
+        return [], []
+    overall = mean(means.values())
+    ranked = [i for i in data.items if i.key in means]
+    high = sorted((i for i in ranked if means[i.key] > overall), key=lambda i: -means[i.key])
+    low = sorted((i for i in ranked if means[i.key] < overall), key=lambda i: means[i.key])
+    return _take(high, means, count), _take(low, means, count)
+
+
+def _take(ranked: list[ItemInfo], means: dict[str, float], count: int) -> list[ItemInfo]:
+    if len(ranked) <= count:
+        return ranked
+    edge = means[ranked[count - 1].key]
+    return [i for n, i in enumerate(ranked) if n < count or means[i.key] == edge]
+
+
+def grid(data: Dataset) -> tuple[list[OrgInfo], list[list[Row | None]]]:
+    """The reported organisations (in dataset order) and, for each, its row for every item."""
+    by_org: dict[int, dict[str, Row]] = defaultdict(dict)
+    for row in data.rows:
+        by_org[row.organisation_id][row.item_key] = row
+    orgs = [o for o in data.organisations if o.id in data.reported_ids]
+    return orgs, [[by_org[o.id].get(i.key) for i in data.items] for o in orgs]
+
+
+def region_groups(data: Dataset) -> list[tuple[OrgInfo | None, list[OrgInfo]]]:
+    """The expected organisations grouped by region: each RSB first in its own group."""
+    groups: dict[int | None, list[OrgInfo]] = defaultdict(list)
+    for org in data.organisations:
+        groups[org.region_id].append(org)
+    rsbs = {o.id: o for o in data.organisations if o.kind == "rsb"}
+    ordered = [(rsbs.get(rid), orgs) for rid, orgs in groups.items() if rid is not None]
+    ordered.sort(key=lambda group: (group[0] is None, group[0].name if group[0] else ""))
+    if groups.get(None):
+        ordered.append((None, groups[None]))
+    return ordered
+
+
+# --- reading the database -----------------------------------------------------------------------
+
+
+def scope_organisations(scope: str, organisation: Organisation | None, framework: Framework):
+    """The organisations a statement of this scope covers that assess against the framework."""
+    query = select(Organisation).where(Organisation.kind.in_(framework.applies_to or []))
+    if scope == "organisation":
+        query = query.where(Organisation.id == organisation.id)
+    elif scope == "region":
+        query = query.where(
+            (Organisation.id == organisation.id) | (Organisation.region_id == organisation.id)
+        )
+    return db.session.scalars(query.order_by(Organisation.name)).all()
+
+
+def gather(
+    scope: str,
+    organisation: Organisation | None,
+    framework: Framework,
+    cycle: Cycle,
+    today: date,
+) -> Dataset:
+    """Read what a statement needs in a fixed number of queries, whatever the size of the data."""
+    orgs = scope_organisations(scope, organisation, framework)
+    org_ids = [o.id for o in orgs]
+    assessments = db.session.execute(
+        select(Assessment.id, Assessment.organisation_id, Assessment.status).where(
+            Assessment.framework_key == framework.key,
+            Assessment.cycle_id == cycle.id,
+            Assessment.organisation_id.in_(org_ids),
+        )
+    ).all()
+    statuses = {a.organisation_id: a.status for a in assessments}
+    reported = [a.id for a in assessments if a.status in REPORTED_STATUSES]
+
+    responses = db.session.execute(
+        select(
+            Response.id,
+            Assessment.organisation_id,
+            Item.key,
+            Response.self_score,
+            Response.validated_score,
+        )
+        .join(Assessment, Assessment.id == Response.assessment_id)
+        .join(Item, Item.id == Response.item_id)
+        .where(Response.assessment_id.in_(reported))
+        .order_by(Response.id)
+    ).all()
+    pieces = _evidence_pieces([r.id for r in responses])
+    rule = triangulation.Rule(framework.min_kinds, framework.min_sources, framework.required_from)
+    rows = []
+    for r in responses:
+        level = triangulation.level(pieces.get(r.id, ()), rule)
+        score = r.validated_score if r.validated_score is not None else r.self_score
+        rows.append(
+            Row(
+                r.organisation_id,
+                r.key,
+                r.self_score,
+                r.validated_score,
+                level,
+                triangulation.claim_beyond_evidence(score, level, rule),
+            )
+        )
+    return Dataset(
+        scale=[ScaleInfo(s.value, s.label, s.rag) for s in framework.scale],
+        sections=[SectionInfo(s.key, s.title) for s in framework.sections],
+        items=[
+            ItemInfo(i.key, i.section.key, n, i.theme)
+            for n, i in enumerate(i for s in framework.sections for i in s.items)
+        ],
+        organisations=[OrgInfo(o.id, o.name, o.name_cy, o.region_rsb_id, o.kind) for o in orgs],
+        statuses=statuses,
+        rows=rows,
+        challenges=_challenges(reported),
+        overdue_actions=_overdue_actions(reported, today),
+        reviewed=_reviewed(reported),
+    )
+
+
+def _evidence_pieces(response_ids: list[int]) -> dict[int, list[triangulation.Piece]]:
+    found = db.session.execute(
+        select(
+            EvidenceLink.response_id,
+            Evidence.kind,
+            Evidence.source_organisation_id,
+            Evidence.withdrawn_at,
+        )
+        .join(Evidence, Evidence.id == EvidenceLink.evidence_id)
+        .where(EvidenceLink.response_id.in_(response_ids))
+    ).all()
+    pieces: dict[int, list[triangulation.Piece]] = defaultdict(list)
+    for link in found:
+        pieces[link.response_id].append(
+            triangulation.Piece(
+                link.kind, link.source_organisation_id, link.withdrawn_at is not None
+            )
+        )
+    return pieces
+
+
+def _challenges(assessment_ids: list[int]) -> list[ChallengeFact]:
+    found = db.session.execute(
+        select(Challenge.status, Challenge.outcome)
+        .join(Response, Response.id == Challenge.response_id)
+        .where(Response.assessment_id.in_(assessment_ids))
+        .order_by(Challenge.id)
+    ).all()
+    return [ChallengeFact(c.status, c.outcome) for c in found]
+
+
+def _overdue_actions(assessment_ids: list[int], today: date) -> list[OverdueAction]:
+    found = db.session.execute(
+        select(
+            Assessment.organisation_id,
+            Item.key,
+            Action.description,
+            Action.owner,
+            Action.due_on,
+            Action.status,
+        )
+        .join(Response, Response.id == Action.response_id)
+        .join(Assessment, Assessment.id == Response.assessment_id)
+        .join(Item, Item.id == Response.item_id)
+        .where(
+            Response.assessment_id.in_(assessment_ids),
+            Action.status != "done",
+            Action.due_on < today,
+        )
+        .order_by(Action.due_on, Action.id)
+    ).all()
+    return [OverdueAction(*a) for a in found]
+
+
+def _reviewed(assessment_ids: list[int]) -> int:
+    return len(
+        set(
+            db.session.scalars(
+                select(ReviewAssignment.assessment_id).where(
+                    ReviewAssignment.assessment_id.in_(assessment_ids)
+                )
+            )
+        )
+    )

@@ -1,0 +1,329 @@
+"""Statement pages: HTTP only. The rules are in service.py, access in tracker/access.py."""
+
+from datetime import date
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_template,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from tracker.access import can, get_framework_or_404, get_organisation_or_404, get_statement_or_404
+from tracker.extensions import db
+from tracker.frameworks.service import latest_frameworks
+from tracker.i18n import current_language
+from tracker.main.service import current_cycle
+from tracker.models import Cycle, Organisation
+from tracker.security import as_id
+from tracker.statements import bp, document, drafting, service
+from tracker.statements.forms import BuildForm, PublishForm, SectionForm, VerifyForm
+
+VERIFY_MAX = 100 * 1024 * 1024
+
+
+def _today() -> date:
+    return date.today()
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _load(statement_id: int, action: str = "statement.view"):
+    return get_statement_or_404(statement_id, current_user, action, service.load)
+
+
+@bp.get("/")
+@login_required
+def index():
+    statements = [s for s in service.listing() if can(current_user, "statement.view", s)]
+    return render_template(
+        "statements/index.html",
+        statements=statements,
+        may_build=can(current_user, "statement.build"),
+    )
+
+
+def _build_choices(form: BuildForm) -> None:
+    lang = current_language()
+    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    empty = [("", _("Choose…"))]
+    form.region.choices = empty + [(o.id, o.display_name(lang)) for o in orgs if o.kind == "rsb"]
+    form.organisation.choices = empty + [
+        (o.id, o.display_name(lang)) for o in orgs if o.kind not in ("inspectorate", "national")
+    ]
+    form.framework.choices = [(f.id, f.title_in(lang)) for f in latest_frameworks()]
+    cycles = db.session.scalars(select(Cycle).order_by(Cycle.opens_on.desc())).all()
+    form.cycle.choices = [(c.id, c.label) for c in cycles]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    if not can(current_user, "statement.build"):
+        abort(403)
+    form = BuildForm()
+    _build_choices(form)
+    if request.method == "GET":
+        cycle = current_cycle()
+        form.cycle.data = cycle.id if cycle else None
+    if form.validate_on_submit():
+        framework = get_framework_or_404(form.framework.data, current_user)
+        cycle = db.session.get(Cycle, form.cycle.data) or abort(404)
+        org_id = {"region": form.region.data, "organisation": form.organisation.data}.get(
+            form.scope.data
+        )
+        organisation = get_organisation_or_404(org_id, current_user) if org_id else None
+        try:
+            statement = service.create(
+                current_user, form.scope.data, organisation, framework, cycle, form.language.data
+            )
+        except service.RuleError as error:
+            field = "region" if form.scope.data == "region" else error.field or "scope"
+            getattr(form, field, form.scope).errors.append(error.message)
+        else:
+            db.session.commit()
+            return redirect(url_for(".show", statement_id=statement.id))
+    return render_template("statements/new.html", form=form), (400 if form.errors else 200)
+
+
+def _builder(statement, status: int = 200, forms: dict | None = None):
+    today = _today()
+    data = service.dataset(statement, today)
+    texts = {
+        locale: service.section_texts(statement, data, locale, today)
+        for locale in service.languages(statement)
+    }
+    lang = current_language()
+    part_lang = lang if lang in texts else next(iter(texts))
+    parts = document.parts(statement, data, [part_lang], today, inline=False)
+    publish_form = PublishForm(version=statement.version)
+    return render_template(
+        "statements/show.html",
+        statement=statement,
+        texts=texts,
+        part=parts[0],
+        forms=forms or {},
+        publish_form=publish_form,
+        may_edit=can(current_user, "statement.edit", statement),
+        may_publish=can(current_user, "statement.publish", statement),
+    ), status
+
+
+@bp.get("/<int:statement_id>")
+@login_required
+def show(statement_id: int):
+    return _builder(_load(statement_id))
+
+
+def _section_or_404(statement, locale: str, key: str):
+    if locale not in service.languages(statement) or key not in drafting.SECTION_KEYS:
+        abort(404)
+
+
+@bp.route("/<int:statement_id>/sections/<locale>/<key>", methods=["GET", "POST"])
+@login_required
+def section(statement_id: int, locale: str, key: str):
+    statement = _load(statement_id, "statement.edit")
+    _section_or_404(statement, locale, key)
+    today = _today()
+    current = next(
+        s
+        for s in service.section_texts(statement, service.dataset(statement, today), locale, today)
+        if s.key == key
+    )
+    form = SectionForm()
+    status = 200
+    if request.method == "GET":
+        form.version.data, form.text.data = statement.version, current.text
+    elif form.validate_on_submit():
+        try:
+            service.edit_section(
+                current_user, statement, locale, key, form.text.data, as_id(form.version.data) or 0
+            )
+        except service.StaleStatement:
+            db.session.rollback()
+            form.version.data = statement.version
+            form.text.errors.append(
+                _(
+                    "Someone else changed this statement since you opened it. Your text is "
+                    "below and has not been saved: check the statement, then save again."
+                )
+            )
+            status = 409
+        except service.RuleError as error:
+            form.text.errors.append(error.message)
+            status = 400
+        else:
+            db.session.commit()
+            if _is_htmx():
+                saved = next(
+                    s
+                    for s in service.section_texts(
+                        statement, service.dataset(statement, today), locale, today
+                    )
+                    if s.key == key
+                )
+                return render_template(
+                    "statements/_section.html",
+                    statement=statement,
+                    locale=locale,
+                    section=saved,
+                    may_edit=True,
+                    saved=True,
+                )
+            flash(_("Section saved."))
+            return redirect(url_for(".show", statement_id=statement.id, _anchor=f"{locale}-{key}"))
+    else:
+        status = 400
+    template = "statements/_section_form.html" if _is_htmx() else "statements/section.html"
+    return render_template(
+        template, statement=statement, locale=locale, section=current, form=form
+    ), status
+
+
+@bp.get("/<int:statement_id>/preview")
+@login_required
+def preview(statement_id: int):
+    statement = _load(statement_id)
+    today = _today()
+    data = service.dataset(statement, today)
+    parts = document.parts(statement, data, service.languages(statement), today, inline=False)
+    return service.render(parts, for_pdf=False)
+
+
+@bp.get("/<int:statement_id>/charts/<locale>/<key>.png")
+@login_required
+def chart(statement_id: int, locale: str, key: str):
+    statement = _load(statement_id)
+    if locale not in service.languages(statement) or key not in document.chart_keys(statement):
+        abort(404)
+    data = service.dataset(statement, _today())
+    image = document.draw(statement, data, key, locale)
+    response = Response(image, mimetype="image/png")
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@bp.post("/<int:statement_id>/publish")
+@login_required
+def publish(statement_id: int):
+    statement = _load(statement_id, "statement.publish")
+    form = PublishForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if as_id(form.version.data) != statement.version:
+        flash(
+            _(
+                "The statement changed since you opened it, so it was not published. Check it, "
+                "then publish again."
+            ),
+            "error",
+        )
+        return _builder(statement, status=409)
+    outcome: dict = {}
+    user, today = current_user._get_current_object(), _today()
+
+    def steps():
+        try:
+            for step in service.publish(user, statement, statement.version, today):
+                if step.result is not None:
+                    outcome["published"] = step.result
+                yield step
+        except service.StaleStatement:
+            outcome["error"] = _(
+                "Someone else published or changed this statement at the same moment, so "
+                "nothing was published. Open the statement again to see its latest version."
+            )
+        except Exception:  # anything else: nothing is recorded, and the page says so
+            db.session.rollback()
+            current_app.logger.exception("publishing statement %s failed", statement.id)
+            outcome["error"] = _(
+                "The statement could not be published because of a fault. Nothing was "
+                "recorded; try again, and tell the service team if it happens again."
+            )
+
+    def page():
+        # The request's database session closes when this view returns, before the page
+        # streams: the user and the statement join the session the stream works in.
+        db.session.add(user)
+        db.session.add(statement)
+        yield from stream_template(
+            "statements/publishing.html", statement=statement, steps=steps(), outcome=outcome
+        )
+
+    return Response(stream_with_context(page()), mimetype="text/html")
+
+
+def _version_or_404(statement_id: int, number: int):
+    statement = _load(statement_id)
+    return statement, service.published_version(statement, number) or abort(404)
+
+
+@bp.get("/<int:statement_id>/versions/<int:number>.pdf")
+@login_required
+def version_pdf(statement_id: int, number: int):
+    statement, published = _version_or_404(statement_id, number)
+    name = f"statement-{statement.id}-v{published.version}.pdf"
+    response = send_file(
+        service.open_pdf(published),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=name,
+        etag=published.pdf_sha256,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/<int:statement_id>/versions/<int:number>.html")
+@login_required
+def version_html(statement_id: int, number: int):
+    _statement, published = _version_or_404(statement_id, number)
+    return published.html
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify():
+    """Public: is this PDF (or fingerprint) a statement we published, and which one?"""
+    form = VerifyForm()
+    checked, found, status = None, None, 200
+    if form.validate_on_submit():
+        upload = form.pdf.data
+        if upload and upload.filename:
+            checked = service.sha256_of(upload.stream, VERIFY_MAX)
+            if checked is None:
+                form.pdf.errors.append(_("The file must be 100 MB or smaller"))
+        elif form.sha256.data:
+            checked = form.sha256.data.strip().lower()
+        else:
+            form.pdf.errors.append(_("Choose a PDF, or paste its SHA-256 fingerprint"))
+        found = service.verify(checked) if checked else None
+    if form.errors:
+        status = 400
+    return render_template(
+        "statements/verify.html", form=form, checked=checked, found=found
+    ), status
+
+
+@bp.app_template_global("statement_title")
+def statement_title(statement, locale: str) -> str:
+    """A statement's title in a language, for lists and headings."""
+    return document.title(statement, locale)
+
+
+@bp.app_template_global("language_name")
+def language_name(locale: str) -> str:
+    """A language by its own name, as language links are written."""
+    return {"en": "English", "cy": "Cymraeg"}.get(locale, locale)
