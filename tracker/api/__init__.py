@@ -3,3 +3,6 @@
 from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# Each module adds its routes to the blueprint (imported last: they import `bp`).
+from tracker.api import actions, evidence, http, review, views  # noqa: E402, F401

@@ -1,208 +1,86 @@
 """The OpenAPI 3.1 document of API v1, kept true by tests/api/test_openapi.py: every route is
-documented here and everything documented here is a route."""
+documented here and everything documented here is a route. Object shapes are in schemas.py."""
 
-from tracker.models.assessments import ASSESSMENT_STATUSES
+from tracker.api.schemas import (
+    DATE,
+    ID,
+    SCHEMAS,
+    SCORE,
+    STRING,
+    nullable,
+    ref,
+)
+from tracker.evidence.filetype import TYPES as FILE_TYPES
+from tracker.models.assessments import ACTION_STATUSES, ASSESSMENT_STATUSES
 from tracker.models.evidence import EVIDENCE_KINDS
-from tracker.models.review import CHALLENGE_OUTCOMES, CHALLENGE_STATUSES
+from tracker.models.review import CHALLENGE_OUTCOMES
 
 ERRORS = {
-    "400": "The request is malformed (bad query parameter or JSON).",
+    "400": "The request is malformed (bad query parameter, JSON or form).",
     "401": "No valid bearer token.",
     "403": "Visible to you, but you may not do this.",
     "404": "No such object, or not visible to you.",
-    "409": "The object changed meanwhile (stale version, or the challenge moved on).",
-    "413": "The request is too large.",
     "405": "The method is not allowed here (an id out of range can also answer this).",
-    "415": "The body is not application/json.",
+    "409": "The object changed meanwhile (stale version, or the challenge moved on).",
+    "413": "The request, or the uploaded file, is larger than the limit.",
+    "415": "The body is not of the type asked for, or an uploaded file's type is not accepted.",
     "422": "The request is well formed but breaks a rule; `field` names the field.",
 }
-
-
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _nullable(kind: str, **extra) -> dict:
-    return {"type": [kind, "null"], **extra}
-
-
-TEXTS = {"type": "object", "additionalProperties": {"type": "string"}}
-DATE = {"type": "string", "format": "date"}
-DATETIME = {"type": "string", "format": "date-time"}
-
-SCHEMAS = {
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {
-            "error": {
-                "type": "object",
-                "required": ["code", "message"],
-                "properties": {
-                    "code": {"type": "string"},
-                    "message": {"type": "string"},
-                    "field": {"type": "string"},
-                },
-            }
-        },
-    },
-    "Token": {
-        "type": "object",
-        "required": ["id", "name", "token", "created_at"],
-        "properties": {
-            "id": {"type": "integer"},
-            "name": {"type": "string"},
-            "token": {"type": "string", "description": "Shown once; send as a bearer token."},
-            "created_at": DATETIME,
-        },
-    },
-    "Organisation": {
-        "type": "object",
-        "required": ["id", "code", "name", "kind"],
-        "properties": {
-            "id": {"type": "integer"},
-            "code": {"type": "string"},
-            "name": {"type": "string"},
-            "name_cy": _nullable("string"),
-            "kind": {"type": "string"},
-            "region_id": _nullable("integer"),
-        },
-    },
-    "Framework": {
-        "type": "object",
-        "required": ["id", "key", "version", "title", "triangulation"],
-        "properties": {
-            "id": {"type": "integer"},
-            "key": {"type": "string"},
-            "version": {"type": "integer"},
-            "title": TEXTS,
-            "kind": {"type": "string"},
-            "applies_to": {"type": "array", "items": {"type": "string"}},
-            "triangulation": {
-                "type": "object",
-                "properties": {
-                    "min_kinds": {"type": "integer"},
-                    "min_sources": {"type": "integer"},
-                    "required_from": {"type": "integer"},
-                },
-            },
-            "scale": {"type": "array", "items": {"type": "object"}},
-            "sections": {"type": "array", "items": {"type": "object"}},
-        },
-    },
-    "Cycle": {
-        "type": "object",
-        "required": ["id", "label", "opens_on", "due_on", "closes_on"],
-        "properties": {
-            "id": {"type": "integer"},
-            "label": {"type": "string"},
-            "opens_on": DATE,
-            "due_on": DATE,
-            "closes_on": DATE,
-        },
-    },
-    "Assessment": {
-        "type": "object",
-        "required": ["id", "organisation_id", "framework_id", "cycle_id", "status"],
-        "properties": {
-            "id": {"type": "integer"},
-            "organisation_id": {"type": "integer"},
-            "framework_id": {"type": "integer"},
-            "framework_key": {"type": "string"},
-            "cycle_id": {"type": "integer"},
-            "status": {"enum": list(ASSESSMENT_STATUSES)},
-            "submitted_at": _nullable("string", format="date-time"),
-            "concluded_at": _nullable("string", format="date-time"),
-            "returned_at": _nullable("string", format="date-time"),
-            "returned_reason": _nullable("string"),
-            "reviewer_ids": {"type": "array", "items": {"type": "integer"}},
-        },
-    },
-    "Response": {
-        "type": "object",
-        "required": ["id", "assessment_id", "item_key", "version"],
-        "properties": {
-            "id": {"type": "integer"},
-            "assessment_id": {"type": "integer"},
-            "item_key": {"type": "string"},
-            "self_score": _nullable("integer"),
-            "narrative": _nullable("string"),
-            "impact_measure": _nullable("string"),
-            "validated_score": _nullable("integer"),
-            "version": {"type": "integer"},
-            "triangulation": {"enum": ["unevidenced", "single_source", "partial", "triangulated"]},
-            "claim_beyond_evidence": {"type": "boolean"},
-            "evidence_ids": {"type": "array", "items": {"type": "integer"}},
-            "actions": {"type": "array", "items": {"type": "object"}},
-        },
-    },
-    "Challenge": {
-        "type": "object",
-        "required": ["id", "response_id", "question", "status", "messages"],
-        "properties": {
-            "id": {"type": "integer"},
-            "response_id": {"type": "integer"},
-            "raised_by_id": {"type": "integer"},
-            "question": {"type": "string"},
-            "proposed_score": _nullable("integer"),
-            "evidence_requested": {"type": "array", "items": {"enum": list(EVIDENCE_KINDS)}},
-            "status": {"enum": list(CHALLENGE_STATUSES)},
-            "outcome": {"enum": [*CHALLENGE_OUTCOMES, None]},
-            "resolved_score": _nullable("integer"),
-            "rationale": _nullable("string"),
-            "due_on": _nullable("string", format="date"),
-            "resolved_at": _nullable("string", format="date-time"),
-            "messages": {"type": "array", "items": {"type": "object"}},
-        },
-    },
-}
+READ = ("404",)
+CHANGE = ("403", "404", "422")
+VERSIONED = ("403", "404", "409", "422")
 
 
 def _list_of(name: str, paged: bool = True) -> dict:
-    properties = {"items": {"type": "array", "items": _ref(name)}, "total": {"type": "integer"}}
+    properties = {"items": {"type": "array", "items": ref(name)}, "total": {"type": "integer"}}
     if paged:
         properties |= {"page": {"type": "integer"}, "per_page": {"type": "integer"}}
     return {"type": "object", "required": list(properties), "properties": properties}
 
 
-def _body(properties: dict, required: list[str]) -> dict:
-    return {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {"type": "object", "required": required, "properties": properties}
-            }
-        },
-    }
+def _body(properties: dict, required: list[str], media: str = "application/json") -> dict:
+    schema = {"type": "object", "required": required, "properties": properties}
+    return {"required": True, "content": {media: {"schema": schema}}}
+
+
+def _query(name: str, schema: dict, description: str | None = None) -> dict:
+    param = {"name": name, "in": "query", "schema": schema}
+    if description:
+        param["description"] = description
+    return param
 
 
 PAGE = [
-    {
-        "name": "page",
-        "in": "query",
-        "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
-    },
-    {
-        "name": "per_page",
-        "in": "query",
-        "schema": {"type": "integer", "minimum": 1, "maximum": 100},
-    },
+    _query("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000}),
+    _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100}),
 ]
 
 
 def _id(name: str) -> dict:
-    return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
-    }
+    return {"name": name, "in": "path", "required": True, "schema": ID}
 
 
-def _op(summary, ok, schema=None, errors=(), params=(), body=None, public=False, status="200"):
+def _op(
+    summary,
+    ok,
+    schema=None,
+    errors=(),
+    params=(),
+    body=None,
+    public=False,
+    status="200",
+    content=None,
+    headers=None,
+):
+    """One operation: its success response (`schema` as JSON, or `content` as given) and every
+    error it can answer, each an Error object; 400/401/405/415 are added where they apply."""
     responses = {status: {"description": ok}}
     if schema is not None:
-        responses[status]["content"] = {"application/json": {"schema": schema}}
+        content = {"application/json": {"schema": schema}}
+    if content is not None:
+        responses[status]["content"] = content
+    if headers:
+        responses[status]["headers"] = headers
     codes = (
         set(errors) | ({"400"} if body or params else set()) | ({"401"} if not public else set())
     )
@@ -213,7 +91,7 @@ def _op(summary, ok, schema=None, errors=(), params=(), body=None, public=False,
     for code in sorted(codes):
         responses[code] = {
             "description": ERRORS[code],
-            "content": {"application/json": {"schema": _ref("Error")}},
+            "content": {"application/json": {"schema": ref("Error")}},
         }
     op = {"summary": summary, "responses": responses, "parameters": list(params)}
     if body:
@@ -223,28 +101,23 @@ def _op(summary, ok, schema=None, errors=(), params=(), body=None, public=False,
     return op
 
 
-SCORE = {"type": ["integer", "null"]}
-READ = ("404",)
-CHANGE = ("403", "404", "409", "422")
+def _header(description: str) -> dict:
+    return {"description": description, "required": True, "schema": STRING}
 
 
-def document() -> dict:
-    """The whole OpenAPI document."""
-    a_id, r_id, c_id = _id("assessment_id"), _id("response_id"), _id("challenge_id")
-    paths = {
+# --- paths, by area ------------------------------------------------------------------------------
+
+
+def _tokens() -> dict:
+    return {
         "/tokens": {
             "post": _op(
                 "Sign in and get a bearer token (shown once)",
                 "The new token.",
-                _ref("Token"),
+                ref("Token"),
                 errors=("401", "422"),
                 body=_body(
-                    {
-                        "email": {"type": "string"},
-                        "password": {"type": "string"},
-                        "name": {"type": "string"},
-                    },
-                    ["email", "password"],
+                    {"email": STRING, "password": STRING, "name": STRING}, ["email", "password"]
                 ),
                 public=True,
                 status="201",
@@ -256,6 +129,11 @@ def document() -> dict:
         "/openapi.json": {
             "get": _op("This document", "The document.", {"type": "object"}, public=True)
         },
+    }
+
+
+def _reference() -> dict:
+    return {
         "/frameworks": {
             "get": _op("Frameworks", "A page of frameworks.", _list_of("Framework"), params=PAGE)
         },
@@ -263,9 +141,9 @@ def document() -> dict:
             "get": _op(
                 "A framework with its scale, sections and items",
                 "The framework.",
-                _ref("Framework"),
-                errors=READ,
-                params=[_id("framework_id")],
+                ref("Framework"),
+                READ,
+                [_id("framework_id")],
             )
         },
         "/organisations": {
@@ -277,35 +155,31 @@ def document() -> dict:
             "get": _op(
                 "An organisation",
                 "The organisation.",
-                _ref("Organisation"),
-                errors=READ,
-                params=[_id("organisation_id")],
+                ref("Organisation"),
+                READ,
+                [_id("organisation_id")],
             )
         },
         "/cycles": {
             "get": _op("Reporting cycles", "A page of cycles.", _list_of("Cycle"), params=PAGE)
         },
+    }
+
+
+def _assessments() -> dict:
+    a_id, r_id = _id("assessment_id"), _id("response_id")
+    filters = [_query(n, ID) for n in ("organisation", "framework", "cycle")]
+    return {
         "/assessments": {
             "get": _op(
                 "Assessments you may see",
                 "A page of assessments.",
                 _list_of("Assessment"),
-                params=[
-                    *PAGE,
-                    *(
-                        {"name": n, "in": "query", "schema": {"type": "integer", "minimum": 1}}
-                        for n in ("organisation", "framework", "cycle")
-                    ),
-                    {
-                        "name": "status",
-                        "in": "query",
-                        "schema": {"enum": list(ASSESSMENT_STATUSES)},
-                    },
-                ],
+                params=[*PAGE, *filters, _query("status", {"enum": list(ASSESSMENT_STATUSES)})],
             )
         },
         "/assessments/{assessment_id}": {
-            "get": _op("An assessment", "The assessment.", _ref("Assessment"), READ, [a_id])
+            "get": _op("An assessment", "The assessment.", ref("Assessment"), READ, [a_id])
         },
         "/assessments/{assessment_id}/responses": {
             "get": _op(
@@ -314,6 +188,205 @@ def document() -> dict:
                 _list_of("Response", paged=False),
                 READ,
                 [a_id],
+            )
+        },
+        "/assessments/{assessment_id}/submit": {
+            "post": _op(
+                "Submit a complete assessment", "Submitted.", ref("Assessment"), CHANGE, [a_id]
+            )
+        },
+        "/assessments/{assessment_id}/return": {
+            "post": _op(
+                "Return an assessment to its organisation, with a reason",
+                "Returned.",
+                ref("Assessment"),
+                CHANGE,
+                [a_id],
+                body=_body({"reason": STRING}, ["reason"]),
+            )
+        },
+        "/assessments/{assessment_id}/conclude": {
+            "post": _op("Conclude a review", "Concluded.", ref("Assessment"), CHANGE, [a_id])
+        },
+        "/responses/{response_id}": {
+            "get": _op("A response", "The response.", ref("Response"), READ, [r_id]),
+            "patch": _op(
+                "Change a response's score, narrative or impact measure, at a version",
+                "The response, at its new version.",
+                ref("Response"),
+                VERSIONED,
+                [r_id],
+                body=_body(
+                    {
+                        "version": {"type": "integer"},
+                        "self_score": SCORE,
+                        "narrative": nullable("string"),
+                        "impact_measure": nullable("string"),
+                    },
+                    ["version"],
+                ),
+            ),
+        },
+    }
+
+
+def _actions() -> dict:
+    r_id, action_id = _id("response_id"), _id("action_id")
+    fields = {
+        "description": STRING,
+        "owner": {"type": "string", "description": "Who is responsible (a name or a role)."},
+        "due_on": nullable("string", format="date"),
+        "status": {"enum": list(ACTION_STATUSES)},
+    }
+    return {
+        "/responses/{response_id}/actions": {
+            "get": _op(
+                "A response's improvement actions",
+                "Every action, oldest first.",
+                _list_of("Action", paged=False),
+                READ,
+                [r_id],
+            ),
+            "post": _op(
+                "Add an improvement action (status defaults to open)",
+                "The new action.",
+                ref("Action"),
+                CHANGE,
+                [r_id],
+                body=_body(fields, ["description", "owner"]),
+                status="201",
+            ),
+        },
+        "/actions/{action_id}": {
+            "get": _op("An improvement action", "The action.", ref("Action"), READ, [action_id]),
+            "patch": _op(
+                "Change an action at a version; fields left out keep their values. Marking it "
+                "done records the day.",
+                "The action, at its new version.",
+                ref("Action"),
+                VERSIONED,
+                [action_id],
+                body=_body({"version": {"type": "integer"}, **fields}, ["version"]),
+            ),
+        },
+    }
+
+
+def _evidence() -> dict:
+    e_id, r_id = _id("evidence_id"), _id("response_id")
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    upload = {
+        "file": {"type": "string", "format": "binary", "description": "A file, or else url."},
+        "url": {"type": "string", "description": "A web link (https:// or http://)."},
+        "title": STRING,
+        "kind": {"enum": list(EVIDENCE_KINDS)},
+        "source_organisation_id": {**ID, "description": "Where it comes from (default: yours)."},
+        "evidence_date": DATE,
+        "description": STRING,
+        "organisation_id": {**ID, "description": "Whose library (default: the one you keep)."},
+        "response_id": {**ID, "description": "Link it to this response at once."},
+        "note": {"type": "string", "description": "What it shows for that response."},
+    }
+    return {
+        "/evidence": {
+            "get": _op(
+                "A library's evidence, or a response's, newest first (without withdrawn items "
+                "unless asked)",
+                "A page of evidence.",
+                _list_of("Evidence"),
+                ("403", "404"),
+                params=[
+                    *PAGE,
+                    _query("organisation", ID, "A library you keep (default: your own)."),
+                    _query("response", ID, "Only evidence linked to this response."),
+                    _query("kind", {"enum": list(EVIDENCE_KINDS)}),
+                    _query("include_withdrawn", {"type": "boolean"}),
+                    _query(
+                        "q", {"type": "string", "maxLength": 200}, "Words in title or description."
+                    ),
+                ],
+            ),
+            "post": _op(
+                "Upload a file or record a web link as evidence; the file's type is decided from "
+                "its content and its text scanned for children's personal details",
+                "The new evidence, with any personal-data warnings.",
+                ref("Evidence"),
+                ("403", "404", "413", "422"),
+                body=_body(upload, ["title", "kind"], "multipart/form-data"),
+                status="201",
+                headers={"Location": _header("The new evidence's address.")},
+            ),
+        },
+        "/evidence/{evidence_id}": {
+            "get": _op(
+                "An item of evidence, with the responses you may see that it is linked to",
+                "The evidence.",
+                ref("Evidence"),
+                READ,
+                [e_id],
+            )
+        },
+        "/evidence/{evidence_id}/download": {
+            "get": _op(
+                "Download an evidence file (as an attachment)",
+                "The file.",
+                content={t.mime: binary for t in FILE_TYPES.values()},
+                errors=READ,
+                params=[e_id],
+                headers={"Content-Disposition": _header("attachment; filename=...")},
+            )
+        },
+        "/evidence/{evidence_id}/withdraw": {
+            "post": _op(
+                "Withdraw evidence, with a reason: it stops counting at once and is never deleted",
+                "The evidence, withdrawn.",
+                ref("Evidence"),
+                CHANGE,
+                [e_id],
+                body=_body({"reason": STRING}, ["reason"]),
+            )
+        },
+        "/responses/{response_id}/evidence": {
+            "post": _op(
+                "Link evidence from the assessment's own library to a response",
+                "The response, with its evidence and triangulation now.",
+                ref("Response"),
+                CHANGE,
+                [r_id],
+                body=_body({"evidence_id": ID, "note": STRING}, ["evidence_id"]),
+            )
+        },
+        "/responses/{response_id}/evidence/{evidence_id}": {
+            "delete": _op(
+                "Unlink evidence from a response (it stays in the library)",
+                "The response, with its evidence and triangulation now.",
+                ref("Response"),
+                CHANGE,
+                [r_id, e_id],
+            )
+        },
+    }
+
+
+def _review() -> dict:
+    a_id, r_id, c_id = _id("assessment_id"), _id("response_id"), _id("challenge_id")
+    return {
+        "/reviewers": {
+            "get": _op(
+                "Active peer reviewers (for administrators and inspectors)",
+                "Every active peer reviewer.",
+                _list_of("Reviewer", paged=False),
+                ("403",),
+            )
+        },
+        "/assessments/{assessment_id}/assign": {
+            "post": _op(
+                "Assign a peer reviewer to a submitted assessment; it moves into review",
+                "The assessment, in review.",
+                ref("Assessment"),
+                CHANGE,
+                [a_id],
+                body=_body({"reviewer_id": ID, "due_on": DATE}, ["reviewer_id", "due_on"]),
             )
         },
         "/assessments/{assessment_id}/challenges": {
@@ -325,53 +398,16 @@ def document() -> dict:
                 [a_id],
             )
         },
-        "/assessments/{assessment_id}/submit": {
-            "post": _op(
-                "Submit a complete assessment", "Submitted.", _ref("Assessment"), CHANGE, [a_id]
-            )
-        },
-        "/assessments/{assessment_id}/return": {
-            "post": _op(
-                "Return an assessment to its organisation, with a reason",
-                "Returned.",
-                _ref("Assessment"),
-                CHANGE,
-                [a_id],
-                body=_body({"reason": {"type": "string"}}, ["reason"]),
-            )
-        },
-        "/assessments/{assessment_id}/conclude": {
-            "post": _op("Conclude a review", "Concluded.", _ref("Assessment"), CHANGE, [a_id])
-        },
-        "/responses/{response_id}": {
-            "get": _op("A response", "The response.", _ref("Response"), READ, [r_id]),
-            "patch": _op(
-                "Change a response's score, narrative or impact measure, at a version",
-                "The response, at its new version.",
-                _ref("Response"),
-                CHANGE,
-                [r_id],
-                body=_body(
-                    {
-                        "version": {"type": "integer"},
-                        "self_score": SCORE,
-                        "narrative": {"type": ["string", "null"]},
-                        "impact_measure": {"type": ["string", "null"]},
-                    },
-                    ["version"],
-                ),
-            ),
-        },
         "/responses/{response_id}/challenges": {
             "post": _op(
                 "Raise a challenge on a response",
                 "The new challenge.",
-                _ref("Challenge"),
-                CHANGE,
+                ref("Challenge"),
+                VERSIONED,
                 [r_id],
                 body=_body(
                     {
-                        "question": {"type": "string"},
+                        "question": STRING,
                         "proposed_score": SCORE,
                         "due_on": DATE,
                         "evidence_requested": {
@@ -386,24 +422,21 @@ def document() -> dict:
         },
         "/challenges/{challenge_id}": {
             "get": _op(
-                "A challenge with its thread", "The challenge.", _ref("Challenge"), READ, [c_id]
+                "A challenge with its thread", "The challenge.", ref("Challenge"), READ, [c_id]
             )
         },
         "/challenges/{challenge_id}/answer": {
             "post": _op(
                 "Answer a challenge (the organisation)",
                 "The challenge, answered.",
-                _ref("Challenge"),
-                CHANGE,
+                ref("Challenge"),
+                VERSIONED,
                 [c_id],
                 body=_body(
                     {
-                        "body": {"type": "string"},
+                        "body": STRING,
                         "revised_score": SCORE,
-                        "evidence_ids": {
-                            "type": "array",
-                            "items": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
-                        },
+                        "evidence_ids": {"type": "array", "items": ID},
                     },
                     ["body"],
                 ),
@@ -413,14 +446,14 @@ def document() -> dict:
             "post": _op(
                 "Resolve a challenge (its challenger)",
                 "The challenge, resolved.",
-                _ref("Challenge"),
-                CHANGE,
+                ref("Challenge"),
+                VERSIONED,
                 [c_id],
                 body=_body(
                     {
                         "outcome": {"enum": list(CHALLENGE_OUTCOMES)},
                         "resolved_score": SCORE,
-                        "rationale": {"type": ["string", "null"]},
+                        "rationale": nullable("string"),
                     },
                     ["outcome"],
                 ),
@@ -430,20 +463,29 @@ def document() -> dict:
             "post": _op(
                 "Reopen an answered challenge with a follow-up",
                 "The challenge, open again.",
-                _ref("Challenge"),
-                CHANGE,
+                ref("Challenge"),
+                VERSIONED,
                 [c_id],
-                body=_body({"body": {"type": "string"}, "due_on": DATE}, ["body", "due_on"]),
+                body=_body({"body": STRING, "due_on": DATE}, ["body", "due_on"]),
             )
         },
     }
+
+
+def document() -> dict:
+    """The whole OpenAPI document."""
+    paths = {}
+    for area in (_tokens, _reference, _assessments, _actions, _evidence, _review):
+        paths |= area()
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Safeguarding Progress Tracker API",
             "version": "1",
             "description": "Bearer-token JSON API; the same access rules as the pages. "
-            'Errors are {"error": {"code", "message"}}.',
+            'Errors are {"error": {"code", "message"}}. Reads carry an ETag: send it back '
+            "as If-None-Match to get 304 Not Modified when nothing changed. "
+            "A guide with examples: docs/api.md.",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],

@@ -47,6 +47,14 @@ class EvidenceError(Exception):
         self.field = field
 
 
+class FileTooLarge(EvidenceError):
+    """An upload over the size limit (an API answers 413)."""
+
+
+class FileTypeRefused(EvidenceError):
+    """An upload whose content is not a type the tracker accepts (an API answers 415)."""
+
+
 def store() -> LocalStore:
     """The configured evidence store (a local directory for now)."""
     return LocalStore(current_app.config["TRACKER_EVIDENCE_DIR"])
@@ -121,11 +129,11 @@ def add_file(
     try:
         stored = store().put(stream, max_bytes, check)
     except TooLarge:
-        raise EvidenceError(
+        raise FileTooLarge(
             _l("The file must be smaller than %(mb)d MB", mb=max_bytes // (1024 * 1024)), "file"
         ) from None
     except filetype.FileRefused as refused:
-        raise EvidenceError(refused.message, "file") from None
+        raise FileTypeRefused(refused.message, "file") from None
     found = checked["type"]
     evidence = _new_evidence(
         user,

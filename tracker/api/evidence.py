@@ -1,0 +1,274 @@
+"""JSON API v1, evidence: list a library or a response's evidence, read one item, upload a file
+or record a link (multipart), download, link to and unlink from a response, withdraw.
+
+HTTP only: the rules (type from content, size limit, personal-data scan, libraries, links,
+withdrawal) are in tracker/evidence/service.py and access in tracker/access.py, as for the
+evidence pages.
+"""
+
+from flask import current_app, request, send_file, url_for
+from sqlalchemy import select
+
+from tracker import access
+from tracker.api import bp
+from tracker.api.http import (
+    ApiError,
+    as_date,
+    bool_arg,
+    field,
+    id_arg,
+    id_field,
+    json_body,
+    paginated,
+    read,
+    refused,
+    user,
+)
+from tracker.api.views import response_read, response_row
+from tracker.evidence import service
+from tracker.extensions import db
+from tracker.models import Evidence, EvidenceLink, Organisation
+from tracker.models.evidence import EVIDENCE_KINDS
+from tracker.security import as_id
+
+SEARCH_MAX = 200
+NOT_YOURS = (
+    "Only the people who keep an organisation's evidence library may list it; others see "
+    "evidence through the responses they may see (?response=)."
+)
+FIELD_NAMES = {"source": "source_organisation_id", "evidence": "evidence_id"}
+
+
+def evidence_json(e: Evidence, links: list[EvidenceLink] | None = None) -> dict:
+    out = {
+        "id": e.id,
+        "organisation_id": e.organisation_id,
+        "title": e.title,
+        "kind": e.kind,
+        "source_organisation_id": e.source_organisation_id,
+        "evidence_date": e.evidence_date,
+        "description": e.description,
+        "url": e.url,
+        "filename": e.filename,
+        "content_type": e.content_type,
+        "size_bytes": e.size_bytes,
+        "sha256": e.sha256,
+        "download_url": url_for("api.download_evidence", evidence_id=e.id) if e.sha256 else None,
+        "uploaded_by_id": e.uploaded_by_id,
+        "created_at": e.created_at,
+        "withdrawn_at": e.withdrawn_at,
+        "withdrawn_by_id": e.withdrawn_by_id,
+        "withdrawn_reason": e.withdrawn_reason,
+        "pii_warnings": e.pii_warnings or {},
+    }
+    if links is not None:
+        out["links"] = [
+            {
+                "response_id": link.response_id,
+                "assessment_id": link.response.assessment_id,
+                "item_key": link.response.item.key,
+                "note": link.note,
+                "carried_over": link.carried_over,
+            }
+            for link in links
+        ]
+    return out
+
+
+def _evidence_or_404(evidence_id: int, action: str = "evidence.view") -> Evidence:
+    return access.get_evidence_or_404(evidence_id, user(), action)
+
+
+def _filters() -> service.Filters:
+    kind = request.args.get("kind")
+    if kind is not None and kind not in EVIDENCE_KINDS:
+        raise ApiError(400, "bad_request", f"kind must be one of {list(EVIDENCE_KINDS)}.")
+    search = request.args.get("q")
+    if search is not None and len(search) > SEARCH_MAX:
+        raise ApiError(400, "bad_request", f"q must be {SEARCH_MAX} characters or fewer.")
+    return service.Filters(
+        kind=kind, withdrawn=bool_arg("include_withdrawn"), search=(search or "").strip() or None
+    )
+
+
+@bp.get("/evidence")
+def list_evidence():
+    """A library (to those who keep it), or a response's linked evidence (to those who may see
+    the response), or both at once; the user's own library when neither is named."""
+    organisation_id, response_id = id_arg("organisation"), id_arg("response")
+    filters = _filters()
+    if response_id is not None:
+        assessment, _row = response_row(response_id)
+        query = service.library(assessment.organisation, filters).where(
+            Evidence.id.in_(
+                select(EvidenceLink.evidence_id).where(EvidenceLink.response_id == response_id)
+            )
+        )
+        if organisation_id is not None:
+            query = query.where(Evidence.organisation_id == organisation_id)
+    else:
+        if organisation_id is not None:
+            org = access.get_organisation_or_404(organisation_id, user())
+        else:
+            org = service.library_organisation(user())
+        if not access.can(user(), "evidence.add", org):
+            raise ApiError(403, "forbidden", NOT_YOURS)
+        query = service.library(org, filters)
+    return paginated(query, evidence_json)
+
+
+@bp.get("/evidence/<int:evidence_id>")
+def get_evidence(evidence_id: int):
+    evidence = _evidence_or_404(evidence_id)
+    uses = [
+        link
+        for link in service.where_used(evidence)
+        if access.can(user(), "assessment.view", link.response.assessment)
+    ]
+    return read(evidence_json(evidence, uses))
+
+
+# --- uploading -----------------------------------------------------------------------------------
+
+
+def _form_id(name: str) -> int | None:
+    raw = request.form.get(name, "").strip()
+    if not raw:
+        return None
+    value = as_id(raw)
+    if value is None:
+        raise ApiError(422, "invalid", f"{name} must be an id.", name)
+    return value
+
+
+def _upload_target():
+    """The library the upload goes into, and the response to link it to, if any: evidence for
+    a response goes into its assessment's organisation's library, as on the pages."""
+    response_id, organisation_id = _form_id("response_id"), _form_id("organisation_id")
+    response = None
+    if response_id is not None:
+        assessment, row = response_row(response_id, "assessment.draft")
+        response, org = row.response, assessment.organisation
+    if organisation_id is not None:
+        org = db.session.get(Organisation, organisation_id)
+        if org is None:
+            raise ApiError(422, "invalid", "There is no such organisation.", "organisation_id")
+    elif response is None:
+        org = service.library_organisation(user())
+    if not access.can(user(), "evidence.add", org):
+        raise ApiError(403, "forbidden", "You cannot add evidence to this library.")
+    return org, response
+
+
+def _details() -> service.Details:
+    form = request.form
+    source = _form_id("source_organisation_id") or user().organisation_id
+    return service.Details(
+        title=form.get("title", ""),
+        kind=form.get("kind", ""),
+        source_organisation_id=source,
+        evidence_date=as_date(form.get("evidence_date") or None, "evidence_date"),
+        description=form.get("description") or None,
+    )
+
+
+@bp.post("/evidence")
+def upload_evidence():
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(415, "unsupported_media_type", "Send the evidence as multipart/form-data.")
+    org, response = _upload_target()
+    details = _details()
+    upload, url, note = request.files.get("file"), request.form.get("url"), request.form.get("note")
+    if "file" in request.form:
+        raise ApiError(422, "invalid", "Send file as a file part, with a file name.", "file")
+    if (upload is None) == (not url):
+        raise ApiError(422, "invalid", "Send either a file or a url (not both).", "file")
+    try:
+        if upload is None:
+            evidence = service.add_url(user(), org, details, url, response, note)
+        else:
+            evidence = service.add_file(
+                user(),
+                org,
+                details,
+                upload.stream,
+                upload.filename or "",
+                current_app.config["TRACKER_MAX_UPLOAD_MB"] * 1024 * 1024,
+                response,
+                note,
+            )
+    except service.FileTooLarge as error:
+        raise ApiError(413, "too_large", refused(error).message, "file") from None
+    except service.FileTypeRefused as error:
+        raise ApiError(415, "unsupported_media_type", refused(error).message, "file") from None
+    except service.EvidenceError as error:
+        raise refused(error, FIELD_NAMES) from None
+    created = read(evidence_json(evidence), 201)
+    created.headers["Location"] = url_for("api.get_evidence", evidence_id=evidence.id)
+    return created
+
+
+@bp.get("/evidence/<int:evidence_id>/download")
+def download_evidence(evidence_id: int):
+    evidence = _evidence_or_404(evidence_id)
+    if evidence.sha256 is None:
+        raise ApiError(404, "not_found", "This evidence is a web link, not a file: see its url.")
+    if not service.store().exists(evidence.sha256):
+        raise ApiError(404, "not_found", "The file is missing from the evidence store.")
+    response = send_file(
+        service.store().open(evidence.sha256),
+        mimetype=evidence.content_type,
+        as_attachment=True,
+        download_name=evidence.filename or "evidence",
+        etag=evidence.sha256,
+        conditional=True,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.post("/evidence/<int:evidence_id>/withdraw")
+def withdraw_evidence(evidence_id: int):
+    evidence = _evidence_or_404(evidence_id, "evidence.withdraw")
+    reason = field(json_body(), "reason", str, required=True)
+    try:
+        service.withdraw(user(), evidence, reason)
+    except service.EvidenceError as error:
+        raise refused(error) from None
+    return read(evidence_json(_evidence_or_404(evidence_id)))
+
+
+# --- linking to responses ------------------------------------------------------------------------
+
+
+@bp.post("/responses/<int:response_id>/evidence")
+def link_evidence(response_id: int):
+    _assessment, row = response_row(response_id, "assessment.draft")
+    body = json_body()
+    evidence = db.session.get(Evidence, id_field(body, "evidence_id", required=True))
+    if evidence is None or not access.can(user(), "evidence.view", evidence):
+        raise ApiError(422, "invalid", "There is no such evidence in your library.", "evidence_id")
+    try:
+        service.link(user(), evidence, row.response, field(body, "note", str))
+    except service.EvidenceError as error:
+        raise refused(error, FIELD_NAMES) from None
+    return response_read(response_id)
+
+
+@bp.delete("/responses/<int:response_id>/evidence/<int:evidence_id>")
+def unlink_evidence(response_id: int, evidence_id: int):
+    _assessment, _row = response_row(response_id, "assessment.draft")
+    link = db.session.scalar(
+        select(EvidenceLink).where(
+            EvidenceLink.response_id == response_id, EvidenceLink.evidence_id == evidence_id
+        )
+    )
+    if link is None:
+        raise ApiError(404, "not_found", "This evidence is not linked to this response.")
+    try:
+        service.unlink(user(), link)
+    except service.EvidenceError as error:
+        raise refused(error) from None
+    return response_read(response_id)

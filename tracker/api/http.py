@@ -1,0 +1,196 @@
+"""What every API module shares: bearer authentication, JSON errors, reading request bodies
+and query strings, and answering reads (ETags) and lists (pagination).
+
+Authentication is by bearer token alone: a browser's session cookie never authenticates an
+API call, so CSRF does not arise here.
+"""
+
+import hashlib
+import json
+from datetime import date, datetime
+
+from flask import g, jsonify, make_response, request
+from flask_babel import force_locale
+from sqlalchemy import func, select
+
+from tracker.api import bp, tokens
+from tracker.extensions import db
+from tracker.models import User
+from tracker.security import as_id
+
+PER_PAGE_DEFAULT, PER_PAGE_MAX = 25, 100
+PUBLIC = {"api.create_token", "api.openapi"}
+
+
+class ApiError(Exception):
+    """An error answered as {"error": {"code", "message"}} with its HTTP status."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+@bp.errorhandler(ApiError)
+def _api_error(error: ApiError):
+    body = {"code": error.code, "message": error.message}
+    if error.field:
+        body["field"] = error.field
+    response = jsonify(error=body)
+    response.status_code = error.status
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
+    return response
+
+
+@bp.before_request
+def _authenticate():
+    if request.endpoint in PUBLIC:
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    token = tokens.find(raw.strip()) if scheme.lower() == "bearer" else None
+    if token is None:
+        raise ApiError(401, "unauthorised", "A valid bearer token is needed.")
+    g.api_user, g.api_token = token.user, token
+
+
+def user() -> User:
+    """The user whose bearer token authenticated this request."""
+    return g.api_user
+
+
+# --- reading requests ----------------------------------------------------------------------------
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 415 / 400."""
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request", "The body must be a JSON object.")
+    return body
+
+
+def field(body: dict, name: str, kind, required: bool = False):
+    """A field of the body, of the given JSON type (bool is not int), or a 422."""
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise ApiError(422, "invalid", f"{name} is required.", name)
+        return None
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ApiError(422, "invalid", f"{name} has the wrong type.", name)
+    if isinstance(value, str) and "\x00" in value:
+        raise ApiError(422, "invalid", f"{name} contains a NUL character.", name)
+    return value
+
+
+def as_date(value: str | None, name: str) -> date | None:
+    """An ISO 8601 date (2027-01-31) from a body or form field, or a 422 naming the field."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ApiError(422, "invalid", f"{name} must be a date like 2027-01-31.", name) from None
+
+
+def date_field(body: dict, name: str, required: bool = False) -> date | None:
+    """A date field of a JSON body, or a 422."""
+    return as_date(field(body, name, str, required), name)
+
+
+def id_field(body: dict, name: str, required: bool = False) -> int | None:
+    """An id in a JSON body, or a 422 (an id too large for the database is no id)."""
+    value = field(body, name, int, required)
+    if value is not None and as_id(value) is None:
+        raise ApiError(422, "invalid", f"{name} must be an id.", name)
+    return value
+
+
+def id_arg(name: str) -> int | None:
+    """An id from the query string, or a 400."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    value = as_id(raw)
+    if value is None:
+        raise ApiError(400, "bad_request", f"{name} must be an id.")
+    return value
+
+
+def bool_arg(name: str) -> bool:
+    """A true/false query parameter (absent is false), or a 400."""
+    raw = request.args.get(name, "false").lower()
+    if raw not in ("true", "false"):
+        raise ApiError(400, "bad_request", f"{name} must be true or false.")
+    return raw == "true"
+
+
+def refused(error, fields: dict[str, str] | None = None) -> ApiError:
+    """A rule's refusal, in English whatever the request's language, as a 422; `fields`
+    renames a page's form field to the API's name for it."""
+    with force_locale("en"):
+        message = str(error.message)
+    return ApiError(422, "invalid", message, (fields or {}).get(error.field, error.field))
+
+
+def conflict(message) -> ApiError:
+    """A 409: the object changed meanwhile."""
+    with force_locale("en"):
+        return ApiError(409, "conflict", str(message))
+
+
+# --- answering -----------------------------------------------------------------------------------
+
+
+def iso(value):
+    """Dates and times as ISO 8601, anything else as it is (a json.dumps default)."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def read(payload, status: int = 200):
+    """A read, with an ETag of its body: If-None-Match gets 304 when nothing changed."""
+    body = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=iso)
+    etag = hashlib.sha256(body.encode()).hexdigest()[:32]
+    response = make_response(body, status)
+    response.mimetype = "application/json"
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response.make_conditional(request) if status == 200 else response
+
+
+def _page_args() -> tuple[int, int]:
+    try:
+        page = int(request.args.get("page", 1))
+        per_page = int(request.args.get("per_page", PER_PAGE_DEFAULT))
+    except ValueError:
+        raise ApiError(400, "bad_request", "page and per_page must be whole numbers.") from None
+    if page < 1 or page > 1_000_000 or not 1 <= per_page <= PER_PAGE_MAX:
+        raise ApiError(
+            400, "bad_request", f"page must be 1 or more; per_page from 1 to {PER_PAGE_MAX}."
+        )
+    return page, per_page
+
+
+def paginated(query, serialise):
+    """A page of `query` (already in a stable order) as {items, page, per_page, total}."""
+    page, per_page = _page_args()
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique().all()
+    return read(
+        {
+            "items": [serialise(row) for row in rows],
+            "page": page,
+            "per_page": per_page,
+            "total": total,
+        }
+    )
+
+
+def listed(items: list, serialise):
+    """A whole (short) list as {items, total}."""
+    return read({"items": [serialise(item) for item in items], "total": len(items)})

@@ -1,0 +1,183 @@
+"""The shapes of API v1's objects, as OpenAPI 3.1 component schemas (used by openapi.py)."""
+
+from tracker.evidence.pii import KINDS as PII_KINDS
+from tracker.models.assessments import ACTION_STATUSES, ASSESSMENT_STATUSES
+from tracker.models.evidence import EVIDENCE_KINDS
+from tracker.models.review import CHALLENGE_OUTCOMES, CHALLENGE_STATUSES
+
+MAX_ID = 2**31 - 1
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(kind: str, **extra) -> dict:
+    return {"type": [kind, "null"], **extra}
+
+
+def obj(required: list[str], **properties) -> dict:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+INTEGER = {"type": "integer"}
+STRING = {"type": "string"}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+IDS = {"type": "array", "items": INTEGER}
+TEXTS = {"type": "object", "additionalProperties": STRING}
+DATE = {"type": "string", "format": "date"}
+DATETIME = {"type": "string", "format": "date-time"}
+SCORE = nullable("integer")
+TRIANGULATION = {"enum": ["unevidenced", "single_source", "partial", "triangulated"]}
+
+SCHEMAS = {
+    "Error": obj(
+        ["error"],
+        error=obj(["code", "message"], code=STRING, message=STRING, field=STRING),
+    ),
+    "Token": obj(
+        ["id", "name", "token", "created_at"],
+        id=INTEGER,
+        name=STRING,
+        token={"type": "string", "description": "Shown once; send as a bearer token."},
+        created_at=DATETIME,
+    ),
+    "Organisation": obj(
+        ["id", "code", "name", "kind"],
+        id=INTEGER,
+        code=STRING,
+        name=STRING,
+        name_cy=nullable("string"),
+        kind=STRING,
+        region_id=nullable("integer"),
+    ),
+    "Framework": obj(
+        ["id", "key", "version", "title", "triangulation"],
+        id=INTEGER,
+        key=STRING,
+        version=INTEGER,
+        title=TEXTS,
+        kind=STRING,
+        applies_to={"type": "array", "items": STRING},
+        triangulation=obj([], min_kinds=INTEGER, min_sources=INTEGER, required_from=INTEGER),
+        scale={"type": "array", "items": {"type": "object"}},
+        sections={"type": "array", "items": {"type": "object"}},
+    ),
+    "Cycle": obj(
+        ["id", "label", "opens_on", "due_on", "closes_on"],
+        id=INTEGER,
+        label=STRING,
+        opens_on=DATE,
+        due_on=DATE,
+        closes_on=DATE,
+    ),
+    "Assessment": obj(
+        ["id", "organisation_id", "framework_id", "cycle_id", "status"],
+        id=INTEGER,
+        organisation_id=INTEGER,
+        framework_id=INTEGER,
+        framework_key=STRING,
+        cycle_id=INTEGER,
+        status={"enum": list(ASSESSMENT_STATUSES)},
+        submitted_at=nullable("string", format="date-time"),
+        concluded_at=nullable("string", format="date-time"),
+        returned_at=nullable("string", format="date-time"),
+        returned_reason=nullable("string"),
+        reviewer_ids=IDS,
+    ),
+    "Response": obj(
+        ["id", "assessment_id", "item_key", "version"],
+        id=INTEGER,
+        assessment_id=INTEGER,
+        item_key=STRING,
+        self_score=SCORE,
+        narrative=nullable("string"),
+        impact_measure=nullable("string"),
+        validated_score=SCORE,
+        version=INTEGER,
+        triangulation=TRIANGULATION,
+        claim_beyond_evidence={"type": "boolean"},
+        evidence_ids=IDS,
+        evidence_links={
+            "type": "array",
+            "items": obj(
+                ["evidence_id"],
+                evidence_id=INTEGER,
+                note=nullable("string"),
+                carried_over={"type": "boolean"},
+            ),
+        },
+        actions={"type": "array", "items": ref("Action")},
+    ),
+    "Action": obj(
+        ["id", "response_id", "description", "owner", "status", "version"],
+        id=INTEGER,
+        response_id=INTEGER,
+        description=STRING,
+        owner=STRING,
+        due_on=nullable("string", format="date"),
+        status={"enum": list(ACTION_STATUSES)},
+        completed_on=nullable("string", format="date"),
+        version={"type": "integer", "description": "Send it back to change the action."},
+    ),
+    "Evidence": obj(
+        ["id", "organisation_id", "title", "kind", "source_organisation_id", "pii_warnings"],
+        id=INTEGER,
+        organisation_id={"type": "integer", "description": "Whose library it is in."},
+        title=STRING,
+        kind={"enum": list(EVIDENCE_KINDS)},
+        source_organisation_id={"type": "integer", "description": "Where it comes from."},
+        evidence_date=nullable("string", format="date"),
+        description=nullable("string"),
+        url=nullable("string", description="A web link (null for a file)."),
+        filename=nullable("string", description="The uploaded file's name, for showing only."),
+        content_type=nullable("string", description="Decided from the content, not the name."),
+        size_bytes=nullable("integer"),
+        sha256=nullable("string"),
+        download_url=nullable("string", description="Where to download a file from."),
+        uploaded_by_id=INTEGER,
+        created_at=DATETIME,
+        withdrawn_at=nullable("string", format="date-time"),
+        withdrawn_by_id=nullable("integer"),
+        withdrawn_reason=nullable("string"),
+        pii_warnings={
+            "type": "object",
+            "description": "How many likely personal identifiers of children of each kind the "
+            "readable text holds (never the text itself). Check the file, and withdraw it if "
+            "it should not be here.",
+            "propertyNames": {"enum": list(PII_KINDS)},
+            "additionalProperties": INTEGER,
+        },
+        links={
+            "type": "array",
+            "description": "Responses it is linked to that you may see (one item only).",
+            "items": obj(
+                ["response_id", "assessment_id", "item_key"],
+                response_id=INTEGER,
+                assessment_id=INTEGER,
+                item_key=STRING,
+                note=nullable("string"),
+                carried_over={"type": "boolean"},
+            ),
+        },
+    ),
+    "Reviewer": obj(
+        ["id", "name", "organisation_id"], id=INTEGER, name=STRING, organisation_id=INTEGER
+    ),
+    "Challenge": obj(
+        ["id", "response_id", "question", "status", "messages"],
+        id=INTEGER,
+        response_id=INTEGER,
+        raised_by_id=INTEGER,
+        question=STRING,
+        proposed_score=SCORE,
+        evidence_requested={"type": "array", "items": {"enum": list(EVIDENCE_KINDS)}},
+        status={"enum": list(CHALLENGE_STATUSES)},
+        outcome={"enum": [*CHALLENGE_OUTCOMES, None]},
+        resolved_score=SCORE,
+        rationale=nullable("string"),
+        due_on=nullable("string", format="date"),
+        resolved_at=nullable("string", format="date-time"),
+        messages={"type": "array", "items": {"type": "object"}},
+    ),
+}
