@@ -2,23 +2,23 @@
 see, for a scope (an organisation, a region, or everything), a framework and a cycle.
 
 Who may see what is decided only by tracker/access.py: assessments through
-`visible_assessments`, evidence through `can(user, "evidence.view", ...)`. Each export makes
-a fixed number of queries, however many rows it holds.
+`visible_assessments` (see scope.py), evidence through `can(user, "evidence.view", ...)`.
+Each export makes a fixed number of queries, however many rows it holds.
 """
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, or_, select, true
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from tracker.access import can, visible_assessments
+from tracker.access import can
 from tracker.evidence import service as evidence_service
 from tracker.evidence import triangulation
+from tracker.exports.scope import ORGANISATION, REGION, Filters, assessment_ids, libraries_kept
 from tracker.exports.spreadsheets import Table
 from tracker.extensions import db
 from tracker.models import (
@@ -52,96 +52,6 @@ DATASET_LABELS = {
     "challenges": _l("Challenges"),
 }
 FORMATS = ("csv", "xlsx")
-ALL, REGION, ORGANISATION = "all", "region", "organisation"
-
-
-# --- scope ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Everything the user may see, one region (an RSB and its partners), or one organisation."""
-
-    kind: str = ALL
-    organisation: Organisation | None = None  # the organisation, or the region's RSB
-
-    @property
-    def value(self) -> str:
-        return self.kind if self.kind == ALL else f"{self.kind}-{self.organisation.id}"
-
-    def condition(self, column):
-        """A condition on an organisation id column that keeps rows in this scope."""
-        if self.kind == ORGANISATION:
-            return column == self.organisation.id
-        if self.kind == REGION:
-            rsb = self.organisation.id
-            members = select(Organisation.id).where(
-                or_(Organisation.id == rsb, Organisation.region_id == rsb)
-            )
-            return column.in_(members)
-        return true()
-
-
-def _libraries_kept(user: User) -> list[Organisation]:
-    """The evidence libraries a user works in (their own, and a contributor's region's)."""
-    candidates = [user.organisation, user.organisation.region]
-    return [org for org in candidates if org is not None and can(user, "evidence.add", org)]
-
-
-def _visible_organisations(user: User) -> list[Organisation]:
-    """Organisations with something the user may see: an assessment, or a library they keep."""
-    with_assessments = visible_assessments(user).with_only_columns(Assessment.organisation_id)
-    kept = [org.id for org in _libraries_kept(user)]
-    return list(
-        db.session.scalars(
-            select(Organisation)
-            .where(or_(Organisation.id.in_(with_assessments), Organisation.id.in_(kept)))
-            .options(selectinload(Organisation.region))
-        )
-    )
-
-
-def scope_choices(user: User, locale: str = "en") -> tuple[list[Organisation], list[Organisation]]:
-    """The regions (by their RSB) and organisations a user may choose as a scope: those with
-    something for them to see, in alphabetical order of their names in `locale`."""
-    organisations = sorted(_visible_organisations(user), key=lambda o: o.display_name(locale))
-    regions = {}
-    for org in organisations:
-        rsb = org if org.kind == "rsb" else org.region
-        if rsb is not None:
-            regions[rsb.id] = rsb
-    return sorted(regions.values(), key=lambda r: r.display_name(locale)), organisations
-
-
-def find_scope(user: User, kind: str, organisation_id: int | None) -> Scope | None:
-    """The scope asked for, or None when it is not one the user may choose."""
-    if kind == ALL:
-        return Scope()
-    regions, organisations = scope_choices(user)
-    offered = regions if kind == REGION else organisations if kind == ORGANISATION else []
-    chosen = next((org for org in offered if org.id == organisation_id), None)
-    return Scope(kind, chosen) if chosen else None
-
-
-@dataclass(frozen=True)
-class Filters:
-    scope: Scope
-    framework: Framework | None = None
-    cycle: Cycle | None = None
-
-    @property
-    def narrowed(self) -> bool:
-        return self.framework is not None or self.cycle is not None
-
-
-def _assessment_ids(user: User, filters: Filters):
-    """A subquery of the ids of the visible assessments the export covers."""
-    query = visible_assessments(user).where(filters.scope.condition(Assessment.organisation_id))
-    if filters.framework is not None:
-        query = query.where(Assessment.framework_id == filters.framework.id)
-    if filters.cycle is not None:
-        query = query.where(Assessment.cycle_id == filters.cycle.id)
-    return query.with_only_columns(Assessment.id)
 
 
 def _names(via=None) -> tuple:
@@ -237,7 +147,7 @@ def _evidence_by_response(response_ids) -> dict[int, list[triangulation.Piece]]:
 
 def responses(user: User, filters: Filters, locale: str, today: date) -> Table:
     """One row per response: scores, triangulation, narrative and impact measure."""
-    ids = _assessment_ids(user, filters)
+    ids = assessment_ids(user, filters)
     found = db.session.scalars(
         _in_framework_order(select(Response).where(Response.assessment_id.in_(ids))).options(
             *_names()
@@ -295,7 +205,7 @@ def _is_overdue(action: Action, today: date) -> bool:
 
 def actions(user: User, filters: Filters, locale: str, today: date) -> Table:
     """One row per improvement action, with whether it is overdue today."""
-    ids = _assessment_ids(user, filters)
+    ids = assessment_ids(user, filters)
     found = db.session.scalars(
         _in_framework_order(
             select(Action)
@@ -343,13 +253,13 @@ def evidence(user: User, filters: Filters, locale: str, today: date) -> Table:
 
     With a framework or a cycle chosen, the evidence linked to those assessments; otherwise
     also the evidence not linked yet in the libraries the user keeps."""
-    ids = _assessment_ids(user, filters)
+    ids = assessment_ids(user, filters)
     linked = exists().where(
         EvidenceLink.evidence_id == Evidence.id,
         EvidenceLink.response_id.in_(select(Response.id).where(Response.assessment_id.in_(ids))),
     )
     if not filters.narrowed:
-        kept = [org.id for org in _libraries_kept(user)]
+        kept = [org.id for org in libraries_kept(user)]
         linked = or_(linked, Evidence.organisation_id.in_(kept))
     link_path = selectinload(Evidence.links).selectinload(EvidenceLink.response)
     found = db.session.scalars(
@@ -416,7 +326,7 @@ def evidence(user: User, filters: Filters, locale: str, today: date) -> Table:
 
 def challenges(user: User, filters: Filters, locale: str, today: date) -> Table:
     """One row per challenge: who raised it and when, where it stands, and its scores."""
-    ids = _assessment_ids(user, filters)
+    ids = assessment_ids(user, filters)
     found = db.session.scalars(
         _in_framework_order(
             select(Challenge)

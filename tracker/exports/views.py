@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from tracker.access import get_framework_or_404
 from tracker.exports import bp, service, spreadsheets
+from tracker.exports import scope as scopes
 from tracker.exports.forms import DATASET_HINTS, ExportForm
 from tracker.extensions import db
 from tracker.i18n import current_language
@@ -25,7 +26,7 @@ WRITERS = {"csv": spreadsheets.to_csv, "xlsx": spreadsheets.to_xlsx}
 
 def _page(form: ExportForm, status: int = 200):
     lang = current_language()
-    regions, organisations = service.scope_choices(current_user, lang)
+    regions, organisations = scopes.scope_choices(current_user, lang)
     frameworks = db.session.scalars(select(Framework).order_by(Framework.key, Framework.version))
     versions = {}
     for framework in frameworks:
@@ -57,16 +58,16 @@ def index():
     return _page(ExportForm(formdata=None, dataset="responses", format="csv"))
 
 
-def _filters(form: ExportForm) -> service.Filters:
+def _filters(form: ExportForm) -> scopes.Filters:
     """The scope, framework and cycle asked for; 404 for any the user may not see."""
     kind, organisation_id = form.scope_parts()
-    scope = service.find_scope(current_user, kind, as_id(organisation_id)) or abort(404)
+    scope = scopes.find_scope(current_user, kind, as_id(organisation_id)) or abort(404)
     framework = cycle = None
     if form.framework.data:
         framework = get_framework_or_404(as_id(form.framework.data) or 0, current_user)
     if form.cycle.data:
         cycle = db.session.get(Cycle, as_id(form.cycle.data) or 0) or abort(404)
-    return service.Filters(scope, framework, cycle)
+    return scopes.Filters(scope, framework, cycle)
 
 
 @bp.get("/download")
