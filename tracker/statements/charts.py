@@ -54,6 +54,7 @@ HATCHES = ["", "///", "...", "xxx", "\\\\\\", "+++", "ooo", "---", "|||"]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 LINE_STYLES = ["-", "--", ":", "-."]
 UNSCORED_COLOUR = "#F3F2F1"
+CELL = 0.4  # inches: a heat map cell
 INK = "#0B0C0C"
 FORMATS = {"png", "svg"}
 
@@ -238,6 +239,22 @@ def _level_handles(levels: Sequence[Level], styles) -> list[Patch]:
     ]
 
 
+def _legend(fig: Figure, handles=None, *, max_columns: int = 3, **options) -> None:
+    """A legend under the chart, in as many columns as its labels fit across the figure."""
+    if handles is None:
+        handles = fig.axes[0].get_legend_handles_labels()[0]
+    longest = max((len(h.get_label()) for h in handles), default=1)
+    column = 0.75 + 0.075 * longest  # the handle, then roughly 0.075 in per character
+    columns = max(1, min(max_columns, len(handles), int(fig.get_figwidth() * 0.95 // column)))
+    fig.legend(
+        handles=handles,
+        loc="outside lower center",
+        ncols=columns,
+        frameon=False,
+        **options,
+    )
+
+
 def _render(fig: Figure, fmt: str, dpi: int) -> bytes:
     buffer = io.BytesIO()
     metadata = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
@@ -249,6 +266,7 @@ def _draw(build, fmt: str, dpi: int, width: float, height: float) -> bytes:
     """Build a figure of `width` × `height` inches with `build(fig)` and return its bytes."""
     with _RENDER_LOCK, matplotlib.rc_context(_STYLE):
         fig = Figure(figsize=(width, height), layout="constrained")
+        fig.get_layout_engine().set(w_pad=0.1, h_pad=0.08)  # inches of white round the edge
         build(fig)
         return _render(fig, fmt, dpi)
 
@@ -343,14 +361,7 @@ def status_by_section(
                 facecolor=UNSCORED_COLOUR, edgecolor="#505a5f", label=shorten(unscored_label, 30, 1)
             )
         ]
-        fig.legend(
-            handles=handles,
-            loc="outside lower center",
-            ncols=min(3, len(handles)),
-            frameon=False,
-            handleheight=1.6,
-            handlelength=2.4,
-        )
+        _legend(fig, handles, handleheight=1.6, handlelength=2.4)
 
     height = 1.6 + 0.45 * max(len(sections), 1) + 0.3 * math.ceil((len(levels) + 1) / 3)
     return _draw(build, fmt, dpi, 8.0, height)
@@ -441,18 +452,14 @@ def heat_map(
                 label=shorten(flag_label, 40, 1),
             ),
         ]
-        fig.legend(
-            handles=handles,
-            loc="outside lower center",
-            ncols=3,
-            frameon=False,
-            handleheight=1.6,
-            handlelength=2.4,
-        )
+        _legend(fig, handles, handleheight=1.6, handlelength=2.4)
 
-    width = min(3.0 + 0.42 * max(len(columns), 1), 16)
-    height = min(2.4 + 0.3 * max(len(rows), 1) + 0.3 * math.ceil((len(levels) + 2) / 3), 30)
-    return _draw(build, fmt, dpi, max(width, 7.0), height)
+    # Square cells of about 0.4 in, beside labels of about 2.8 in, above a legend.
+    header = 0.6 + (0.45 if columns and max(len(c) for c in columns) > 1 else 0.25)
+    legend = 0.3 * math.ceil((len(levels) + 2) / 3) + 0.2
+    width = min(max(3.1 + CELL * len(columns), 7.0), 16)
+    height = min(header + CELL * max(len(rows), 1) + legend, 30)
+    return _draw(build, fmt, dpi, width, height)
 
 
 def _cell(ax, r, c, score, styles, flagged):
@@ -471,10 +478,10 @@ def _cell(ax, r, c, score, styles, flagged):
     if flagged:
         ax.plot(
             c + 0.8,
-            r + 0.28,
+            r + 0.25,
             marker="^",
             color=INK,
-            markersize=5,
+            markersize=6.5,
             markeredgecolor="white",
             markeredgewidth=0.6,
         )
@@ -539,7 +546,7 @@ def profile(
         ax.grid(axis="x", color="#dddddd", linewidth=0.5)
         ax.set_title(shorten(title, 70, 2), loc="left")
         ax.spines[["top", "right"]].set_visible(False)
-        fig.legend(loc="outside lower center", ncols=2, frameon=False)
+        _legend(fig, max_columns=2)
 
     width = min(max(6.5, 3.2 + 0.45 * len(items)), 16)
     return _draw(build, fmt, dpi, width, 4.6)
@@ -599,7 +606,7 @@ def trend(
                 linestyle=LINE_STYLES[n % len(LINE_STYLES)],
                 linewidth=1.8,
                 markersize=6,
-                label=shorten(name, 30, 1),
+                label=shorten(name, 40, 1),
             )
         _level_axis(ax.set_yticks, levels)
         ax.set_ylim(values[0] - 0.3, values[-1] + 0.3)
@@ -608,15 +615,10 @@ def trend(
         ax.grid(axis="y", color="#dddddd", linewidth=0.5)
         ax.set_title(shorten(title, 70, 2), loc="left")
         ax.spines[["top", "right"]].set_visible(False)
-        fig.legend(
-            loc="outside lower center",
-            ncols=min(3, max(len(series), 1)),
-            frameon=False,
-            handlelength=3,
-        )
+        _legend(fig, handlelength=3)
 
-    height = 4.2 + 0.25 * math.ceil(max(len(series), 1) / 3)
-    return _draw(build, fmt, dpi, max(6.5, min(3.5 + 0.8 * len(cycles), 12)), height)
+    height = 4.2 + 0.25 * math.ceil(max(len(series), 1) / 2)
+    return _draw(build, fmt, dpi, max(8.0, min(3.5 + 0.8 * len(cycles), 12)), height)
 
 
 @_cached
@@ -721,14 +723,7 @@ def calibration(
             )
             for face, hatch, label in kinds.values()
         ]
-        fig.legend(
-            handles=handles,
-            loc="outside lower center",
-            ncols=3,
-            frameon=False,
-            handleheight=1.6,
-            handlelength=2.4,
-        )
+        _legend(fig, handles, handleheight=1.6, handlelength=2.4)
 
     height = 1.8 + 0.45 * max(len(organisations), 1)
     return _draw(build, fmt, dpi, 8.0, min(height, 30))
