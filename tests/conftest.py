@@ -121,6 +121,9 @@ class FreshContextClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        # A streamed page runs its generator while the response is read: read it here, in
+        # the request's own context, as a server would send it before the next request.
+        kwargs.setdefault("buffered", True)
         token = _cv_app.set(None)
         try:
             return super().open(*args, **kwargs)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from babel.lists import format_list
 from flask_babel import force_locale, format_date, format_decimal, format_percent, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -162,11 +161,32 @@ def _headline(data: Dataset, h: Headline) -> str:
     return " ".join(parts)
 
 
+WELSH_VOWELS = "aeiouwyâêîôûŵŷ"
+
+
+def join_themes(names: list[str], locale: str) -> str:
+    """A list as people in Wales write one: "a, b and c"; in Welsh "a, b a c", with "ac"
+    before a vowel and "a'r" for the article ("a'r drws ffrynt", not "a y drws ffrynt")."""
+    if len(names) < 2:
+        return "".join(names)
+    *first, last = names
+    if locale != "cy":
+        return f"{', '.join(first)} and {last}"
+    word, _space, rest = last.partition(" ")
+    if word.lower() in ("y", "yr") and rest:
+        joined = f"a'r {rest}"
+    elif last[:1].lower() in WELSH_VOWELS:
+        joined = f"ac {last}"
+    else:
+        joined = f"a {last}"
+    return f"{', '.join(first)} {joined}"
+
+
 def _progress(theme_names: list[str], h: Headline, locale: str) -> str:
     if theme_names:
         return _(
             "There has been notable progress in %(themes)s.",
-            themes=format_list(theme_names, locale=locale),
+            themes=join_themes(theme_names, locale),
         )
     if h.scored:
         return _("No theme stands out above the others yet: progress is even across the framework.")
@@ -177,7 +197,7 @@ def _remaining(theme_names: list[str], h: Headline, locale: str) -> str:
     if theme_names:
         return _(
             "However, challenges remain in %(themes)s.",
-            themes=format_list(theme_names, locale=locale),
+            themes=join_themes(theme_names, locale),
         )
     if h.scored:
         return _("No theme lags behind the others: progress is even across the framework.")

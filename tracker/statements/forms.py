@@ -40,13 +40,18 @@ class BuildForm(FlaskForm):
         validators=[InputRequired(_l("Choose the language of the statement"))],
     )
 
-    def validate_region(self, field):
-        if self.scope.data == "region" and not field.data:
-            raise ValueError(_l("Choose the region"))
-
-    def validate_organisation(self, field):
-        if self.scope.data == "organisation" and not field.data:
-            raise ValueError(_l("Choose the organisation"))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Which of the two choices is needed depends on the scope, so it is checked here.
+        needed = {
+            "region": (self.region, _l("Choose the region")),
+            "organisation": (self.organisation, _l("Choose the organisation")),
+        }
+        field, message = needed.get(self.scope.data, (None, None))
+        if field is not None and not field.data:
+            field.errors = [*field.errors, message]
+            valid = False
+        return valid
 
 
 class SectionForm(FlaskForm):
