@@ -25,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     from tracker.notifications import mail
     from tracker.notifications.views import bp as notifications_bp
     from tracker.review.views import bp as review_bp
+    from tracker.statements.views import bp as statements_bp
 
     db.init_app(app)
     database.configure(app)
@@ -42,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(assessments_bp)
     app.register_blueprint(evidence_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(statements_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(exports_bp)
     csrf.exempt(api_bp)  # bearer tokens only: no cookie, so no cross-site forgery
