@@ -8,17 +8,26 @@ from schemathesis import checks
 
 from tests.conftest import TEST_PASSWORD
 from tracker.api.openapi import document
+from tracker.extensions import db
+from tracker.models import Action
 
 schema = schemathesis.openapi.from_dict(document())
 
 
 @pytest.fixture
-def bearer(client, people, challenge):
-    """A coordinator's token, with an assessment in review and a challenge to find."""
+def bearer(client, people, challenge, library_item, upload):
+    """A coordinator's token, with an assessment in review, a challenge, an action, and
+    evidence (a link and a file) to find."""
     response = client.post(
         "/api/v1/tokens", json={"email": "coord@a.test", "password": TEST_PASSWORD}
     )
-    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+    headers = {"Authorization": f"Bearer {response.get_json()['token']}"}
+    assert upload(headers, (b"Minutes of the March meeting.", "minutes.txt")).status_code == 201
+    db.session.add(
+        Action(response=challenge.response, description="Audit", owner="Chair", status="open")
+    )
+    db.session.commit()
+    return headers
 
 
 @schema.parametrize()
