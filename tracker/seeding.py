@@ -407,4 +407,39 @@ def seed_demo(path: Path = SEEDS / "demo.yaml") -> None:
     with current_app.test_request_context(base_url=current_app.config["TRACKER_BASE_URL"]):
         for row in demo.data.get("challenges", []):
             _load_challenge(demo, row)
+        db.session.commit()
+        for row in demo.data.get("statements", []):
+            _load_statement(demo, row)
     db.session.commit()
+
+
+def _load_statement(demo: _Demo, row: dict) -> None:
+    """A statement, with the inspector's edits, published if the row says so; skipped if one
+    for the same scope, framework and cycle exists."""
+    from tracker.models import Statement
+    from tracker.statements import service as statements
+
+    framework, cycle = demo.frameworks[row["framework"]], demo.cycles[row["cycle"]]
+    organisation = demo.org(row["organisation"]) if row.get("organisation") else None
+    exists = db.session.scalar(
+        select(Statement.id).where(
+            Statement.scope == row["scope"],
+            Statement.framework_id == framework.id,
+            Statement.cycle_id == cycle.id,
+            Statement.organisation_id == (organisation.id if organisation else None),
+        )
+    )
+    if exists:
+        return
+    author = demo.user(row["by"])
+    statement = statements.create(
+        author, row["scope"], organisation, framework, cycle, row.get("language", "both")
+    )
+    db.session.flush()
+    for locale, texts in (row.get("sections") or {}).items():
+        for key, text in texts.items():
+            statements.edit_section(author, statement, locale, key, text, statement.version)
+            db.session.flush()
+    if row.get("publish"):
+        for _step in statements.publish(author, statement, statement.version, date.today()):
+            pass  # publishing commits when its last step is done

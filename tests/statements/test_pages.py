@@ -353,3 +353,16 @@ def test_who_may_build_and_who_may_read(client, login, post, statement, wales):
     assert client.get(f"{path}/versions/1.pdf").status_code == 200
     assert client.get(f"{path}/sections/en/progress").status_code == 403
     assert publish(post, statement.id, 2).status_code in (400, 403)
+
+
+def test_the_demo_data_holds_a_national_statement_published_in_welsh_and_english(demo):
+    from tracker.statements import service
+
+    published = db.session.scalars(select(PublishedStatement)).one()
+    assert published.statement.scope == "national" and published.language == "both"
+    with service.open_pdf(published) as stored:
+        data = stored.read()
+    assert hashlib.sha256(data).hexdigest() == published.pdf_sha256
+    text = pdf_text(data)
+    assert "Bwrdd Diogelu Gwent" in text and "Gwent Safeguarding Board" in text
+    assert "Bydd AGC, AGIC ac Estyn yn cwrdd â phob bwrdd" in text
