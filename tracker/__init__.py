@@ -18,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     from tracker.assessments.views import bp as assessments_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.cli import register_commands
+    from tracker.dashboards.views import bp as dashboards_bp
     from tracker.evidence.views import bp as evidence_bp
     from tracker.exports.views import bp as exports_bp
     from tracker.frameworks.views import bp as frameworks_bp
@@ -43,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(assessments_bp)
     app.register_blueprint(evidence_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(dashboards_bp)
     app.register_blueprint(statements_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(exports_bp)

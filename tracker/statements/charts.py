@@ -615,7 +615,7 @@ def trend(
         ax.grid(axis="y", color="#dddddd", linewidth=0.5)
         ax.set_title(shorten(title, 70, 2), loc="left")
         ax.spines[["top", "right"]].set_visible(False)
-        _legend(fig, handlelength=3)
+        _legend(fig, handlelength=3, max_columns=6)
 
     height = 4.2 + 0.25 * math.ceil(max(len(series), 1) / 2)
     return _draw(build, fmt, dpi, max(8.0, min(3.5 + 0.8 * len(cycles), 12)), height)
