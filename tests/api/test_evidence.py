@@ -107,6 +107,8 @@ def test_upload_a_link_and_link_it_to_a_response_at_once(
         ({"url": "https://example.org/x"}, (b"minutes", "m.txt"), 422, "file"),  # both
         ({"file": "not a file part"}, None, 422, "file"),
         ({"url": "ftp://example.org/x"}, None, 422, "url"),
+        ({"url": "http://[::1"}, None, 422, "url"),  # once a server error
+        ({"url": "https://example.org/x", "note": "For no response"}, None, 422, "note"),
         ({"url": "https://example.org/" + "x" * 2000}, None, 422, "url"),
         ({"url": "https://example.org/x", "title": "  "}, None, 422, "title"),
         ({"url": "https://example.org/x", "title": "x" * 301}, None, 422, "title"),

@@ -183,6 +183,8 @@ def upload_evidence():
         raise ApiError(422, "invalid", "Send file as a file part, with a file name.", "file")
     if (upload is None) == (not url):
         raise ApiError(422, "invalid", "Send either a file or a url (not both).", "file")
+    if note and response is None:
+        raise ApiError(422, "invalid", "A note is for a link: send response_id too.", "note")
     try:
         if upload is None:
             evidence = service.add_url(user(), org, details, url, response, note)

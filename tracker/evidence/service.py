@@ -159,8 +159,11 @@ def add_url(
     """Record a web link as evidence in `org`'s library, optionally linking it."""
     _check_add(user, org, details, link_to)
     url = (url or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > URL_MAX:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed [ of an IPv6 address
+        parts = None
+    if not parts or parts.scheme not in ("http", "https") or not parts.netloc or len(url) > URL_MAX:
         raise EvidenceError(_l("Enter a web address starting with https:// or http://"), "url")
     evidence = _new_evidence(user, org, details, url=url)
     return _finish_add(user, evidence, link_to, note)
