@@ -224,7 +224,7 @@ def level_styles(levels: Sequence[Level]) -> dict[int, tuple[str, str, str]]:
 
 
 def _legend_label(level: Level) -> str:
-    return f"{level.value} – {shorten(level.label, 30, 1)}"
+    return f"{level.value} – {shorten(level.label, 44, 1)}"
 
 
 def _level_handles(levels: Sequence[Level], styles) -> list[Patch]:
