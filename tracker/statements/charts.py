@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import matplotlib
 import matplotlib.colors
+from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
@@ -421,9 +422,7 @@ def heat_map(
         if not rows or not columns or not anything:
             _empty(ax, title, empty_label)
             return
-        for r, row in enumerate(scores):
-            for c, score in enumerate(row):
-                _cell(ax, r, c, score, styles, not_triangulated[r][c])
+        _cells(ax, scores, styles, not_triangulated)
         ax.set_xlim(0, len(columns))
         ax.set_ylim(len(rows), 0)
         ax.set_xticks([c + 0.5 for c in range(len(columns))], [shorten(c, 12, 1) for c in columns])
@@ -462,29 +461,55 @@ def heat_map(
     return _draw(build, fmt, dpi, width, height)
 
 
-def _cell(ax, r, c, score, styles, flagged):
-    if score is None:
-        ax.add_patch(
-            Rectangle((c, r), 1, 1, facecolor=UNSCORED_COLOUR, edgecolor="white", linewidth=1.5)
+def _cells(ax, scores, styles, not_triangulated) -> None:
+    """Every cell of the heat map, drawn as a few collections rather than one patch per cell
+    (a national grid has hundreds of cells, and each artist costs time to draw and lay out)."""
+    by_face: dict[int | None, list[Rectangle]] = {}
+    for r, row in enumerate(scores):
+        for c, score in enumerate(row):
+            by_face.setdefault(score, []).append(Rectangle((c, r), 1, 1))
+    for score, cells in by_face.items():
+        face, edge, hatch = styles[score] if score is not None else (UNSCORED_COLOUR, "white", "")
+        ax.add_collection(
+            PatchCollection(cells, facecolor=face, edgecolor=edge, hatch=hatch, linewidth=0),
+            autolim=False,
         )
-        ax.text(c + 0.5, r + 0.5, "–", ha="center", va="center", fontsize=8, color="#505a5f")
-    else:
-        face, edge, hatch = styles[score]
-        ax.add_patch(
-            Rectangle((c, r), 1, 1, facecolor=face, edgecolor=edge, hatch=hatch, linewidth=0)
-        )
-        ax.add_patch(Rectangle((c, r), 1, 1, fill=False, edgecolor="white", linewidth=1.5))
-        _number_box(ax, c + 0.4, r + 0.5, str(score))
-    if flagged:
-        ax.plot(
-            c + 0.8,
-            r + 0.25,
-            marker="^",
-            color=INK,
-            markersize=6.5,
-            markeredgecolor="white",
-            markeredgewidth=0.6,
-        )
+    rows, columns = len(scores), len(scores[0])
+    # White rules between cells, then a white box behind each number so it reads over hatching.
+    ax.vlines(range(1, columns), 0, rows, colors="white", linewidth=1.5)
+    ax.hlines(range(1, rows), 0, columns, colors="white", linewidth=1.5)
+    scored = [(c, r, s) for r, row in enumerate(scores) for c, s in enumerate(row) if s is not None]
+    ax.scatter(
+        [c + 0.4 for c, _r, _s in scored],
+        [r + 0.5 for _c, r, _s in scored],
+        s=110,
+        marker="s",
+        color="white",
+        linewidths=0,
+    )
+    for r, row in enumerate(scores):
+        for c, score in enumerate(row):
+            text = ax.text(
+                c + (0.5 if score is None else 0.4),
+                r + 0.5,
+                "–" if score is None else str(score),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="#505a5f" if score is None else INK,
+            )
+            text.set_in_layout(False)  # inside the axes: the layout need not measure it
+    flagged = [(c, r) for r, row in enumerate(not_triangulated) for c, f in enumerate(row) if f]
+    ax.scatter(
+        [c + 0.8 for c, _r in flagged],
+        [r + 0.25 for _c, r in flagged],
+        s=42,
+        marker="^",
+        color=INK,
+        edgecolors="white",
+        linewidths=0.6,
+        zorder=3,
+    )
 
 
 @_cached

@@ -108,12 +108,16 @@ def _assessed(h: Headline, subject: Subject, locale: str) -> str:
     if h.reviewed:
         parts.append(
             ngettext(
-                "Peer reviewers from other boards were assigned to %(num)s of them; "
-                "%(concluded)s review is concluded.",
-                "Peer reviewers from other boards were assigned to %(num)s of them; "
-                "%(concluded)s reviews are concluded.",
+                "Peer reviewers from other boards were assigned to %(num)s of them.",
+                "Peer reviewers from other boards were assigned to %(num)s of them.",
                 h.reviewed,
-                concluded=h.concluded,
+            )
+        )
+        parts.append(
+            ngettext(
+                "%(num)s review is concluded.",
+                "%(num)s reviews are concluded.",
+                h.concluded,
             )
         )
     return " ".join(parts)
@@ -210,24 +214,26 @@ def _review(h: Headline) -> str:
     else:
         parts = [
             ngettext(
-                "Peer reviewers and inspectors raised %(num)s challenge to the evidence; "
-                "%(resolved)s is resolved and %(open)s remains open.",
-                "Peer reviewers and inspectors raised %(num)s challenges to the evidence; "
-                "%(resolved)s are resolved and %(open)s remain open.",
+                "Peer reviewers and inspectors raised %(num)s challenge to the evidence.",
+                "Peer reviewers and inspectors raised %(num)s challenges to the evidence.",
                 h.challenges_raised,
-                resolved=h.challenges_resolved,
-                open=h.challenges_open,
-            )
+            ),
+            ngettext("%(num)s is resolved.", "%(num)s are resolved.", h.challenges_resolved),
+            ngettext("%(num)s remains open.", "%(num)s remain open.", h.challenges_open),
         ]
     if h.moderated:
         parts.append(
             ngettext(
-                "Reviewers moderated %(num)s score (%(down)s downwards); on average the "
-                "organisation's own score differed from the validated one by %(mean)s levels.",
-                "Reviewers moderated %(num)s scores (%(down)s downwards); on average the "
-                "organisations' own scores differed from the validated ones by %(mean)s levels.",
+                "Reviewers moderated %(num)s score (%(down)s downwards).",
+                "Reviewers moderated %(num)s scores (%(down)s downwards).",
                 h.moderated,
                 down=h.moderated_down,
+            )
+        )
+        parts.append(
+            _(
+                "On average the organisation's own score was %(mean)s above the validated one "
+                "on the scale (a negative figure means below).",
                 mean=format_decimal(h.moderation_mean, "#,##0.##"),
             )
         )

@@ -1,5 +1,8 @@
 """Statement pages: HTTP only. The rules are in service.py, access in tracker/access.py."""
 
+import base64
+import hashlib
+import re
 from datetime import date
 
 from flask import (
@@ -25,11 +28,26 @@ from tracker.frameworks.service import latest_frameworks
 from tracker.i18n import current_language
 from tracker.main.service import current_cycle
 from tracker.models import Cycle, Organisation
-from tracker.security import as_id
+from tracker.security import CONTENT_SECURITY_POLICY, as_id
 from tracker.statements import bp, document, drafting, service
 from tracker.statements.forms import BuildForm, PublishForm, SectionForm, VerifyForm
 
 VERIFY_MAX = 100 * 1024 * 1024
+
+
+def _document(html: str) -> Response:
+    """A statement document as a page. Its stylesheet is inside it, so a frozen copy keeps its
+    look; the page's policy allows that one stylesheet by its hash and nothing else inline."""
+    styles = re.findall(r"<style>(.*?)</style>", html, flags=re.S)
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
+        for s in styles
+    )
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "style-src 'self'", f"style-src 'self' {hashes}"
+    )
+    return response
 
 
 def _today() -> date:
@@ -200,7 +218,7 @@ def preview(statement_id: int):
     today = _today()
     data = service.dataset(statement, today)
     parts = document.parts(statement, data, service.languages(statement), today, inline=False)
-    return service.render(parts, for_pdf=False)
+    return _document(service.render(parts, for_pdf=False))
 
 
 @bp.get("/<int:statement_id>/charts/<locale>/<key>.png")
@@ -291,7 +309,7 @@ def version_pdf(statement_id: int, number: int):
 @login_required
 def version_html(statement_id: int, number: int):
     _statement, published = _version_or_404(statement_id, number)
-    return published.html
+    return _document(published.html)
 
 
 @bp.route("/verify", methods=["GET", "POST"])
