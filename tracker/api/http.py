@@ -9,14 +9,16 @@ import hashlib
 import json
 from datetime import date, datetime
 
-from flask import g, jsonify, make_response, request
+from flask import current_app, g, jsonify, make_response, request
 from flask_babel import force_locale
 from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException
 
 from tracker.api import bp, tokens
 from tracker.extensions import db
 from tracker.models import User
 from tracker.security import as_id
+from tracker.web import API_ERROR_CODES, handle_http_error
 
 PER_PAGE_DEFAULT, PER_PAGE_MAX = 25, 100
 PUBLIC = {"api.create_token", "api.openapi"}
@@ -40,6 +42,23 @@ def _api_error(error: ApiError):
     if error.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
     return response
+
+
+MESSAGES = {
+    403: "You may see this, but you may not do this to it (now).",
+    404: "There is no such object, or you may not see it.",
+    413: "The request is larger than the upload limit of {mb} MB.",
+}
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    """The access loaders' 403 / 404 and the request limit's 413, said in words; any other
+    HTTP error as the app says it (JSON on API paths)."""
+    if exc.code in MESSAGES:
+        message = MESSAGES[exc.code].format(mb=current_app.config["TRACKER_MAX_UPLOAD_MB"])
+        return _api_error(ApiError(exc.code, API_ERROR_CODES[exc.code], message))
+    return handle_http_error(exc)
 
 
 @bp.before_request
