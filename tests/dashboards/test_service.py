@@ -4,7 +4,7 @@ and never another organisation's draft."""
 import pytest
 
 from tests.dashboards.conftest import TODAY, scores
-from tracker.dashboards import figures, service
+from tracker.dashboards import comparisons, figures, service
 from tracker.extensions import db
 
 
@@ -90,7 +90,7 @@ def test_trend_across_cycles(nation, make_cycle, make_assessment):
     old = make_assessment(organisation=nation["rsb"], cycle=earlier, status="concluded")
     scores(old, {"A1": 1, "A2": 1, "B1": 2})
     db.session.commit()
-    result = service.trend(nation["inspector"], nation["framework"], nation["rsb"])
+    result = comparisons.trend(nation["inspector"], nation["framework"], nation["rsb"])
     assert [c.label for c in result.cycles] == ["2025–26", "2026–27"]
     assert result.assessments_per_cycle == [1, 1]
     by_item = {item.key: values for item, values in result.by_item}
@@ -100,14 +100,14 @@ def test_trend_across_cycles(nation, make_cycle, make_assessment):
 
 
 def test_trend_over_everything_the_user_sees(nation):
-    result = service.trend(nation["inspector"], nation["framework"], None)
+    result = comparisons.trend(nation["inspector"], nation["framework"], None)
     by_item = {item.key: values for item, values in result.by_item}
     assert by_item["A1"] == [pytest.approx(5 / 3, abs=0.01)]  # 2 (validated), 1, 2
     assert result.assessments_per_cycle == [3]  # the draft is not among them
 
 
 def test_trend_of_a_draft_the_user_cannot_see_is_empty(nation):
-    result = service.trend(nation["inspector"], nation["framework"], nation["other"])
+    result = comparisons.trend(nation["inspector"], nation["framework"], nation["other"])
     assert result.cycles == [] and all(values == [] for _s, values in result.by_section)
 
 
@@ -117,7 +117,9 @@ def test_calibration_per_organisation(nation):
     for response in la.responses:
         response.validated_score = checked[response.item.key]
     db.session.commit()
-    rows, overall = service.calibration(nation["inspector"], nation["framework"], nation["cycle"])
+    rows, overall = comparisons.calibration(
+        nation["inspector"], nation["framework"], nation["cycle"]
+    )
     found = {r.organisation.code: r.calibration for r in rows}
     assert set(found) == {"RSB-A", "LA-A", "POL"}
     assert found["RSB-A"] == figures.Calibration(1, 1, 0, 0, 1.0)

@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from tracker.dashboards import figures
-from tracker.dashboards.service import Grid, OrganisationView, Trend
+from tracker.dashboards.comparisons import Trend
+from tracker.dashboards.service import Grid, OrganisationView
 from tracker.statements import charts
 
 

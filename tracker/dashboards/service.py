@@ -10,12 +10,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.access import visible_assessments
 from tracker.dashboards import figures
-from tracker.dashboards.figures import Calibration, Cell
+from tracker.dashboards.figures import Cell
 from tracker.evidence import triangulation
 from tracker.extensions import db
 from tracker.models import (
@@ -133,7 +133,8 @@ def organisation_or_none(organisation_id: str | None) -> Organisation | None:
 # --- the cells of a set of assessments -------------------------------------------------------
 
 
-def _structure(framework: Framework) -> list[Section]:
+def sections_of(framework: Framework) -> list[Section]:
+    """The framework's sections in order, each with its items, in two queries."""
     return list(
         db.session.scalars(
             select(Section)
@@ -233,7 +234,9 @@ class Grid:
         )
 
 
-def _assessments(user: User, framework: Framework, cycle: Cycle | None, **where) -> list:
+def assessments_of(user: User, framework: Framework, cycle: Cycle | None, **where) -> list:
+    """The user's visible assessments against this framework version (and cycle), with their
+    organisation and its region loaded; `where` narrows by column, e.g. organisation_id=3."""
     query = visible_assessments(user).where(Assessment.framework_id == framework.id)
     if cycle is not None:
         query = query.where(Assessment.cycle_id == cycle.id)
@@ -245,7 +248,7 @@ def _assessments(user: User, framework: Framework, cycle: Cycle | None, **where)
 
 def grid(user: User, framework: Framework, cycle: Cycle, locale: str = "en") -> Grid:
     """The national tracker: each visible assessment's cells, grouped by RSB region."""
-    assessments = _assessments(user, framework, cycle)
+    assessments = assessments_of(user, framework, cycle)
     cells = cells_by_assessment(assessments, framework)
     groups: dict[int | None, RegionGroup] = {}
     for a in assessments:
@@ -255,14 +258,17 @@ def grid(user: User, framework: Framework, cycle: Cycle, locale: str = "en") -> 
             GridRow(a, cells[a.id])
         )
     for group in groups.values():  # the board first, then its partners by name
-        group.rows.sort(key=lambda r: (r.organisation.kind != "rsb", _name(r.organisation, locale)))
+        group.rows.sort(
+            key=lambda r: (r.organisation.kind != "rsb", sort_name(r.organisation, locale))
+        )
     ordered = sorted(
-        groups.values(), key=lambda g: (g.rsb is None, _name(g.rsb, locale) if g.rsb else "")
+        groups.values(), key=lambda g: (g.rsb is None, sort_name(g.rsb, locale) if g.rsb else "")
     )
-    return Grid(framework, cycle, _structure(framework), ordered)
+    return Grid(framework, cycle, sections_of(framework), ordered)
 
 
-def _name(org: Organisation, locale: str) -> str:
+def sort_name(org: Organisation, locale: str) -> str:
+    """An organisation's name in `locale` as a key for sorting."""
     return org.display_name(locale).casefold()
 
 
@@ -363,103 +369,9 @@ def organisation_view(
     user: User, organisation: Organisation, framework: Framework, cycle: Cycle
 ) -> OrganisationView:
     """The organisation's assessment for this framework and cycle, if the user may see it."""
-    found = _assessments(user, framework, cycle, organisation_id=organisation.id)
+    found = assessments_of(user, framework, cycle, organisation_id=organisation.id)
     if not found:
         return OrganisationView(None, [], {})
     return OrganisationView(
-        found[0], _structure(framework), cells_by_assessment(found, framework)[found[0].id]
+        found[0], sections_of(framework), cells_by_assessment(found, framework)[found[0].id]
     )
-
-
-# --- trends --------------------------------------------------------------------------------------
-
-
-@dataclass
-class Trend:
-    framework: Framework
-    organisation: Organisation | None  # None: the mean over every assessment the user sees
-    cycles: list[Cycle]  # oldest first, only those with an assessment to show
-    assessments_per_cycle: list[int]
-    sections: list[Section]
-    by_section: list[tuple[Section, list[float | None]]]
-    by_item: list[tuple[Item, list[float | None]]]
-
-
-def trend(user: User, framework: Framework, organisation: Organisation | None) -> Trend:
-    """Mean score per section and per item in each cycle, across every version of the
-    framework (items matched by key), over the assessments the user may see."""
-    query = visible_assessments(user).where(Assessment.framework_key == framework.key)
-    if organisation is not None:
-        query = query.where(Assessment.organisation_id == organisation.id)
-    assessments = query.with_only_columns(Assessment.id, Assessment.cycle_id).subquery()
-    rows = db.session.execute(
-        select(
-            assessments.c.cycle_id,
-            Item.key,
-            Response.self_score,
-            Response.validated_score,
-        )
-        .join(Response, Response.assessment_id == assessments.c.id)
-        .join(Item, Item.id == Response.item_id)
-    ).all()
-    counts = dict(
-        db.session.execute(
-            select(assessments.c.cycle_id, func.count()).group_by(assessments.c.cycle_id)
-        ).all()
-    )
-    cycles = list(
-        db.session.scalars(select(Cycle).where(Cycle.id.in_(list(counts))).order_by(Cycle.opens_on))
-    )
-    sections = _structure(framework)
-    section_of = {item.key: s.key for s in sections for item in s.items}
-    cycle_ids = [c.id for c in cycles]
-    scores = [
-        (r.cycle_id, r.key, r.validated_score if r.validated_score is not None else r.self_score)
-        for r in rows
-        if r.key in section_of  # items the chosen version no longer has are left out
-    ]
-    per_item = figures.series_by_key(cycle_ids, list(section_of), scores)
-    per_section = figures.series_by_key(
-        cycle_ids, [s.key for s in sections], [(c, section_of[k], v) for c, k, v in scores]
-    )
-    items = {item.key: item for s in sections for item in s.items}
-    return Trend(
-        framework,
-        organisation,
-        cycles,
-        [counts[c.id] for c in cycles],
-        sections,
-        [(s, values) for s, (_key, values) in zip(sections, per_section, strict=True)],
-        [(items[key], values) for key, values in per_item],
-    )
-
-
-# --- calibration ---------------------------------------------------------------------------------
-
-
-@dataclass
-class CalibrationRow:
-    organisation: Organisation
-    assessment: Assessment
-    calibration: Calibration
-
-
-def calibration(
-    user: User, framework: Framework, cycle: Cycle, locale: str = "en"
-) -> tuple[list[CalibrationRow], Calibration]:
-    """Self against validated score for each organisation the user may see, and over all."""
-    assessments = _assessments(user, framework, cycle)
-    pairs: dict[int, list[tuple[int | None, int | None]]] = {a.id: [] for a in assessments}
-    if assessments:
-        for assessment_id, own, checked in db.session.execute(
-            select(Response.assessment_id, Response.self_score, Response.validated_score).where(
-                Response.assessment_id.in_(list(pairs))
-            )
-        ):
-            pairs[assessment_id].append((own, checked))
-    rows = [
-        CalibrationRow(a.organisation, a, figures.calibrate(pairs[a.id]))
-        for a in sorted(assessments, key=lambda a: _name(a.organisation, locale))
-    ]
-    overall = figures.calibrate(p for found in pairs.values() for p in found)
-    return rows, overall

@@ -11,7 +11,7 @@ from flask import abort, make_response, render_template, request
 from flask_login import current_user, login_required
 
 from tracker.access import get_organisation_or_404
-from tracker.dashboards import bp, images, service
+from tracker.dashboards import bp, comparisons, images, service
 from tracker.i18n import current_language
 from tracker.security import as_id
 
@@ -52,7 +52,9 @@ def _trend():
     if by not in TREND_VIEWS:
         abort(404)
     result = (
-        service.trend(current_user, chosen.framework, organisation) if chosen.framework else None
+        comparisons.trend(current_user, chosen.framework, organisation)
+        if chosen.framework
+        else None
     )
     return chosen, organisation, by, result
 
@@ -61,7 +63,7 @@ def _calibration():
     chosen = _filters()
     rows, overall = [], None
     if chosen.framework and chosen.cycle:
-        rows, overall = service.calibration(
+        rows, overall = comparisons.calibration(
             current_user, chosen.framework, chosen.cycle, current_language()
         )
     return chosen, rows, overall
