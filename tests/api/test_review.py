@@ -1,7 +1,8 @@
 """Peer review through the API: choosing and assigning a reviewer, and the whole loop driven
 through the API alone (DESIGN §9): the coordinator updates and submits, an administrator
 assigns a reviewer, the reviewer challenges, the coordinator answers with new evidence
-uploaded there and then, the reviewer moderates, and an inspector lists the result."""
+uploaded there and then, the reviewer moderates, validates the rest and concludes, and an
+inspector lists the result."""
 
 from datetime import timedelta
 
@@ -73,6 +74,21 @@ def test_who_may_assign(client, people, submitted, make_assessment, make_cycle, 
     draft = make_assessment(organisation=people["rsb"], cycle=make_cycle("2027–28", 2027))
     draft_path = f"/api/v1/assessments/{draft.id}/assign"  # drafts are private: not found
     assert _error(client.post(draft_path, headers=token("admin@wales.test"), json=body), 404)
+
+
+def test_validate_a_score(client, people, in_review, challenge, token):
+    reviewer = token("rev@b.test")
+    a1, a2 = (next(r for r in in_review.responses if r.item.key == key).id for key in ("A1", "A2"))
+    validated = client.post(f"/api/v1/responses/{a2}/validate", headers=reviewer)
+    assert validated.status_code == 200, validated.get_json()
+    assert validated.get_json()["validated_score"] == 2
+    twice = client.post(f"/api/v1/responses/{a2}/validate", headers=reviewer)
+    assert "already validated" in _error(twice, 422)["message"]
+    challenged = client.post(f"/api/v1/responses/{a1}/validate", headers=reviewer)
+    assert "Resolve the challenge" in _error(challenged, 422)["message"]
+    for email in ("coord@a.test", "insp@ciw.test"):  # they see it, but do not validate
+        response = client.post(f"/api/v1/responses/{a2}/validate", headers=token(email))
+        assert _error(response, 403)["code"] == "forbidden"
 
 
 def test_the_review_loop_through_the_api_alone(
@@ -150,8 +166,15 @@ def test_the_review_loop_through_the_api_alone(
     )
     assert moderated.status_code == 200 and moderated.get_json()["outcome"] == "moderated"
 
+    others = [r["id"] for r in responses.get_json()["items"] if r["id"] != a1["id"]]
+    for response_id in others:
+        validated = client.post(f"/api/v1/responses/{response_id}/validate", headers=reviewer)
+        assert validated.status_code == 200, validated.get_json()
+    concluded = client.post(f"/api/v1/assessments/{draft.id}/conclude", headers=reviewer)
+    assert concluded.status_code == 200, concluded.get_json()
+
     inspector = token("insp@ciw.test")
-    listed = client.get("/api/v1/assessments?status=in_review", headers=inspector).get_json()
+    listed = client.get("/api/v1/assessments?status=concluded", headers=inspector).get_json()
     assert [a["id"] for a in listed["items"]] == [draft.id]
     assert listed["items"][0]["reviewer_ids"] == [rhian["id"]]
     result = client.get(f"/api/v1/responses/{a1['id']}", headers=inspector).get_json()

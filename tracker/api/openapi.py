@@ -389,6 +389,15 @@ def _review() -> dict:
                 body=_body({"reviewer_id": ID, "due_on": DATE}, ["reviewer_id", "due_on"]),
             )
         },
+        "/responses/{response_id}/validate": {
+            "post": _op(
+                "Validate a response's score without challenge (its assigned reviewer)",
+                "The response, with its validated score.",
+                ref("Response"),
+                CHANGE,
+                [r_id],
+            )
+        },
         "/assessments/{assessment_id}/challenges": {
             "get": _op(
                 "Challenges on an assessment",

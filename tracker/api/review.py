@@ -1,5 +1,5 @@
-"""JSON API v1, peer review: assigning reviewers and the challenge workflow (raise, answer,
-resolve, reopen). HTTP only: the rules are in tracker/review/service.py."""
+"""JSON API v1, peer review: assigning reviewers, validating scores and the challenge workflow
+(raise, answer, resolve, reopen). HTTP only: the rules are in tracker/review/service.py."""
 
 from datetime import date
 
@@ -17,7 +17,7 @@ from tracker.api.http import (
     refused,
     user,
 )
-from tracker.api.views import assessment_json, assessment_or_404, response_row
+from tracker.api.views import assessment_json, assessment_or_404, response_read, response_row
 from tracker.extensions import db
 from tracker.models import Challenge, User
 from tracker.review import service as review
@@ -77,6 +77,16 @@ def assign_reviewer(assessment_id: int):
     except review.RuleError as error:
         raise refused(error, {"reviewer": "reviewer_id"}) from None
     return read(assessment_json(assessment_or_404(assessment_id)))
+
+
+@bp.post("/responses/<int:response_id>/validate")
+def validate_response(response_id: int):
+    _assessment, row = response_row(response_id, "assessment.validate")
+    try:
+        review.validate(user(), row.response)
+    except review.RuleError as error:
+        raise refused(error) from None
+    return response_read(response_id)
 
 
 # --- challenges ----------------------------------------------------------------------------------
