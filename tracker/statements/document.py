@@ -365,12 +365,15 @@ def template_context(parts_: list[Part], for_pdf: bool, published: dict | None) 
             labels["flag_note"][part.locale] = _(
                 "A score marked * is not supported by triangulated evidence; – means no score."
             )
-    with force_locale(parts_[0].locale):
-        page_label = _("Page")
+    titles, pages = [], []
+    for part in parts_:  # a bilingual copy says what it is and "page" in both languages
+        with force_locale(part.locale):
+            titles.append(part.title)
+            pages.append(_("Page"))
     return {
         **labels,
         "published": labels["published"] if published else None,
-        "page_label": page_label,
+        "footer": f"{' / '.join(titles)} · {' / '.join(pages)}",
         "font_faces": font_faces() if for_pdf else "",
         "for_pdf": for_pdf,
         "parts": parts_,
