@@ -245,7 +245,7 @@ def _legend(fig: Figure, handles=None, *, max_columns: int = 3, **options) -> No
     if handles is None:
         handles = fig.axes[0].get_legend_handles_labels()[0]
     longest = max((len(h.get_label()) for h in handles), default=1)
-    column = 0.75 + 0.075 * longest  # the handle, then roughly 0.075 in per character
+    column = 0.75 + 0.065 * longest  # the handle, then about 0.065 in per character
     columns = max(1, min(max_columns, len(handles), int(fig.get_figwidth() * 0.95 // column)))
     fig.legend(
         handles=handles,
