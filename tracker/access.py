@@ -17,6 +17,7 @@ from tracker.models import (
     Evidence,
     Framework,
     Organisation,
+    PublishedStatement,
     ReviewAssignment,
     Statement,
     User,
@@ -214,6 +215,16 @@ def visible_assessments(user) -> Select:
     return query.where(condition)
 
 
+def visible_statements(user) -> Select:
+    """A query of the statements `user` may read: the query form of "statement.view"."""
+    query = select(Statement)
+    if not _signed_in(user):
+        return query.where(false())
+    if user.role in ("inspector", "admin"):
+        return query
+    return query.where(Statement.id.in_(select(PublishedStatement.statement_id)))
+
+
 def _load_or_404(model, object_id: int, user, action: str, view_action: str, loader=None):
     obj = (loader or (lambda i: db.session.get(model, i)))(object_id)
     # What a user may not even see is "not found", so ids reveal nothing.
@@ -272,4 +283,5 @@ __all__ = [
     "get_organisation_or_404",
     "get_statement_or_404",
     "visible_assessments",
+    "visible_statements",
 ]

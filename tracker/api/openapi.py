@@ -481,10 +481,42 @@ def _review() -> dict:
     }
 
 
+def _statements() -> dict:
+    s_id = _id("statement_id")
+    return {
+        "/statements": {
+            "get": _op(
+                "Progress statements you may read (inspectors and admins: drafts too)",
+                "A page of statements, each with its published versions.",
+                _list_of("Statement"),
+                params=[
+                    *PAGE,
+                    _query("framework", ID),
+                    _query("cycle", ID),
+                    _query("scope", {"enum": ["organisation", "region", "national"]}),
+                ],
+            )
+        },
+        "/statements/{statement_id}": {
+            "get": _op("A progress statement", "The statement.", ref("Statement"), READ, [s_id])
+        },
+        "/statements/{statement_id}/versions/{number}/pdf": {
+            "get": _op(
+                "A published version's PDF (as an attachment); its SHA-256 is in the statement",
+                "The PDF.",
+                content={"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+                errors=READ,
+                params=[s_id, _id("number")],
+                headers={"Content-Disposition": _header("attachment; filename=...")},
+            )
+        },
+    }
+
+
 def document() -> dict:
     """The whole OpenAPI document."""
     paths = {}
-    for area in (_tokens, _reference, _assessments, _actions, _evidence, _review):
+    for area in (_tokens, _reference, _assessments, _actions, _evidence, _review, _statements):
         paths |= area()
     return {
         "openapi": "3.1.0",

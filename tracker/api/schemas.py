@@ -180,4 +180,27 @@ SCHEMAS = {
         resolved_at=nullable("string", format="date-time"),
         messages={"type": "array", "items": {"type": "object"}},
     ),
+    "Statement": obj(
+        ["id", "scope", "framework_id", "cycle_id", "language", "status", "versions"],
+        id=INTEGER,
+        scope={"enum": ["organisation", "region", "national"]},
+        organisation_id=nullable("integer"),
+        framework_id=INTEGER,
+        cycle_id=INTEGER,
+        language={"enum": ["en", "cy", "both"]},
+        status={"enum": ["draft", "published"]},
+        versions={
+            "type": "array",
+            "items": obj(
+                ["version", "language", "published_at", "pdf_sha256", "pdf_size", "pdf_url"],
+                version=INTEGER,
+                language={"enum": ["en", "cy", "both"]},
+                published_at=DATETIME,
+                published_by_id=INTEGER,
+                pdf_sha256=STRING,
+                pdf_size=INTEGER,
+                pdf_url=STRING,
+            ),
+        },
+    ),
 }
