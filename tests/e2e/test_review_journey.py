@@ -34,6 +34,8 @@ def test_challenge_answer_and_moderate(page, assert_accessible, snap):
     # A thread with three messages: raised, answered, resolved (from the demo data).
     page.get_by_role("link", name=re.compile(r"^K2 ·")).click()
     page.get_by_role("link", name="Open this challenge").click()
+    page.wait_for_url(re.compile(r"/review/challenges/\d+$"))  # count on the new page, not the old
+    page.locator(".app-thread__message").first.wait_for()
     assert page.locator(".app-thread__message").count() == 3
     snap(page, "thread-of-three")
     assert_accessible(page)
