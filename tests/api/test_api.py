@@ -7,6 +7,7 @@ from sqlalchemy import select
 from tests.conftest import TEST_PASSWORD
 from tracker.extensions import db
 from tracker.models import Action, ApiToken
+from tracker.statements import service as statements
 
 
 def test_a_token_is_shown_once_and_stored_hashed(client, people, token):
@@ -76,8 +77,13 @@ def test_another_organisations_objects_are_404_on_every_route(
     so ids reveal nothing; a route added later is covered as soon as it exists."""
     action = Action(response=submitted.responses[0], description="x", owner="y", status="open")
     db.session.add(action)
+    draft = statements.create(
+        people["inspector"], "region", people["rsb"], people["framework"], people["cycle"], "en"
+    )  # a draft statement is the inspectors' working paper
     db.session.commit()
     ids = {
+        "statement_id": draft.id,
+        "number": 1,
         "assessment_id": submitted.id,
         "response_id": submitted.responses[0].id,
         "challenge_id": challenge.id,
