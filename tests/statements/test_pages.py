@@ -346,6 +346,7 @@ def test_who_may_build_and_who_may_read(client, login, post, statement, wales):
     assert client.get("/statements/").status_code == 302  # sign in first
 
     login("coord@a.test")
+    assert f'href="{path}"' not in client.get("/statements/").get_data(as_text=True)
     assert client.get("/statements/new").status_code == 403
     assert client.get(path).status_code == 404  # a draft is the inspectors' working paper
     assert client.get(f"{path}/preview").status_code == 404
@@ -354,6 +355,7 @@ def test_who_may_build_and_who_may_read(client, login, post, statement, wales):
     switch("insp@ciw.test")
     publish(post, statement.id, 1)
     switch("coord@a.test")
+    assert f'href="{path}"' in client.get("/statements/").get_data(as_text=True)
     page = client.get(path)
     assert page.status_code == 200 and "Publish version" not in page_text(page)
     assert client.get(f"{path}/versions/1.pdf").status_code == 200

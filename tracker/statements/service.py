@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from tracker import access
 from tracker.assessments.service import RuleError
 from tracker.evidence import service as evidence
 from tracker.extensions import db
@@ -70,10 +71,10 @@ def load(statement_id: int) -> Statement | None:
     )
 
 
-def listing() -> list[Statement]:
-    """Every statement, the newest first."""
+def listing(user: User) -> list[Statement]:
+    """The statements `user` may read, the newest first."""
     return db.session.scalars(
-        select(Statement)
+        access.visible_statements(user)
         .options(
             selectinload(Statement.organisation),
             selectinload(Statement.cycle),

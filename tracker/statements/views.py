@@ -65,7 +65,7 @@ def _load(statement_id: int, action: str = "statement.view"):
 @bp.get("/")
 @login_required
 def index():
-    statements = [s for s in service.listing() if can(current_user, "statement.view", s)]
+    statements = service.listing(current_user)
     return render_template(
         "statements/index.html",
         statements=statements,
