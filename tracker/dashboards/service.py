@@ -6,7 +6,6 @@ so a dashboard can never show another organisation's draft. The arithmetic is in
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -16,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from tracker.access import visible_assessments
 from tracker.dashboards import figures
 from tracker.dashboards.figures import Cell
+from tracker.evidence import service as evidence
 from tracker.evidence import triangulation
 from tracker.extensions import db
 from tracker.models import (
@@ -23,8 +23,6 @@ from tracker.models import (
     Assessment,
     Challenge,
     Cycle,
-    Evidence,
-    EvidenceLink,
     Framework,
     Item,
     Organisation,
@@ -145,24 +143,6 @@ def sections_of(framework: Framework) -> list[Section]:
     )
 
 
-def _pieces(response_ids: list[int]) -> dict[int, list[triangulation.Piece]]:
-    pieces: dict[int, list[triangulation.Piece]] = defaultdict(list)
-    if not response_ids:
-        return pieces
-    for response_id, kind, source_id, withdrawn_at in db.session.execute(
-        select(
-            EvidenceLink.response_id,
-            Evidence.kind,
-            Evidence.source_organisation_id,
-            Evidence.withdrawn_at,
-        )
-        .join(Evidence, Evidence.id == EvidenceLink.evidence_id)
-        .where(EvidenceLink.response_id.in_(response_ids))
-    ):
-        pieces[response_id].append(triangulation.Piece(kind, source_id, withdrawn_at is not None))
-    return pieces
-
-
 def cells_by_assessment(
     assessments: list[Assessment], framework: Framework
 ) -> dict[int, dict[str, Cell]]:
@@ -181,7 +161,7 @@ def cells_by_assessment(
         .join(Item, Item.id == Response.item_id)
         .where(Response.assessment_id.in_(ids))
     ).all()
-    pieces = _pieces([r.id for r in responses])
+    pieces = evidence.pieces_by_response([r.id for r in responses])
     rule = triangulation.Rule(framework.min_kinds, framework.min_sources, framework.required_from)
     cells: dict[int, dict[str, Cell]] = {i: {} for i in ids}
     for r in responses:

@@ -5,6 +5,7 @@ any database row is written; the row is committed last, so a failure at any step
 half-recorded upload (at most an unreferenced stored file, which `sweep-evidence` removes).
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -367,6 +368,24 @@ def links_by_response(response_ids: list[int]) -> dict[int, list[EvidenceLink]]:
     for link_row in links:
         grouped[link_row.response_id].append(link_row)
     return grouped
+
+
+def pieces_by_response(response_ids) -> dict[int, list[triangulation.Piece]]:
+    """The linked evidence of these responses (ids, or a query of ids) as triangulation sees
+    it, in one query; a response with none maps to an empty list."""
+    pieces: dict[int, list[triangulation.Piece]] = defaultdict(list)
+    for response_id, kind, source_id, withdrawn_at in db.session.execute(
+        select(
+            EvidenceLink.response_id,
+            Evidence.kind,
+            Evidence.source_organisation_id,
+            Evidence.withdrawn_at,
+        )
+        .join(Evidence, Evidence.id == EvidenceLink.evidence_id)
+        .where(EvidenceLink.response_id.in_(response_ids))
+    ):
+        pieces[response_id].append(triangulation.Piece(kind, source_id, withdrawn_at is not None))
+    return pieces
 
 
 def rule_of(framework) -> triangulation.Rule:

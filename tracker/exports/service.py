@@ -127,24 +127,6 @@ def _table(dataset: str, columns: list[tuple], rows: list[list]) -> Table:
 # --- the four exports ----------------------------------------------------------------------------
 
 
-def _evidence_by_response(response_ids) -> dict[int, list[triangulation.Piece]]:
-    """The linked evidence of these responses, as triangulation sees it, in one query."""
-    found: dict[int, list[triangulation.Piece]] = {}
-    for response_id, kind, source_id, withdrawn_at in db.session.execute(
-        select(
-            EvidenceLink.response_id,
-            Evidence.kind,
-            Evidence.source_organisation_id,
-            Evidence.withdrawn_at,
-        )
-        .join(Evidence, Evidence.id == EvidenceLink.evidence_id)
-        .where(EvidenceLink.response_id.in_(response_ids))
-    ):
-        piece = triangulation.Piece(kind, source_id, withdrawn_at is not None)
-        found.setdefault(response_id, []).append(piece)
-    return found
-
-
 def responses(user: User, filters: Filters, locale: str, today: date) -> Table:
     """One row per response: scores, triangulation, narrative and impact measure."""
     ids = assessment_ids(user, filters)
@@ -153,7 +135,9 @@ def responses(user: User, filters: Filters, locale: str, today: date) -> Table:
             *_names()
         )
     ).all()
-    pieces = _evidence_by_response(select(Response.id).where(Response.assessment_id.in_(ids)))
+    pieces = evidence_service.pieces_by_response(
+        select(Response.id).where(Response.assessment_id.in_(ids))
+    )
     rows = []
     for response in found:
         framework = response.assessment.framework

@@ -14,6 +14,7 @@ from statistics import mean
 
 from sqlalchemy import select
 
+from tracker.evidence import service as evidence
 from tracker.evidence import triangulation
 from tracker.extensions import db
 from tracker.models import (
@@ -21,8 +22,6 @@ from tracker.models import (
     Assessment,
     Challenge,
     Cycle,
-    Evidence,
-    EvidenceLink,
     Framework,
     Item,
     Organisation,
@@ -312,7 +311,7 @@ def gather(
         .where(Response.assessment_id.in_(reported))
         .order_by(Response.id)
     ).all()
-    pieces = _evidence_pieces([r.id for r in responses])
+    pieces = evidence.pieces_by_response([r.id for r in responses])
     rule = triangulation.Rule(framework.min_kinds, framework.min_sources, framework.required_from)
     rows = []
     for r in responses:
@@ -342,27 +341,6 @@ def gather(
         overdue_actions=_overdue_actions(reported, today),
         reviewed=_reviewed(reported),
     )
-
-
-def _evidence_pieces(response_ids: list[int]) -> dict[int, list[triangulation.Piece]]:
-    found = db.session.execute(
-        select(
-            EvidenceLink.response_id,
-            Evidence.kind,
-            Evidence.source_organisation_id,
-            Evidence.withdrawn_at,
-        )
-        .join(Evidence, Evidence.id == EvidenceLink.evidence_id)
-        .where(EvidenceLink.response_id.in_(response_ids))
-    ).all()
-    pieces: dict[int, list[triangulation.Piece]] = defaultdict(list)
-    for link in found:
-        pieces[link.response_id].append(
-            triangulation.Piece(
-                link.kind, link.source_organisation_id, link.withdrawn_at is not None
-            )
-        )
-    return pieces
 
 
 def _challenges(assessment_ids: list[int]) -> list[ChallengeFact]:
