@@ -142,6 +142,11 @@ def _unread_notifications() -> int:
         return 0
 
 
+def is_htmx() -> bool:
+    """Whether htmx sent this request (it wants a fragment, not a whole page)."""
+    return request.headers.get("HX-Request") == "true"
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(CSRFError, handle_csrf_error)

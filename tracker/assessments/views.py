@@ -18,7 +18,7 @@ from tracker.i18n import current_language
 from tracker.main.service import current_cycle
 from tracker.models import Action, EvidenceLink
 from tracker.review import service as review
-from tracker.web import EVIDENCE_KIND_LABELS
+from tracker.web import EVIDENCE_KIND_LABELS, is_htmx
 
 
 def _load(assessment_id: int, action: str = "assessment.view"):
@@ -27,10 +27,6 @@ def _load(assessment_id: int, action: str = "assessment.view"):
 
 def _row_or_404(assessment, item_key: str) -> service.ItemRow:
     return service.find_row(assessment, item_key) or abort(404)
-
-
-def _is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 @bp.route("/start/<int:framework_id>", methods=["GET", "POST"])
@@ -82,9 +78,7 @@ def item(assessment_id: int, item_key: str):
             abort(403)
         if form.validate_on_submit() and not form.preview.data:
             return _save(assessment, row, form)
-    return _item_page(
-        assessment, row, form, status=400 if form.errors else 200, fragment=_is_htmx()
-    )
+    return _item_page(assessment, row, form, status=400 if form.errors else 200, fragment=is_htmx())
 
 
 def _save(assessment, row, form):
@@ -114,12 +108,12 @@ def _save(assessment, row, form):
             "HX-Reswap": "outerHTML",
             "HX-Reselect": "#main-content",
         }
-        return page, 409, swap if _is_htmx() else {}
+        return page, 409, swap if is_htmx() else {}
     except service.RuleError as error:
         getattr(form, error.field or "narrative").errors.append(error.message)
-        return _item_page(assessment, row, form, status=400, fragment=_is_htmx())
+        return _item_page(assessment, row, form, status=400, fragment=is_htmx())
     form.version.data = row.response.version
-    if _is_htmx():
+    if is_htmx():
         return _item_page(assessment, row, form, saved=True, fragment=True)
     flash(_("Your answer to %(item)s is saved.", item=row.item.key))
     return redirect(url_for(".item", assessment_id=assessment.id, item_key=row.item.key))

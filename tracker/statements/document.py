@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import url_for
-from flask_babel import force_locale, format_date, format_percent
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
 from tracker.models import Statement
 from tracker.models.base import localised
-from tracker.statements import charts, figures
+from tracker.statements import charts, drafting, figures, pdf
 from tracker.statements.figures import Dataset
 
 PDF_DPI = 150
@@ -40,6 +40,45 @@ class Chart:
     table: Table
 
 
+def subject(statement: Statement, as_of: date) -> drafting.Subject:
+    org = statement.organisation
+    return drafting.Subject(
+        scope=statement.scope,
+        name={"en": org.display_name("en"), "cy": org.display_name("cy")} if org else {},
+        framework=statement.framework.title,
+        cycle=statement.cycle.label,
+        as_of=as_of,
+    )
+
+
+@dataclass(frozen=True)
+class SectionText:
+    key: str
+    title: str
+    text: str
+    edited: bool
+
+
+def section_texts(
+    statement: Statement, data: figures.Dataset, locale: str, today: date
+) -> list[SectionText]:
+    """Each section in `locale`: the inspector's edit where there is one, else the draft."""
+    drafted = drafting.draft(data, subject(statement, today), locale)
+    edits = (statement.sections or {}).get(locale, {})
+    with force_locale(locale):
+        return [
+            SectionText(key, str(title), edits.get(key, drafted[key]), key in edits)
+            for key, title in drafting.SECTIONS
+        ]
+
+
+def section_text(
+    statement: Statement, data: Dataset, locale: str, key: str, today: date
+) -> SectionText:
+    """One section in `locale`, as section_texts gives it."""
+    return next(s for s in section_texts(statement, data, locale, today) if s.key == key)
+
+
 @dataclass
 class Part:
     """The statement in one language."""
@@ -47,7 +86,7 @@ class Part:
     locale: str
     title: str
     subtitle: str
-    sections: list  # service.SectionText
+    sections: list[SectionText]
     figures: Table
     charts: list[Chart]
     overdue: Table
@@ -65,8 +104,6 @@ def parts(
     statement: Statement, data: Dataset, locales, today: date, inline: bool, dpi: int = PDF_DPI
 ) -> list[Part]:
     """The document in each language, charts drawn (inline) or linked (for the preview)."""
-    from tracker.statements.service import section_texts  # the service imports this module
-
     result = []
     for locale in locales:
         with force_locale(locale):
@@ -105,10 +142,6 @@ def title(statement: Statement, locale: str) -> str:
 # --- figures and tables --------------------------------------------------------------------------
 
 
-def _share(part: int, whole: int) -> str:
-    return format_percent(part / whole, "#,##0%") if whole else "–"
-
-
 def _figures_table(data: Dataset, locale: str) -> Table:
     h = figures.headline(data)
     rows = [
@@ -128,7 +161,7 @@ def _figures_table(data: Dataset, locale: str) -> Table:
     rows += [
         [
             _("Supported by triangulated evidence"),
-            f"{h.triangulated} ({_share(h.triangulated, h.scored)})",
+            f"{h.triangulated} ({drafting.share(h.triangulated, h.scored)})",
         ],
         [_("Claims beyond evidence"), h.claims],
         [_("Challenges raised"), h.challenges_raised],
@@ -333,8 +366,6 @@ def template_context(parts_: list[Part], for_pdf: bool, published: dict | None) 
 
     `published` is {"version", "at", "by", "organisation"} for a published copy, None for a draft.
     """
-    from tracker.statements.pdf import font_faces
-
     labels: dict[str, dict[str, str]] = {
         name: {}
         for name in (
@@ -374,7 +405,7 @@ def template_context(parts_: list[Part], for_pdf: bool, published: dict | None) 
         **labels,
         "published": labels["published"] if published else None,
         "footer": f"{' / '.join(titles)} · {' / '.join(pages)}",
-        "font_faces": font_faces() if for_pdf else "",
+        "font_faces": pdf.font_faces() if for_pdf else "",
         "for_pdf": for_pdf,
         "parts": parts_,
     }

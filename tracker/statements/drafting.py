@@ -123,8 +123,9 @@ def _assessed(h: Headline, subject: Subject, locale: str) -> str:
     return " ".join(parts)
 
 
-def _share(part: int, whole: int) -> str:
-    return format_percent(part / whole if whole else 0, "#,##0%")
+def share(part: int, whole: int) -> str:
+    """`part` as a percentage of `whole` in the current locale; "–" when there is no whole."""
+    return format_percent(part / whole, "#,##0%") if whole else "–"
 
 
 def _headline(data: Dataset, h: Headline) -> str:
@@ -141,7 +142,7 @@ def _headline(data: Dataset, h: Headline) -> str:
             "%(amber)s amber and %(red)s red.",
             h.scored,
             green=rag["green"],
-            green_share=_share(rag["green"], h.scored),
+            green_share=share(rag["green"], h.scored),
             amber=rag["amber"],
             red=rag["red"],
         ),
@@ -149,7 +150,7 @@ def _headline(data: Dataset, h: Headline) -> str:
             "%(count)s (%(share)s) are supported by triangulated evidence: several kinds of "
             "evidence from more than one source.",
             count=h.triangulated,
-            share=_share(h.triangulated, h.scored),
+            share=share(h.triangulated, h.scored),
         ),
     ]
     if h.claims:

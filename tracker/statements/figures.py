@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from statistics import mean
 
-from sqlalchemy import select
+from sqlalchemy import distinct, func, select
 
 from tracker.evidence import service as evidence
 from tracker.evidence import triangulation
@@ -377,12 +377,8 @@ def _overdue_actions(assessment_ids: list[int], today: date) -> list[OverdueActi
 
 
 def _reviewed(assessment_ids: list[int]) -> int:
-    return len(
-        set(
-            db.session.scalars(
-                select(ReviewAssignment.assessment_id).where(
-                    ReviewAssignment.assessment_id.in_(assessment_ids)
-                )
-            )
+    return db.session.scalar(
+        select(func.count(distinct(ReviewAssignment.assessment_id))).where(
+            ReviewAssignment.assessment_id.in_(assessment_ids)
         )
     )

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import render_template
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -140,42 +139,10 @@ def create(
     return statement
 
 
-def subject(statement: Statement, as_of: date) -> drafting.Subject:
-    org = statement.organisation
-    return drafting.Subject(
-        scope=statement.scope,
-        name={"en": org.display_name("en"), "cy": org.display_name("cy")} if org else {},
-        framework=statement.framework.title,
-        cycle=statement.cycle.label,
-        as_of=as_of,
-    )
-
-
 def dataset(statement: Statement, today: date) -> figures.Dataset:
     return figures.gather(
         statement.scope, statement.organisation, statement.framework, statement.cycle, today
     )
-
-
-@dataclass(frozen=True)
-class SectionText:
-    key: str
-    title: str
-    text: str
-    edited: bool
-
-
-def section_texts(
-    statement: Statement, data: figures.Dataset, locale: str, today: date
-) -> list[SectionText]:
-    """Each section in `locale`: the inspector's edit where there is one, else the draft."""
-    drafted = drafting.draft(data, subject(statement, today), locale)
-    edits = (statement.sections or {}).get(locale, {})
-    with force_locale(locale):
-        return [
-            SectionText(key, str(title), edits.get(key, drafted[key]), key in edits)
-            for key, title in drafting.SECTIONS
-        ]
 
 
 def edit_section(

@@ -31,6 +31,7 @@ from tracker.models import Cycle, Organisation
 from tracker.security import CONTENT_SECURITY_POLICY, as_id
 from tracker.statements import bp, document, drafting, service
 from tracker.statements.forms import BuildForm, PublishForm, SectionForm, VerifyForm
+from tracker.web import is_htmx
 
 VERIFY_MAX = 100 * 1024 * 1024
 
@@ -52,10 +53,6 @@ def _document(html: str) -> Response:
 
 def _today() -> date:
     return date.today()
-
-
-def _is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _load(statement_id: int, action: str = "statement.view"):
@@ -120,7 +117,7 @@ def _builder(statement, status: int = 200, forms: dict | None = None):
     today = _today()
     data = service.dataset(statement, today)
     texts = {
-        locale: service.section_texts(statement, data, locale, today)
+        locale: document.section_texts(statement, data, locale, today)
         for locale in service.languages(statement)
     }
     lang = current_language()
@@ -156,11 +153,8 @@ def section(statement_id: int, locale: str, key: str):
     statement = _load(statement_id, "statement.edit")
     _section_or_404(statement, locale, key)
     today = _today()
-    current = next(
-        s
-        for s in service.section_texts(statement, service.dataset(statement, today), locale, today)
-        if s.key == key
-    )
+    data = service.dataset(statement, today)
+    current = document.section_text(statement, data, locale, key, today)
     form = SectionForm()
     status = 200
     if request.method == "GET":
@@ -185,19 +179,12 @@ def section(statement_id: int, locale: str, key: str):
             status = 400
         else:
             db.session.commit()
-            if _is_htmx():
-                saved = next(
-                    s
-                    for s in service.section_texts(
-                        statement, service.dataset(statement, today), locale, today
-                    )
-                    if s.key == key
-                )
+            if is_htmx():
                 return render_template(
                     "statements/_section.html",
                     statement=statement,
                     locale=locale,
-                    section=saved,
+                    section=document.section_text(statement, data, locale, key, today),
                     may_edit=True,
                     saved=True,
                 )
@@ -205,7 +192,7 @@ def section(statement_id: int, locale: str, key: str):
             return redirect(url_for(".show", statement_id=statement.id, _anchor=f"{locale}-{key}"))
     else:
         status = 400
-    template = "statements/_section_form.html" if _is_htmx() else "statements/section.html"
+    template = "statements/_section_form.html" if is_htmx() else "statements/section.html"
     return render_template(
         template, statement=statement, locale=locale, section=current, form=form
     ), status
