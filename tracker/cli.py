@@ -118,6 +118,39 @@ def send_reminders() -> None:
     )
 
 
+@click.command("generate-dataset")
+@click.option("--seed", default=1, show_default=True, help="Same seed, same data")
+@click.option(
+    "--scale",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 100),
+    help="10 = ten times the history (cycles and all in them)",
+)
+@click.option(
+    "--organisations",
+    default=40,
+    show_default=True,
+    type=click.IntRange(1, 40),
+    help="Assessing organisations (fewer for quick tests)",
+)
+def generate_dataset(seed: int, scale: int, organisations: int) -> None:
+    """Fill an empty database with the synthetic national dataset of DESIGN §10 (benchmarks)."""
+    from tracker import synthetic
+
+    if current_app.config["TRACKER_ENV"] == "production":
+        raise click.ClickException(
+            "generate-dataset refuses to run with TRACKER_ENV=production: its accounts have a "
+            "published password."
+        )
+    try:
+        result = synthetic.generate(seed, scale, organisations)
+    except synthetic.DatasetError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(", ".join(f"{table}: {n}" for table, n in result.counts.items()))
+    click.echo(f"Fingerprint: {result.fingerprint}")
+
+
 def register_commands(app: Flask) -> None:
     commands = (
         init_db,
@@ -127,6 +160,7 @@ def register_commands(app: Flask) -> None:
         create_user,
         sweep_evidence,
         send_reminders,
+        generate_dataset,
     )
     for command in commands:
         app.cli.add_command(command)
