@@ -1,5 +1,7 @@
 """`flask --app app ...` commands (DESIGN §9). They read seeds/ and never drop data."""
 
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
@@ -89,14 +91,11 @@ def create_user(email, name, organisation_code, role, locale, password) -> None:
 @click.command("sweep-evidence")
 @click.option("--older-than", default=3600, show_default=True, help="Seconds a file must be old")
 def sweep_evidence(older_than: int) -> None:
-    """Remove stored evidence files that no evidence record refers to (left by failed uploads)."""
-    from tracker.evidence.service import store
-    from tracker.models import Evidence
+    """Remove stored files that no evidence or published statement refers to (left by failed
+    uploads and publishes)."""
+    from tracker.evidence.service import referenced_addresses, store
 
-    referenced = set(
-        db.session.scalars(select(Evidence.sha256).where(Evidence.sha256.is_not(None)))
-    )
-    removed = store().sweep(referenced, older_than_seconds=older_than)
+    removed = store().sweep(referenced_addresses(), older_than_seconds=older_than)
     click.echo(f"Removed {removed} unreferenced file(s).")
 
 
@@ -151,6 +150,41 @@ def generate_dataset(seed: int, scale: int, organisations: int) -> None:
     click.echo(f"Fingerprint: {result.fingerprint}")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(path_type=Path))
+def backup_command(path: Path) -> None:
+    """Write a consistent snapshot of the database and the evidence store, with a manifest of
+    SHA-256 sums, to PATH (a new folder). Safe while the app is in use."""
+    from tracker import backup
+
+    try:
+        manifest = backup.backup(path)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    rows = sum(manifest["row_counts"].values())
+    click.echo(
+        f"Snapshot written to {path}: {rows} rows in {len(manifest['row_counts'])} tables, "
+        f"{len(manifest['files'])} stored files, schema revision {manifest['schema_revision']}."
+    )
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def restore_command(path: Path) -> None:
+    """Restore the snapshot at PATH into this instance, whose database and evidence store must
+    be empty; every SHA-256 is checked first. Stop the app while it runs."""
+    from tracker import backup
+
+    try:
+        manifest = backup.restore(path)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"Restored {sum(manifest['row_counts'].values())} rows and {len(manifest['files'])} "
+        f"stored files from the snapshot of {manifest['created_at']}."
+    )
+
+
 def register_commands(app: Flask) -> None:
     commands = (
         init_db,
@@ -161,6 +195,8 @@ def register_commands(app: Flask) -> None:
         sweep_evidence,
         send_reminders,
         generate_dataset,
+        backup_command,
+        restore_command,
     )
     for command in commands:
         app.cli.add_command(command)

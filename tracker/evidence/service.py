@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, column, exists, func, or_, select, table
 from sqlalchemy.orm import selectinload
 
 from tracker.access import can
@@ -59,6 +59,30 @@ class FileTypeRefused(EvidenceError):
 def store() -> LocalStore:
     """The configured evidence store (a local directory for now)."""
     return LocalStore(current_app.config["TRACKER_EVIDENCE_DIR"])
+
+
+# Every column that names a file in the store: evidence, and each published statement's frozen
+# web page and PDF. Sweeping and backups must both know all of them.
+STORED_FILE_COLUMNS = (
+    ("evidence", "sha256"),
+    ("published_statement", "pdf_sha256"),
+    ("published_statement", "html_sha256"),
+)
+
+
+def referenced_addresses(connection=None) -> set[str]:
+    """The store addresses the database refers to (through `connection`, e.g. a backup's
+    snapshot, or the app's session)."""
+    run = connection if connection is not None else db.session
+    found: set[str] = set()
+    for table_name, column_name in STORED_FILE_COLUMNS:
+        col = column(column_name)
+        found.update(
+            run.execute(select(col).select_from(table(table_name)).where(col.is_not(None)))
+            .scalars()
+            .all()
+        )
+    return found
 
 
 def library_organisation(user: User) -> Organisation:
