@@ -77,6 +77,8 @@ def app(tmp_path_factory):
             "SECRET_KEY": "test-secret-key",
             "TRACKER_EVIDENCE_DIR": str(instance / "evidence"),
             "SERVER_NAME": "tracker.test",
+            # The suite signs in hundreds of times from one address; tests/security lower it.
+            "TRACKER_LOGIN_LIMIT": "100000 per minute",
         }
     )
     with app.app_context():
@@ -113,6 +115,23 @@ def _clean_database(app):
     ctx.pop()
 
 
+def assert_security_headers(response) -> None:
+    """What every response must carry (DESIGN §11); the client below checks every one."""
+    headers = response.headers
+    policy = dict(
+        (part.strip().split(" ", 1) + [""])[:2]
+        for part in headers.get("Content-Security-Policy", "").split(";")
+        if part.strip()
+    )
+    where = f"{response.request.method} {response.request.path} ({response.status_code})"
+    assert policy.get("script-src") == "'self'", f"{where}: script-src {policy.get('script-src')}"
+    assert "unsafe-inline" not in policy.get("style-src", ""), where
+    assert policy.get("frame-ancestors") == "'none'", where
+    assert policy.get("object-src") == "'none'", where
+    assert headers.get("X-Content-Type-Options") == "nosniff", where
+    assert headers.get("Referrer-Policy") == "same-origin", where
+
+
 class FreshContextClient(FlaskClient):
     """A test client whose every request gets its own app context, as on a real server.
 
@@ -126,9 +145,11 @@ class FreshContextClient(FlaskClient):
         kwargs.setdefault("buffered", True)
         token = _cv_app.set(None)
         try:
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
         finally:
             _cv_app.reset(token)
+        assert_security_headers(response)
+        return response
 
 
 @pytest.fixture

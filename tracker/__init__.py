@@ -3,7 +3,7 @@
 from flask import Flask
 
 from tracker import config as settings
-from tracker.extensions import babel, csrf, db, login_manager, migrate
+from tracker.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     database.configure(app)
     migrate.init_app(app, db, directory=str(settings.PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)

@@ -55,6 +55,19 @@ def load(env: dict | None = None) -> dict:
     except ValueError as exc:
         raise ConfigError("MAIL_PORT must be a port number.") from exc
     try:
+        idle_minutes = int(env.get("TRACKER_IDLE_MINUTES") or 30)
+        session_hours = int(env.get("TRACKER_SESSION_HOURS") or 20)
+        proxy_count = int(env.get("TRACKER_PROXY_COUNT") or 0)
+    except ValueError as exc:
+        raise ConfigError(
+            "TRACKER_IDLE_MINUTES, TRACKER_SESSION_HOURS and TRACKER_PROXY_COUNT must be whole "
+            "numbers."
+        ) from exc
+    if idle_minutes < 5 or session_hours < 1 or proxy_count < 0:
+        raise ConfigError(
+            "TRACKER_IDLE_MINUTES must be at least 5 and TRACKER_SESSION_HOURS at least 1."
+        )
+    try:
         max_upload_mb = int(env.get("TRACKER_MAX_UPLOAD_MB", "25"))
     except ValueError as exc:
         raise ConfigError("TRACKER_MAX_UPLOAD_MB must be a whole number of megabytes.") from exc
@@ -73,7 +86,19 @@ def load(env: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": production,
-        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        # Signed out after this long without using the tracker (warned first: WCAG 2.2.1)...
+        "TRACKER_IDLE_MINUTES": idle_minutes,
+        # ...and this long after signing in, however active (20 hours: WCAG 2.2.1's limit).
+        "TRACKER_SESSION_HOURS": session_hours,
+        "PERMANENT_SESSION_LIFETIME": session_hours * 3600,
+        # Behind N reverse proxies the client's address is in X-Forwarded-For.
+        "TRACKER_PROXY_COUNT": proxy_count,
+        # Sign-in and token requests per client address (Flask-Limiter's notation). Memory
+        # storage counts per process; RATELIMIT_STORAGE_URI (e.g. redis://...) shares counts.
+        "TRACKER_LOGIN_LIMIT": env.get("TRACKER_LOGIN_LIMIT") or "30 per minute; 300 per hour",
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_ENABLED": not _flag(env.get("TRACKER_RATELIMIT_OFF")),
+        "RATELIMIT_HEADERS_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "Europe/London",

@@ -1,6 +1,8 @@
 """Flask extensions, created unbound here and bound in the factory."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,3 +29,5 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Limits are named on the routes that need them (sign-in, API tokens); nothing else is limited.
+limiter = Limiter(key_func=get_remote_address)

@@ -1,6 +1,12 @@
-"""Security headers on every response, and refusals of input no page should get (DESIGN §11)."""
+"""Security headers on every response, sign-in session limits, and refusals of input no page
+should get (DESIGN §11)."""
 
-from flask import Flask, Response, abort, current_app, request, session
+import time
+
+from flask import Flask, Response, abort, current_app, flash, request, session
+from flask_babel import gettext as _
+from flask_login import logout_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**31 - 1  # the largest id a database integer column holds
@@ -46,6 +52,58 @@ def refuse_nul_bytes() -> None:
                 abort(400)
 
 
+# How often a signed-in session's last-seen time is rewritten (each rewrite resends the cookie).
+SEEN_RESOLUTION = 30
+# Asking how long is left is not using the tracker: it must not extend the session.
+NOT_ACTIVITY = {"auth.session_remaining", "static"}
+
+
+def login_limit() -> str:
+    """Sign-in attempts (pages and API tokens) allowed per client address."""
+    return current_app.config["TRACKER_LOGIN_LIMIT"]
+
+
+def start_session() -> None:
+    """Call on signing in: the session's age and idle time are counted from now."""
+    now = int(time.time())
+    session["signed_in_at"] = session["seen_at"] = now
+
+
+def session_seconds_left(now: int | None = None) -> int:
+    """Seconds until this session ends for want of use, or for age, whichever is sooner."""
+    now = int(time.time()) if now is None else now
+    config = current_app.config
+    try:
+        idle_end = int(session["seen_at"]) + config["TRACKER_IDLE_MINUTES"] * 60
+        age_end = int(session["signed_in_at"]) + config["TRACKER_SESSION_HOURS"] * 3600
+    except (KeyError, TypeError, ValueError):
+        return 0
+    return max(0, min(idle_end, age_end) - now)
+
+
+def enforce_session_limits() -> None:
+    """Sign out a session left unused too long, or signed in too long ago; otherwise note that
+    it is in use. The view then treats the user as signed out (sign-in page, or 401)."""
+    if "_user_id" not in session or request.blueprint == "api":  # the API uses bearer tokens
+        return
+    now = int(time.time())
+    if session_seconds_left(now) <= 0:
+        logout_user()
+        for key in ("signed_in_at", "seen_at"):
+            session.pop(key, None)
+        flash(
+            _(
+                "You were signed out because the tracker was not used for %(minutes)d minutes, "
+                "or you signed in a long time ago. Everything you saved is kept. Sign in again "
+                "to carry on.",
+                minutes=current_app.config["TRACKER_IDLE_MINUTES"],
+            )
+        )
+        return
+    if request.endpoint not in NOT_ACTIVITY and now - int(session["seen_at"]) >= SEEN_RESOLUTION:
+        session["seen_at"] = now
+
+
 def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     if session.get("_user_id"):  # signed in (read without loading the user again)
@@ -60,6 +118,10 @@ def add_security_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    if app.config.get("TRACKER_PROXY_COUNT"):  # the client's address, for limits and logs
+        count = app.config["TRACKER_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     app.url_map.converters["int"] = IdConverter
     app.before_request(refuse_nul_bytes)
+    app.before_request(enforce_session_limits)
     app.after_request(add_security_headers)

@@ -106,6 +106,7 @@ API_ERROR_CODES = {
     413: "too_large",
     415: "unsupported_media_type",
     422: "unprocessable",
+    429: "too_many_requests",
     500: "server_error",
 }
 

@@ -1,7 +1,11 @@
 // Progressive enhancement only: every page works without JavaScript.
 import { initAll } from "../vendor/govuk/govuk-frontend.min.js";
+import { watchSession } from "./session.js";
 
 initAll();
+
+const sessionWarning = document.getElementById("session-warning");
+if (sessionWarning) watchSession(sessionWarning);
 
 // Content that htmx swaps in gets the same components, and an error summary takes focus as it
 // does on a full page load, so keyboard and screen-reader users land on what went wrong.

@@ -48,6 +48,7 @@ MESSAGES = {
     403: "You may see this, but you may not do this to it (now).",
     404: "There is no such object, or you may not see it.",
     413: "The request is larger than the upload limit of {mb} MB.",
+    429: "Too many attempts from this address. Wait a minute and try again.",
 }
 
 

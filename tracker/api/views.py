@@ -11,7 +11,7 @@ from flask import current_app, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tracker import access
+from tracker import access, security
 from tracker.api import bp, tokens
 from tracker.api.http import (
     ApiError,
@@ -27,7 +27,7 @@ from tracker.api.http import (
 from tracker.api.openapi import document as openapi_document
 from tracker.assessments import service as assessments
 from tracker.auth import service as auth
-from tracker.extensions import db
+from tracker.extensions import db, limiter
 from tracker.models import Action, Assessment, Cycle, Framework, Organisation, Response, Section
 from tracker.models.assessments import ASSESSMENT_STATUSES
 from tracker.review import service as review
@@ -179,6 +179,7 @@ def response_read(response_id: int, status: int = 200):
 
 
 @bp.post("/tokens")
+@limiter.limit(security.login_limit)
 def create_token():
     body = json_body()
     email = field(body, "email", str, required=True)

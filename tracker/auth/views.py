@@ -1,13 +1,14 @@
 """Sign-in and sign-out pages."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from tracker.api import tokens
 from tracker.auth import bp, service
 from tracker.auth.forms import LoginForm, PostForm, TokenForm
-from tracker.extensions import db, login_manager
+from tracker import security
+from tracker.extensions import db, limiter, login_manager
 from tracker.models import ApiToken, User
 
 
@@ -17,6 +18,7 @@ def load_user(user_id: str) -> User | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(security.login_limit, methods=["POST"])
 def login():
     next_url = service.safe_next(request.args.get("next"))
     if current_user.is_authenticated:
@@ -32,6 +34,7 @@ def login():
         )
         if result.refusal is None:
             login_user(result.user)
+            security.start_session()
             return redirect(next_url or url_for("main.home"))
         if result.refusal == "locked":
             error = _(
@@ -52,6 +55,24 @@ def logout():
         logout_user()
         flash(_("You have signed out."))
     return redirect(url_for("auth.login"))
+
+
+@bp.get("/session")
+@login_required
+def session_remaining():
+    """How long this sign-in has left (the page's warning asks; asking does not extend it)."""
+    return jsonify(seconds=security.session_seconds_left())
+
+
+@bp.post("/session")
+@login_required
+def keep_session():
+    """"Stay signed in": any request counts as use; this one does nothing else."""
+    if not PostForm().validate_on_submit():
+        abort(400)
+    if request.accept_mimetypes.best == "application/json":  # the page's script asks
+        return jsonify(seconds=security.session_seconds_left())
+    return redirect(service.safe_next(request.form.get("next")) or url_for("main.home"))
 
 
 @bp.route("/account", methods=["GET", "POST"])
