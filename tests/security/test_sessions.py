@@ -105,12 +105,14 @@ def test_a_session_from_before_the_limits_is_signed_out(client, signed_in, clock
     assert not _is_signed_in(client)
 
 
-def test_the_api_is_not_signed_out_by_the_page_clock(client, make_user, clock):
+def test_the_api_is_not_signed_out_by_the_page_clock(client, make_user, login, clock):
     user = make_user("coordinator")
+    login(user.email)  # a browser session beside the token, which the clock will end
     created = client.post("/api/v1/tokens", json={"email": user.email, "password": TEST_PASSWORD})
     headers = {"Authorization": f"Bearer {created.get_json()['token']}"}
     clock.forward(24 * 60)
     assert client.get("/api/v1/organisations", headers=headers).status_code == 200
+    assert not _is_signed_in(client)
 
 
 def test_pages_carry_the_warning_the_script_shows(client, signed_in):
