@@ -1,5 +1,6 @@
 """Browser tests: the real app in its own server process, driven by Debian's Chromium."""
 
+import functools
 import os
 import shutil
 import socket
@@ -10,6 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
+from babel import support
 
 from tests.conftest import postgres_schema
 
@@ -127,11 +130,86 @@ def axe():
 
 
 @pytest.fixture
-def assert_accessible(axe):
-    """Run axe-core on the page: zero WCAG 2.2 A/AA violations."""
+def assert_accessible(axe, request):
+    """Run axe-core on the page: zero WCAG 2.2 A/AA violations. Each check is recorded (which
+    page load, after how many htmx swaps) for `every_page_checked`."""
+    checked = request.node.stash.setdefault(CHECKED, set())
 
     def _check(page):
+        page.wait_for_function("() => !document.querySelector('.htmx-request')")
         results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
         assert results.violations_count == 0, results.generate_report()
+        visit = page.evaluate("() => window.__e2eVisit && [window.__e2eVisit, window.__e2eSwaps]")
+        if visit:
+            checked.add(tuple(visit))
 
     return _check
+
+
+CHECKED = pytest.StashKey[set]()
+# Each page load gets an id, and each htmx swap into it a number; both are reported to the test.
+_TRACK_VISITS = """
+(() => {
+  if (!location.protocol.startsWith("http") || window !== window.top) return;
+  const visit = Math.random().toString(36).slice(2) + Date.now().toString(36);
+  window.__e2eVisit = visit;
+  window.__e2eSwaps = 0;
+  window.__e2eRecordVisit({visit, url: location.href, swaps: 0});
+  document.addEventListener("htmx:afterSwap", () => {
+    window.__e2eSwaps += 1;
+    window.__e2eRecordVisit({visit, url: location.href, swaps: window.__e2eSwaps});
+  });
+})();
+"""
+
+
+@pytest.fixture
+def every_page_checked(page, assert_accessible, request):
+    """Fail the test unless axe checked every page it loaded, in the state after the page's
+    last htmx swap: the check cannot be forgotten on one page of a journey."""
+    visits: dict[str, tuple[str, int]] = {}
+
+    def _record(_source, seen):
+        url, swaps = visits.get(seen["visit"], (seen["url"], 0))
+        visits[seen["visit"]] = (url, max(swaps, seen["swaps"]))
+
+    page.expose_binding("__e2eRecordVisit", _record)
+    page.add_init_script(_TRACK_VISITS)
+    yield visits
+    page.evaluate("1")  # let the last reports arrive
+    checked = request.node.stash.get(CHECKED, set())
+    missed = [
+        f"{url} (after {swaps} htmx swaps)"
+        for visit, (url, swaps) in visits.items()
+        if (visit, swaps) not in checked
+    ]
+    assert visits, "no page was visited"
+    assert not missed, "pages not checked with axe:\n" + "\n".join(missed)
+
+
+@functools.cache
+def _catalogue(lang: str) -> support.NullTranslations:
+    if lang == "en":
+        return support.NullTranslations()
+    return support.Translations.load(str(ROOT / "translations"), [lang])
+
+
+def gettext_in(lang: str):
+    """The app's own catalogue as a function, so tests read labels as users see them and do not
+    repeat the translations (an untranslated string stays English, as on the page)."""
+
+    def _(msgid: str, **variables) -> str:
+        text = _catalogue(lang).gettext(msgid)
+        return text % variables if variables else text
+
+    return _
+
+
+def seeded_name(kind: str, key: str, lang: str) -> str:
+    """An organisation's or framework's name in a language, as the seeds give it."""
+    if kind == "organisation":
+        rows = yaml.safe_load((ROOT / "seeds" / "organisations.yaml").read_text())["organisations"]
+        row = next(r for r in rows if r["code"] == key)
+        return row["name_cy"] if lang == "cy" and row.get("name_cy") else row["name"]
+    framework = yaml.safe_load((ROOT / "seeds" / "frameworks" / f"{key}.yaml").read_text())
+    return framework["title"].get(lang) or framework["title"]["en"]
