@@ -66,7 +66,7 @@ from sqlalchemy import (
     text,
 )
 
-from tracker.evidence.service import referenced_addresses, store
+from tracker.evidence.service import STORED_FILE_COLUMNS, referenced_addresses, store
 from tracker.evidence.storage import LocalStore
 from tracker.extensions import db
 from tracker.models.base import utcnow
@@ -106,6 +106,9 @@ def backup(path) -> dict:
             raise BackupError(f"{target} appeared while the backup was written; it is left alone.")
         os.rename(work, target)
         _fsync(target.parent)
+    except OSError as exc:  # a full disk, a folder it may not write to
+        shutil.rmtree(work, ignore_errors=True)
+        raise BackupError(f"The backup failed: {exc}. Nothing was written to {target}.") from exc
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -369,7 +372,7 @@ def _load_postgresql(engine, dump_file: Path, manifest: dict) -> None:
         with dump_file.open(encoding="utf-8") as dump:
             _insert_rows(conn, meta, dump)
         _reset_sequences(conn, meta)
-        _check_contents(_describe_counts(conn), referenced_addresses(conn), manifest)
+        _check_contents(_describe_counts(conn), _referenced(conn), manifest)
 
 
 def _migrate_to(engine, revision: str) -> None:
@@ -489,8 +492,16 @@ def _describe(conn) -> dict:
     return {
         "revision": revisions[0],
         "row_counts": _describe_counts(conn),
-        "referenced": referenced_addresses(conn),
+        "referenced": _referenced(conn),
     }
+
+
+def _referenced(conn) -> set[str]:
+    """The store addresses a database names, in the columns its schema revision has."""
+    schema = inspect(conn)
+    present = {name: {c["name"] for c in schema.get_columns(name)} for name in _table_names(conn)}
+    columns = [(t, c) for t, c in STORED_FILE_COLUMNS if c in present.get(t, ())]
+    return referenced_addresses(conn, columns)
 
 
 def _describe_file(sqlite_file: Path) -> dict:

@@ -70,12 +70,12 @@ STORED_FILE_COLUMNS = (
 )
 
 
-def referenced_addresses(connection=None) -> set[str]:
+def referenced_addresses(connection=None, columns=STORED_FILE_COLUMNS) -> set[str]:
     """The store addresses the database refers to (through `connection`, e.g. a backup's
-    snapshot, or the app's session)."""
+    snapshot, or the app's session), in `columns` (those an older schema has)."""
     run = connection if connection is not None else db.session
     found: set[str] = set()
-    for table_name, column_name in STORED_FILE_COLUMNS:
+    for table_name, column_name in columns:
         col = column(column_name)
         found.update(
             run.execute(select(col).select_from(table(table_name)).where(col.is_not(None)))
