@@ -34,6 +34,7 @@ from tracker.models import (
     ChallengeMessage,
     Cycle,
     Evidence,
+    EvidenceLink,
     Item,
     Organisation,
     Response,
@@ -576,7 +577,20 @@ def answer(
 def _answer_evidence(challenge: Challenge, evidence_ids: list[int]) -> list[Evidence]:
     if not evidence_ids:
         return []
-    allowed = {e.id: e for e in answer_options(challenge)}
+    # The ids asked for, checked as answer_options would offer them, however old.
+    response = challenge.response
+    linked = select(EvidenceLink.evidence_id).where(EvidenceLink.response_id == response.id)
+    allowed = {
+        e.id: e
+        for e in db.session.scalars(
+            select(Evidence).where(
+                Evidence.id.in_(evidence_ids),
+                Evidence.organisation_id == response.assessment.organisation_id,
+                Evidence.withdrawn_at.is_(None),
+                Evidence.id.not_in(linked),
+            )
+        )
+    }
     if any(i not in allowed for i in evidence_ids):
         raise RuleError(
             _l("Choose evidence from your organisation's library that is not withdrawn."),
