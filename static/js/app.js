@@ -17,5 +17,10 @@ document.addEventListener("htmx:afterSettle", (event) => {
   if (summary) {
     summary.setAttribute("tabindex", "-1");
     summary.focus();
+  } else if (!document.activeElement || document.activeElement === document.body) {
+    // The swap replaced what had focus (an Edit link by its form, a form by the saved text):
+    // carry focus into what replaced it, rather than back to the top of the page.
+    const next = target.querySelector("textarea, input:not([type=hidden]), select, button, a[href]");
+    if (next) next.focus();
   }
 });

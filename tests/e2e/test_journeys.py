@@ -67,7 +67,20 @@ def _banner(page) -> str:
     return page.locator(".govuk-notification-banner").first.inner_text()
 
 
-def _pattern(text: str, **variables) -> re.Pattern:
+def _watch_live_region(page, selector: str):
+    """Remember the live region now on the page, to check later that htmx wrote into it rather
+    than replacing it (a region that arrives with its text is not announced)."""
+    region = page.locator(selector)
+    assert region.get_attribute("role") == "status" or region.get_attribute("aria-live")
+    region.evaluate("el => { window.__e2eLiveRegion = el; }")
+
+
+def _announced(page, selector: str, text: re.Pattern):
+    page.locator(selector).get_by_text(text).wait_for()
+    assert page.locator(selector).evaluate("el => el === window.__e2eLiveRegion")
+
+
+def _pattern(text: str) -> re.Pattern:
     """A translated message with its %(name)s placeholders matching anything."""
     parts = re.split(r"%\(\w+\)s", text)
     return re.compile(".+".join(re.escape(part) for part in parts))
@@ -104,9 +117,10 @@ def test_coordinator_starts_scores_evidences_and_submits(page, assert_accessible
             f"{title[lang]}: **{n + 1}**."
         )
         page.get_by_label(_("How you will measure impact")).fill(title[lang])
-        page.get_by_role("button", name=_("Save"), exact=True).click()
         # htmx swaps the form in place; the live region that stays on the page says so.
-        page.locator("#save-status[role=status]").get_by_text(saved).wait_for()
+        _watch_live_region(page, "#save-status")
+        page.get_by_role("button", name=_("Save"), exact=True).click()
+        _announced(page, "#save-status", saved)
         if n == 0:
             snap(page, "item-saved")
         assert_accessible(page)
@@ -249,13 +263,15 @@ def test_inspector_builds_edits_publishes_and_downloads(
     section = page.locator(f"#{lang}-progress")
     section.get_by_role("link", name=re.compile(f"^{re.escape(_('Edit'))}")).click()
     box = page.locator(f"#{lang}-progress textarea")
+    box.wait_for()
+    assert box.evaluate("el => el === document.activeElement"), "focus left behind by the swap"
     box.fill(cast.statement_text)
     assert_accessible(page)
+    _watch_live_region(page, "#statement-status")
     page.locator(f"#{lang}-progress").get_by_role("button", name=re.compile(_("Save"))).click()
     page.locator(f"#{lang}-progress").get_by_text(cast.statement_text).wait_for()
-    page.locator("#statement-status[role=status]").get_by_text(
-        _pattern(_("%(section)s saved."))
-    ).wait_for()
+    _announced(page, "#statement-status", _pattern(_("%(section)s saved.")))
+    assert page.evaluate(f"!!document.activeElement.closest('#{lang}-progress')")
     snap(page, "edited")
     assert_accessible(page)
 
