@@ -16,6 +16,7 @@ from tracker.models import (
     Challenge,
     Evidence,
     Framework,
+    Notification,
     Organisation,
     PublishedStatement,
     ReviewAssignment,
@@ -142,6 +143,10 @@ def _view_statement(user: User, statement) -> bool:
     return user.role in ("inspector", "admin") or bool(statement.versions)
 
 
+def _read_notification(user: User, notification: Notification) -> bool:
+    return notification.user_id == user.id  # one's own, whatever one's role
+
+
 def _role(*roles: str) -> Callable[[User, object], bool]:
     return lambda user, _obj=None: user.role in roles
 
@@ -167,6 +172,7 @@ RULES: dict[str, Callable] = {
     "evidence.add": lambda user, org: _works_on(user, org.id),
     "evidence.withdraw": _withdraw_evidence,
     "organisation.start_assessment": _start_assessment,
+    "notification.read": _read_notification,
     "admin.manage": _role("admin"),
     "review.queue": _role("reviewer"),
     "review.oversee": _role("admin", "inspector"),
@@ -267,6 +273,13 @@ def get_framework_or_404(framework_id: int, user, action: str = "framework.view"
     return _load_or_404(Framework, framework_id, user, action, "framework.view")
 
 
+def get_notification_or_404(
+    notification_id: int, user, action: str = "notification.read"
+) -> Notification:
+    """Load one of the user's own notifications, as get_assessment_or_404."""
+    return _load_or_404(Notification, notification_id, user, action, "notification.read")
+
+
 def get_statement_or_404(statement_id: int, user, action: str = "statement.view", loader=None):
     """Load a statement for `action`, as get_assessment_or_404."""
     return _load_or_404(Statement, statement_id, user, action, "statement.view", loader)
@@ -280,6 +293,7 @@ __all__ = [
     "get_challenge_or_404",
     "get_evidence_or_404",
     "get_framework_or_404",
+    "get_notification_or_404",
     "get_organisation_or_404",
     "get_statement_or_404",
     "visible_assessments",

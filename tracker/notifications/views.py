@@ -4,6 +4,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from tracker.access import get_notification_or_404
 from tracker.auth.forms import PostForm
 from tracker.notifications import bp, service
 
@@ -17,8 +18,10 @@ def index():
 @bp.post("/<int:notification_id>/read")
 @login_required
 def read(notification_id: int):
+    # Someone else's notification is "not found", as any object one may not see.
+    notification = get_notification_or_404(notification_id, current_user)
     if PostForm().validate_on_submit():
-        service.mark_read(current_user, notification_id)
+        service.mark_read(current_user, notification.id)
     return redirect(url_for(".index"))
 
 
