@@ -247,9 +247,11 @@ def restore(path) -> dict:
             _load_sqlite(engine, database_file)
         else:
             _load_postgresql(engine, database_file, manifest)
-    except BaseException:
+    except BaseException as exc:
         # The database holds nothing, so nothing refers to the files copied in: remove them.
         target.sweep(set(target.addresses()) - written, older_than_seconds=-60)
+        if isinstance(exc, OSError):  # a full disk, a folder it may not write to
+            raise BackupError(f"The restore failed: {exc}. The instance is left empty.") from exc
         raise
     if older:
         upgrade()
