@@ -135,7 +135,7 @@ def test_coordinator_journey_with_the_keyboard_alone(page, assert_accessible, sn
     page.keyboard.press("Enter")
     status.get_by_text(re.compile(r"Saved at \d\d:\d\d")).wait_for()
     assert status.evaluate("el => el === window.__e2eStatus"), "the live region was replaced"
-    assert page.evaluate("document.activeElement.id") == "save-button"
+    page.wait_for_function("() => document.activeElement?.id === 'save-button'")
     _assert_focus_visible(page)
     snap(page, "saved")
     assert_accessible(page)
