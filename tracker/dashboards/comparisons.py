@@ -37,13 +37,28 @@ class Trend:
     by_item: list[tuple[Item, list[float | None]]]
 
 
+# A trend shows the latest cycles: a chart of every cycle ever would be unreadable, and its page
+# would cost more every year (DESIGN §10).
+TREND_CYCLES = 6
+
+
 def trend(user: User, framework: Framework, organisation: Organisation | None) -> Trend:
-    """Mean score per section and per item in each cycle, across every version of the
-    framework (items matched by key), over the assessments the user may see."""
+    """Mean score per section and per item in each of the latest TREND_CYCLES cycles, across
+    every version of the framework (items matched by key), over the assessments the user may
+    see."""
     query = visible_assessments(user).where(Assessment.framework_key == framework.key)
     if organisation is not None:
         query = query.where(Assessment.organisation_id == organisation.id)
     assessments = query.with_only_columns(Assessment.id, Assessment.cycle_id).subquery()
+    latest = db.session.execute(
+        select(Cycle, func.count())
+        .join(assessments, assessments.c.cycle_id == Cycle.id)
+        .group_by(Cycle.id)
+        .order_by(Cycle.opens_on.desc(), Cycle.id.desc())
+        .limit(TREND_CYCLES)
+    ).all()
+    cycles = sorted((c for c, _n in latest), key=lambda c: (c.opens_on, c.id))
+    counts = {c.id: n for c, n in latest}
     rows = db.session.execute(
         select(
             assessments.c.cycle_id,
@@ -53,15 +68,8 @@ def trend(user: User, framework: Framework, organisation: Organisation | None) -
         )
         .join(Response, Response.assessment_id == assessments.c.id)
         .join(Item, Item.id == Response.item_id)
+        .where(assessments.c.cycle_id.in_(list(counts)))
     ).all()
-    counts = dict(
-        db.session.execute(
-            select(assessments.c.cycle_id, func.count()).group_by(assessments.c.cycle_id)
-        ).all()
-    )
-    cycles = list(
-        db.session.scalars(select(Cycle).where(Cycle.id.in_(list(counts))).order_by(Cycle.opens_on))
-    )
     sections = sections_of(framework)
     section_of = {item.key: s.key for s in sections for item in s.items}
     cycle_ids = [c.id for c in cycles]

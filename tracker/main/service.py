@@ -56,10 +56,24 @@ def _grouped(query) -> dict[int, tuple]:
     return {row[0]: tuple(row[1:]) for row in db.session.execute(query)}
 
 
+# The start page is for the work at hand: the cycles opened most recently. Older cycles are
+# in the dashboards (trend, cycle filter) and the API; listing every cycle ever made the page
+# grow year on year (DESIGN §10).
+RECENT_CYCLES = 2
+
+
+def _recent_cycles():
+    """The ids of the cycles opened on the RECENT_CYCLES latest opening dates."""
+    latest = select(Cycle.opens_on).distinct().order_by(Cycle.opens_on.desc()).limit(RECENT_CYCLES)
+    return select(Cycle.id).where(Cycle.opens_on.in_(latest))
+
+
 def _rows(user: User, today: date) -> list[AssessmentRow]:
-    """Visible assessments with their figures, in five queries whatever their number."""
+    """Visible assessments of recent cycles with their figures, in five queries whatever their
+    number."""
     query = (
         visible_assessments(user)
+        .where(Assessment.cycle_id.in_(_recent_cycles()))
         .options(
             joinedload(Assessment.organisation),
             joinedload(Assessment.framework),
@@ -160,7 +174,8 @@ def _evidence_figures(assessments: list[Assessment]) -> dict[int, tuple[int, int
 
 
 def start_page(user: User, today: date | None = None) -> StartPage:
-    """Gather a user's start page: visible assessments grouped by cycle, newest first."""
+    """Gather a user's start page: visible assessments of recent cycles grouped by cycle,
+    newest first."""
     grouped: dict[int, tuple[Cycle, list[AssessmentRow]]] = {}
     for row in _rows(user, today or date.today()):
         grouped.setdefault(row.assessment.cycle_id, (row.assessment.cycle, []))[1].append(row)

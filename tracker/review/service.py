@@ -235,9 +235,15 @@ class QueueRow:
         return a.assessment.status == "in_review" and a.due_on is not None and a.due_on < today
 
 
+# Finished reviews shown under those still to do. A reviewer's history grows every cycle; the
+# queue shows the latest, so it costs the same in the tenth year as in the first (DESIGN §10).
+FINISHED_SHOWN = 20
+
+
 def queue(user: User, today: date) -> list[QueueRow]:
-    """A reviewer's assignments, soonest due first, with progress: a fixed number of queries."""
-    assignments = db.session.scalars(
+    """A reviewer's assignments, soonest due first, then the FINISHED_SHOWN most recently
+    finished, with progress: a fixed number of queries."""
+    mine = (
         select(ReviewAssignment)
         .join(ReviewAssignment.assessment)
         .where(
@@ -245,12 +251,22 @@ def queue(user: User, today: date) -> list[QueueRow]:
             Assessment.id.in_(visible_assessments(user).with_only_columns(Assessment.id)),
         )
         .options(selectinload(ReviewAssignment.assessment).options(*_NAMES))
-        .order_by(ReviewAssignment.due_on, ReviewAssignment.id)
+    )
+    to_do = db.session.scalars(
+        mine.where(Assessment.status != "concluded").order_by(
+            ReviewAssignment.due_on, ReviewAssignment.id
+        )
     ).all()
-    # Reviews still to do first, soonest due; then finished ones, most recently finished first.
-    done = [a for a in assignments if a.assessment.status == "concluded"]
-    done.sort(key=lambda a: a.assessment.concluded_at or utcnow(), reverse=True)
-    assignments = [a for a in assignments if a.assessment.status != "concluded"] + done
+    done = db.session.scalars(
+        mine.where(Assessment.status == "concluded")
+        .order_by(
+            Assessment.concluded_at.desc().nulls_first(),
+            ReviewAssignment.due_on,
+            ReviewAssignment.id,
+        )
+        .limit(FINISHED_SHOWN)
+    ).all()
+    assignments = list(to_do) + list(done)
     progress = review_progress([a.assessment_id for a in assignments], today)
     return [QueueRow(a, *progress.get(a.assessment_id, (0, 0, 0, 0))) for a in assignments]
 
