@@ -69,6 +69,7 @@ def endpoints(ids: dict) -> list[Endpoint]:
         Endpoint("home, inspector", INSPECTOR, "/"),
         Endpoint("task list", COORDINATOR, f"/assessments/{a}"),
         Endpoint("item page", COORDINATOR, f"/assessments/{a}/items/{ids['item']}"),
+        Endpoint("item history", COORDINATOR, f"/assessments/{a}/items/{ids['item']}/history"),
         Endpoint("national dashboard", INSPECTOR, f"/dashboards/?{current}"),
         Endpoint(
             "organisation dashboard",

@@ -353,7 +353,28 @@ class _Generator:
             )
             rows.append((response, assessment, framework))
         self.rows.setdefault(Response, []).extend(r for r, _a, _f in rows)
+        self._history(rows, opens)
         return rows
+
+    def _history(self, rows, opens) -> None:
+        """The audit trail of each scored response: scored, then revised once in a while."""
+        for response, assessment, _framework in rows:
+            if response["self_score"] is None:
+                continue
+            for step in range(1 + (self.rng.random() < 0.3)):
+                when = _at(opens + timedelta(days=30 + 60 * step))
+                self.add(
+                    AuditEvent,
+                    at=when,
+                    user_id=self.coordinator[assessment["organisation_id"]],
+                    action="response.updated",
+                    entity="response",
+                    entity_id=response["id"],
+                    before=None,
+                    after={"self_score": response["self_score"]},
+                    created_at=when,
+                    updated_at=when,
+                )
 
     def _evidence(self, responses, opens) -> None:
         """A library per organisation and cycle, each piece linked to about two responses."""
@@ -553,7 +574,15 @@ def summary() -> Summary:
     """Row counts of the main tables and a SHA-256 over their key columns, in id order."""
     digest = hashlib.sha256()
     counts = {}
-    for model in (Organisation, User, Cycle, *FINGERPRINTED, ChallengeMessage, Notification):
+    for model in (
+        Organisation,
+        User,
+        Cycle,
+        *FINGERPRINTED,
+        ChallengeMessage,
+        Notification,
+        AuditEvent,
+    ):
         counts[model.__tablename__] = db.session.scalar(select(func.count(model.id)))
     for model, columns in FINGERPRINTED.items():
         query = select(*(getattr(model, c) for c in columns)).order_by(model.id)

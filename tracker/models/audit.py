@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
@@ -21,6 +21,8 @@ def _plain(value):
 
 class AuditEvent(Timestamped, db.Model):
     __tablename__ = "audit_event"
+    # A record's history is looked up by entity and id (see migration b7e3c1a9d4f2).
+    __table_args__ = (Index("ix_audit_event_entity_entity_id", "entity", "entity_id"),)
 
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
