@@ -140,7 +140,13 @@ def _view_organisation(user: User, org: Organisation) -> bool:
 def _view_statement(user: User, statement) -> bool:
     """Drafts are the inspectorates' working papers (the national team may read them); a
     statement with a published version is public, so anyone signed in may read it."""
-    return user.role in ("inspector", "admin") or bool(statement.versions)
+    return _read_statement_draft(user, statement) or bool(statement.versions)
+
+
+def _read_statement_draft(user: User, statement) -> bool:
+    """The working paper: today's figures and charts, and text edited since the last version
+    was published. Readers of a published statement get its frozen versions only."""
+    return user.role in ("inspector", "admin")
 
 
 def _read_notification(user: User, notification: Notification) -> bool:
@@ -178,6 +184,7 @@ RULES: dict[str, Callable] = {
     "review.oversee": _role("admin", "inspector"),
     "statement.build": _role("inspector"),
     "statement.view": _view_statement,
+    "statement.draft": _read_statement_draft,
     "statement.edit": _role("inspector"),
     "statement.publish": _role("inspector"),
 }

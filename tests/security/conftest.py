@@ -32,6 +32,7 @@ from tracker.models import (
 from tracker.models.base import utcnow
 from tracker.review import service as review
 from tracker.statements import service as statements
+from tracker.statements.drafting import SECTION_KEYS
 
 ROLES_SIGNED_IN = ("coordinator", "contributor", "reviewer", "inspector", "admin")
 TODAY = date.today()
@@ -159,6 +160,16 @@ def _published_statement(inspector: User, org: Organisation, framework, cycle) -
             published_at=utcnow(),
             published_by_id=inspector.id,
         )
+    )
+    db.session.commit()
+    # Then edited again: the inspectors' working paper, not yet published.
+    statements.edit_section(
+        inspector,
+        statement,
+        "en",
+        SECTION_KEYS[0],
+        f"Unpublished edit about side {org.code}.",
+        statement.version,
     )
     db.session.commit()
     return statement.id

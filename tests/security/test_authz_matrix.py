@@ -288,6 +288,13 @@ VIEW_STATEMENT = {
     "inspector": "ok ok ok ok",
     "admin": "ok ok ok ok",
 }
+DRAFT_STATEMENT = {  # the working paper: today's figures and charts, unpublished text
+    "coordinator": "403 404 403 404",
+    "contributor": "403 404 403 404",
+    "reviewer": "403 404 403 404",
+    "inspector": "ok ok ok ok",
+    "admin": "ok ok ok ok",
+}
 EDIT_STATEMENT = {
     "coordinator": "403 404 403 404",
     "contributor": "403 404 403 404",
@@ -563,11 +570,11 @@ ROUTES = [
         },
     ),
     R("statements.show", STATEMENT, {"GET": VIEW_STATEMENT}),
-    R("statements.preview", STATEMENT, {"GET": VIEW_STATEMENT}),
+    R("statements.preview", STATEMENT, {"GET": DRAFT_STATEMENT}),
     R(
         "statements.chart",
         _with(STATEMENT, locale=lambda w, v: "en", key=lambda w, v: "status"),
-        {"GET": VIEW_STATEMENT},
+        {"GET": DRAFT_STATEMENT},
     ),
     R(
         "statements.section",
@@ -737,6 +744,28 @@ ROUTES = [
     R("api.get_statement", STATEMENT, {"GET": VIEW_STATEMENT}),
     R("api.statement_pdf", VERSION, {"GET": _everyone("ok ok")}),
 ]
+
+
+# --- what must not show: text planted in the world, and who may read it --------------------
+
+MARKERS = {
+    "Side A draft": ("coordinator", "contributor"),  # narratives of the drafts
+    "Side B draft": (),
+    "Side B reviewed": ("inspector", "admin"),  # narratives of the assessments under review
+    "Survey A": ("coordinator", "contributor"),  # the web links, linked to the drafts only
+    "Survey B": (),
+    "Audit report B": ("inspector", "admin"),  # the file, linked to B's submitted assessment
+    "Audit findings of side B": ("inspector", "admin"),  # and its content
+    "Action of side A, in draft": ("coordinator", "contributor"),
+    "Action of side B, in draft": (),
+    "Action of side B, under review": ("inspector", "admin"),
+    "Unpublished edit about side": ("inspector", "admin"),  # a statement's working paper
+}
+
+
+def _leaks(response, role: str) -> list[str]:
+    body = response.get_data().decode("utf-8", "replace")
+    return [text for text, readers in MARKERS.items() if role not in readers and text in body]
 
 
 # --- the cases -----------------------------------------------------------------------------------
@@ -926,6 +955,8 @@ def test_matrix(app, authz_world, browsers, case):
     )
     if case.expected != "ok":
         assert not changed, f"{case}: refused ({got}) but the database changed"
+    leaked = _leaks(response, case.role)
+    assert not leaked, f"{case}: the answer shows what {case.role} may not read: {leaked}"
 
 
 def test_reading_changed_nothing(authz_world):

@@ -114,24 +114,29 @@ def new():
 
 
 def _builder(statement, status: int = 200, forms: dict | None = None):
-    today = _today()
-    data = service.dataset(statement, today)
-    texts = {
-        locale: document.section_texts(statement, data, locale, today)
-        for locale in service.languages(statement)
-    }
-    lang = current_language()
-    part_lang = lang if lang in texts else next(iter(texts))
-    parts = document.parts(statement, data, [part_lang], today, inline=False)
+    may_edit = can(current_user, "statement.edit", statement)
+    texts, part = {}, None
+    # The working draft is drawn only for those the page shows it to: someone reading a
+    # published statement gets its frozen versions, never today's text and figures.
+    if may_edit and can(current_user, "statement.draft", statement):
+        today = _today()
+        data = service.dataset(statement, today)
+        texts = {
+            locale: document.section_texts(statement, data, locale, today)
+            for locale in service.languages(statement)
+        }
+        lang = current_language()
+        part_lang = lang if lang in texts else next(iter(texts))
+        part = document.parts(statement, data, [part_lang], today, inline=False)[0]
     publish_form = PublishForm(version=statement.version)
     return render_template(
         "statements/show.html",
         statement=statement,
         texts=texts,
-        part=parts[0],
+        part=part,
         forms=forms or {},
         publish_form=publish_form,
-        may_edit=can(current_user, "statement.edit", statement),
+        may_edit=may_edit,
         may_publish=can(current_user, "statement.publish", statement),
     ), status
 
@@ -201,7 +206,7 @@ def section(statement_id: int, locale: str, key: str):
 @bp.get("/<int:statement_id>/preview")
 @login_required
 def preview(statement_id: int):
-    statement = _load(statement_id)
+    statement = _load(statement_id, "statement.draft")
     today = _today()
     data = service.dataset(statement, today)
     parts = document.parts(statement, data, service.languages(statement), today, inline=False)
@@ -211,7 +216,7 @@ def preview(statement_id: int):
 @bp.get("/<int:statement_id>/charts/<locale>/<key>.png")
 @login_required
 def chart(statement_id: int, locale: str, key: str):
-    statement = _load(statement_id)
+    statement = _load(statement_id, "statement.draft")
     if locale not in service.languages(statement) or key not in document.chart_keys(statement):
         abort(404)
     data = service.dataset(statement, _today())
