@@ -45,8 +45,14 @@ def test_a_refused_save_keeps_the_saved_answer(client, login, draft, database_re
     version, before = response.version, everything()
 
     refusal = database_refuses(commit=True) if fault == "COMMIT" else database_refuses(fault)
-    assert_fault_page(save(client, draft.id, "Lost to the fault.", version, score=3))
+    refused = save(client, draft.id, "Not lost to the fault.", version, score=3)
     assert refusal.refused == 1
+    # The user is told, and given back what they wrote to save again.
+    assert refused.status_code == 503
+    text = page_text(refused)
+    assert "Your answer was not saved because of a problem on our side" in text
+    assert ">Not lost to the fault.</textarea>" in text
+    assert "Traceback" not in text and "OperationalError" not in text
     assert everything() == before  # no response change, no audit event, no held assessment
 
     # Nothing was left half-done: the same save, at the same version, now goes through.

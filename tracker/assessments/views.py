@@ -2,9 +2,10 @@
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
 
 from tracker.access import can, get_assessment_or_404, get_evidence_or_404, get_framework_or_404
 from tracker.assessments import bp, service
@@ -112,6 +113,19 @@ def _save(assessment, row, form):
     except service.RuleError as error:
         getattr(form, error.field or "narrative").errors.append(error.message)
         return _item_page(assessment, row, form, status=400, fragment=is_htmx())
+    except SQLAlchemyError:
+        # The database failed us, not the user: nothing was saved, so give their words back.
+        db.session.rollback()
+        current_app.logger.exception(
+            "Saving %s of assessment %s failed", row.item.key, assessment.id
+        )
+        form.narrative.errors.append(
+            _(
+                "Your answer was not saved because of a problem on our side. What you wrote is "
+                "still here: try saving again in a minute."
+            )
+        )
+        return _item_page(assessment, row, form, status=503, fragment=is_htmx())
     form.version.data = row.response.version
     if is_htmx():
         return _item_page(assessment, row, form, saved=True, fragment=True)
