@@ -47,6 +47,8 @@ def live_server(tmp_path_factory):
         "TRACKER_INSTANCE_DIR": str(instance),
         "TRACKER_ENV": "development",
         "SECRET_KEY": "e2e-secret-key",
+        # Every browser test signs in from 127.0.0.1; tests/security checks the real limit.
+        "TRACKER_LOGIN_LIMIT": "10000 per minute",
     }
     env.pop("DATABASE_URL", None)
     drop = None
