@@ -6,7 +6,7 @@ import re
 import time
 from datetime import date
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from tracker import create_app, synthetic
 from tracker.extensions import db
@@ -33,19 +33,18 @@ def resolve_ids(app, seed: int) -> dict:
     from tracker.models import (
         Assessment,
         Challenge,
+        ChallengeMessage,
         Cycle,
         Evidence,
+        EvidenceLink,
         Organisation,
         Response,
-        ReviewAssignment,
-        User,
     )
 
     with app.app_context():
         one = db.session.scalar
         cycle = one(select(Cycle).order_by(Cycle.opens_on.desc()).limit(1))
         org = {o.code: o for o in db.session.scalars(select(Organisation))}
-        users = {u.email: u for u in db.session.scalars(select(User))}
 
         def assessment(code):
             return one(
@@ -56,25 +55,35 @@ def resolve_ids(app, seed: int) -> dict:
                 )
             )
 
-        draft, review = assessment("RSB-CV"), assessment("HB-CAV")
-        reviewer = users["reviewer@bench.example"]
-        assigned = select(ReviewAssignment.assessment_id).where(
-            ReviewAssignment.reviewer_id == reviewer.id
+        # Objects of the same shape at every scale (scored, linked, challenged), so that the
+        # SQL statements a page needs can be compared across scales.
+        draft = assessment("RSB-CV")
+        review = assessment("HB-CAV")  # in review by the benchmark reviewer, challenged
+        messages = (
+            select(ChallengeMessage.challenge_id, func.count(ChallengeMessage.id).label("n"))
+            .group_by(ChallengeMessage.challenge_id)
+            .subquery()
         )
         challenge = one(
             select(Challenge.id)
             .join(Response, Response.id == Challenge.response_id)
-            .where(Response.assessment_id.in_(assigned))
-            .order_by(Challenge.id.desc())
+            .join(messages, messages.c.challenge_id == Challenge.id)
+            .where(Response.assessment_id == review.id)
+            .order_by(messages.c.n.desc(), Challenge.id)
             .limit(1)
         )
         evidence = one(
             select(Evidence.id)
-            .where(Evidence.organisation_id == org["RSB-CV"].id, Evidence.sha256.is_not(None))
+            .where(
+                Evidence.organisation_id == org["RSB-CV"].id,
+                Evidence.sha256.is_not(None),
+                Evidence.id.in_(select(EvidenceLink.evidence_id)),
+            )
             .order_by(Evidence.id.desc())
             .limit(1)
         )
-        first_response = min(draft.responses, key=lambda r: r.item.position)
+        scored = [r for r in draft.responses if r.self_score is not None]
+        first_response = min(scored, key=lambda r: r.item.position)
         return {
             "cycle": cycle.id,
             "framework": draft.framework_id,

@@ -223,7 +223,6 @@ def latency(results: Results, small: Dataset, large: Dataset, ids: dict, limit_m
                     elif turn >= WARM_UP:
                         times[scale].append(seconds * 1000)
             _report_latency(results, endpoint, times, failures, limit_ms)
-        upload_memory(results, s1, ids[1]["tokens"][COORDINATOR])
 
 
 def _report_latency(results, endpoint, times, failures, limit_ms) -> None:
@@ -254,8 +253,14 @@ def _report_latency(results, endpoint, times, failures, limit_ms) -> None:
     )
 
 
-def upload_memory(results: Results, server: Server, token: str) -> None:
-    """How much a worker's resident memory rises at its peak while taking a 25 MB upload."""
+def upload_memory(results: Results, dataset: Dataset, token: str) -> None:
+    """How much a fresh worker's resident memory rises at its peak while taking a 25 MB upload
+    (a fresh one: a worker that has served big pages has freed memory to reuse, hiding growth)."""
+    with Server(dataset.env, 1, dataset.folder / "gunicorn-upload.log") as server:
+        _upload(results, server, token)
+
+
+def _upload(results: Results, server: Server, token: str) -> None:
     worker = server.workers()[0]
     client = Client(server.port, token=token, timeout=300)
     fields = {"title": "Benchmark upload", "kind": "data"}
@@ -367,6 +372,7 @@ def main() -> int:
     os.environ.update(TRACKER_INSTANCE_DIR=str(work), SECRET_KEY="bench-secret-key-not-for-use")
     results, datasets, apps, began = Results(), [], {}, time.perf_counter()
     finished = False
+    load_at_start = os.getloadavg()
     print(f"bench: {database}, {'quick' if QUICK else 'full'} run, work in {work}", flush=True)
     try:
         for scale in (1, 10):
@@ -378,6 +384,7 @@ def main() -> int:
         statements(results, apps)
         queries(results, apps, ids)
         latency(results, datasets[0], datasets[1], ids, limit_ms)
+        upload_memory(results, datasets[0], ids[1]["tokens"][COORDINATOR])
         concurrency(results, datasets[0], ids[1])
         finished = True
     finally:
@@ -396,6 +403,9 @@ def main() -> int:
         else:
             print(f"bench: failed; its logs are in {work}", file=sys.stderr)
     meta = {
+        # Timings are only as quiet as the machine: other work shows in the load average.
+        "load_average_start": load_at_start,
+        "load_average_end": os.getloadavg(),
         "database": database,
         "quick": QUICK,
         "requests_per_endpoint": REQUESTS,
@@ -404,7 +414,10 @@ def main() -> int:
         "seconds": round(time.perf_counter() - began),
     }
     results.write(meta)
-    print()
+    print(
+        f"\n{database}, {meta['seconds']} s, {os.cpu_count()} CPUs, load average "
+        f"{load_at_start[0]:.1f} at the start and {meta['load_average_end'][0]:.1f} at the end"
+    )
     print(results.table())
     return 0
 

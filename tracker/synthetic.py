@@ -132,6 +132,7 @@ class _Generator:
             (o for o in self.orgs.values() if o.kind == "rsb"), key=lambda o: o.code
         )
         self.all_org_ids = sorted(o.id for o in self.orgs.values())
+        self.bench_review_id = None
 
     def add(self, model, **values) -> int:
         values.setdefault("id", self.ids.take(model))
@@ -269,8 +270,8 @@ class _Generator:
     def _reviewer(self, org: Organisation, framework, current: bool) -> int:
         """A peer reviewer from another region; often the benchmark's own reviewer."""
         north_wales = self.orgs["RSB-NW"].id
-        if current and org.code == "HB-CAV" and framework.key == "cprr-2023":
-            return self.bench_reviewer
+        if org.code == "HB-CAV" and framework.key == "cprr-2023":
+            return self.bench_reviewer  # every year: the pages show last year's scores too
         own_region = org.id if org.kind == "rsb" else org.region_id
         if own_region != north_wales and self.rng.random() < 0.3:
             return self.bench_reviewer
@@ -303,6 +304,8 @@ class _Generator:
             updated_at=_at(opens),
         )
         assessment = self.rows[Assessment][-1]
+        if current and org.code == "HB-CAV" and framework.key == "cprr-2023":
+            self.bench_review_id = assessment_id
         if reviewer is not None:
             self.add(
                 ReviewAssignment,
@@ -432,12 +435,18 @@ class _Generator:
         open_to = [
             r for r in responses if r[1]["status"] != "draft" and r[0]["self_score"] is not None
         ]
-        for response, assessment, framework in self.rng.sample(open_to, min(count, len(open_to))):
-            status = (
-                "resolved"
-                if assessment["status"] == "concluded"
-                else self.rng.choice(("open", "responded", "resolved"))
-            )
+        # The benchmark reviewer's current review always has a finished and an answered thread,
+        # so its pages show the same things at every scale.
+        forced = [r for r in open_to if r[1]["id"] == self.bench_review_id][:2]
+        rest = [r for r in open_to if r not in forced]
+        chosen = forced + self.rng.sample(rest, max(0, min(count - len(forced), len(rest))))
+        for n, (response, assessment, framework) in enumerate(chosen):
+            if n < len(forced):
+                status = ("resolved", "responded")[n]
+            elif assessment["status"] == "concluded":
+                status = "resolved"
+            else:
+                status = self.rng.choice(("open", "responded", "resolved"))
             outcome = (
                 self.rng.choice(("accepted", "accepted", "moderated", "withdrawn"))
                 if status == "resolved"
