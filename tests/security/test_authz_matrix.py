@@ -39,121 +39,94 @@ DUE = (date.today() + timedelta(days=10)).isoformat()
 
 
 # --- targets: how to fill a route's URL --------------------------------------------------------
+# A target is a function of the world that gives url_for its values (path arguments, query
+# string) and, under "_form", fields a change sends in its body instead.
 
-Values = Callable  # (world) -> url_for values (path arguments and query string)
+SIDES = ("own", "other")
+STATES = (("draft", "draft"), ("review", "in_review"))  # Side attribute, target name
 
 
-def _side_state(key: str, attr: str, **extra) -> dict[str, Values]:
-    """Own and other side's object in draft and under review: `attr` is "{state}_..." ."""
+def per_side(values: Callable) -> dict[str, Callable]:
+    """A target for each side: values(world, side)."""
+    return {side: (lambda w, side=side: values(w, w.sides[side])) for side in SIDES}
+
+
+def per_assessment(values: Callable) -> dict[str, Callable]:
+    """A target for each side's draft and assessment under review, in the order the
+    expectations give them: own draft, own in_review, other draft, other in_review.
+    values(world, side, state) with state "draft" or "review"."""
     return {
-        f"{side} {label}": (
-            lambda w, side=side, state=state: {
-                key: getattr(w.sides[side], attr.format(state=state)),
-                **extra,
-            }
-        )
-        for side in ("own", "other")
-        for state, label in (("draft", "draft"), ("review", "in_review"))
+        f"{side} {label}": (lambda w, side=side, state=state: values(w, w.sides[side], state))
+        for side in SIDES
+        for state, label in STATES
     }
 
 
-def _each_side(**values: Callable) -> dict[str, Values]:
-    """One target per side; each value is a function of that side."""
-    return {
-        side: (lambda w, side=side: {k: f(w.sides[side]) for k, f in values.items()})
-        for side in ("own", "other")
-    }
+def _a1(side, state: str, key: str = "A1") -> int:
+    return getattr(side, f"{state}_responses")[key]
 
 
 NONE = {"-": lambda w: {}}
-ASSESSMENT = _side_state("assessment_id", "{state}")
-
-
-def _item(key: str) -> dict[str, Values]:
-    return {
-        name: (lambda w, values=values: {**values(w), "item_key": key})
-        for name, values in ASSESSMENT.items()
+ASSESSMENT = per_assessment(lambda w, s, state: {"assessment_id": getattr(s, state)})
+ITEM = per_assessment(lambda w, s, state: {"assessment_id": getattr(s, state), "item_key": "A1"})
+ITEM_A2 = per_assessment(lambda w, s, state: {"assessment_id": getattr(s, state), "item_key": "A2"})
+RESPONSE = per_assessment(lambda w, s, state: {"response_id": _a1(s, state)})
+RESPONSE_A2 = per_assessment(lambda w, s, state: {"response_id": _a1(s, state, "A2")})
+ACTION_PAGE = per_assessment(
+    lambda w, s, state: {
+        "assessment_id": getattr(s, state),
+        "action_id": getattr(s, f"{state}_action"),
     }
-
-
-def _response(key: str) -> dict[str, Values]:
-    return {
-        f"{side} {label}": (
-            lambda w, side=side, state=state: {
-                "response_id": getattr(w.sides[side], f"{state}_responses")[key]
-            }
-        )
-        for side in ("own", "other")
-        for state, label in (("draft", "draft"), ("review", "in_review"))
+)
+LINK_PAGE = per_assessment(
+    lambda w, s, state: {"assessment_id": getattr(s, state), "link_id": getattr(s, f"{state}_link")}
+)
+ACTION_API = per_assessment(lambda w, s, state: {"action_id": getattr(s, f"{state}_action")})
+UNLINK_API = per_assessment(
+    lambda w, s, state: {"response_id": _a1(s, state), "evidence_id": s.file}
+)
+# An organisation's dashboard (and its chart) in the cycle of its draft or of its review.
+CYCLE_OF = {"draft": "current_cycle", "review": "previous_cycle"}
+ORGANISATION_CYCLE = per_assessment(
+    lambda w, s, state: {
+        "organisation_id": s.rsb,
+        "framework": w.framework,
+        "cycle": getattr(w, CYCLE_OF[state]),
     }
-
-
-def _with(targets: dict[str, Values], **more: Callable) -> dict[str, Values]:
-    """Targets with more values, each a function of (world, the target's values)."""
-    return {
-        name: (
-            lambda w, values=values: (
-                lambda base: {**base, **{k: f(w, base) for k, f in more.items()}}
-            )(values(w))
-        )
-        for name, values in targets.items()
+)
+ORGANISATION_CHART = per_assessment(
+    lambda w, s, state: {
+        "name": "organisation-profile",
+        "organisation": s.rsb,
+        "framework": w.framework,
+        "cycle": getattr(w, CYCLE_OF[state]),
     }
-
-
-def _side_of(w, values: dict):
-    """The side whose object a target names (by its assessment or response id)."""
-    for side in w.sides.values():
-        if values.get("assessment_id") in (side.draft, side.review):
-            return side
-        if values.get("response_id") in (
-            *side.draft_responses.values(),
-            *side.review_responses.values(),
-        ):
-            return side
-    raise LookupError(values)
-
-
-ITEM = _item("A1")
-ITEM_A2 = _item("A2")
-RESPONSE = _response("A1")
-RESPONSE_A2 = _response("A2")
-ACTION_PAGE = {
-    name: (
-        lambda w, values=values, state=state: {
-            **values(w),
-            "action_id": getattr(_side_of(w, values(w)), f"{state}_action"),
-        }
-    )
-    for (name, values), state in zip(ASSESSMENT.items(), ("draft", "review") * 2, strict=True)
-}
-LINK_PAGE = {
-    name: (
-        lambda w, values=values, state=state: {
-            **values(w),
-            "link_id": getattr(_side_of(w, values(w)), f"{state}_link"),
-        }
-    )
-    for (name, values), state in zip(ASSESSMENT.items(), ("draft", "review") * 2, strict=True)
-}
-ACTION_API = _side_state("action_id", "{state}_action")
-EVIDENCE = {
+)
+EVIDENCE = {  # the file is linked to both of its side's assessments, the web link to the draft
     f"{side} {kind}": (
         lambda w, side=side, kind=kind: {"evidence_id": getattr(w.sides[side], kind)}
     )
-    for side in ("own", "other")
+    for side in SIDES
     for kind in ("file", "url")
 }
-CHALLENGE = _each_side(challenge_id=lambda s: s.challenge)
-ORGANISATION = _each_side(organisation_id=lambda s: s.rsb)
+CHALLENGE = per_side(lambda w, s: {"challenge_id": s.challenge})
+ORGANISATION = per_side(lambda w, s: {"organisation_id": s.rsb})
 FRAMEWORK = {"-": lambda w: {"framework_id": w.framework}}
-STATEMENT = {
-    f"{side} {label}": (
-        lambda w, side=side, attr=attr: {"statement_id": getattr(w.sides[side], attr)}
-    )
-    for side in ("own", "other")
-    for attr, label in (("statement", "published"), ("draft_statement", "draft"))
-}
-VERSION = _each_side(statement_id=lambda s: s.statement, number=lambda s: 1)
+
+
+def statements(**extra) -> dict[str, Callable]:
+    """Each side's published statement (edited since) and its never-published draft."""
+    return {
+        f"{side} {label}": (
+            lambda w, side=side, attr=attr: {"statement_id": getattr(w.sides[side], attr), **extra}
+        )
+        for side in SIDES
+        for attr, label in (("statement", "published"), ("draft_statement", "draft"))
+    }
+
+
+STATEMENT = statements()
+VERSION = per_side(lambda w, s: {"statement_id": s.statement, "number": 1})
 # A user's own notification and token (anonymous: side A's coordinator's), and side B's.
 NOTIFICATION = {
     "own": lambda w: {"notification_id": w.notifications.get(w.role, w.own.notification)},
@@ -163,40 +136,27 @@ TOKEN = {
     "own": lambda w: {"token_id": w.token_ids.get(w.role, w.own.token)},
     "other": lambda w: {"token_id": w.other.token},
 }
-ORGANISATION_CHART = _each_side(name=lambda s: "organisation-profile", organisation=lambda s: s.rsb)
-EXPORT = _each_side(
-    scope=lambda s: f"organisation-{s.rsb}",
-    dataset=lambda s: "responses",
-    format=lambda s: "csv",
+EXPORT = per_side(
+    lambda w, s: {"scope": f"organisation-{s.rsb}", "dataset": "responses", "format": "csv"}
 )
-EVIDENCE_NEW = {
+EVIDENCE_NEW = {  # the upload page, for an item of an assessment or an answer to a challenge
     "-": lambda w: {},
     "own draft item": lambda w: {"assessment": w.own.draft, "item": "A1"},
     "other draft item": lambda w: {"assessment": w.other.draft, "item": "A1"},
     "own challenge": lambda w: {"challenge": w.own.challenge},
     "other challenge": lambda w: {"challenge": w.other.challenge},
 }
-LIBRARIES = _each_side(organisation=lambda s: s.rsb)
-EVIDENCE_LIST = {
+EVIDENCE_LIST = {  # a library, or the evidence of a response
     "-": lambda w: {},
-    **{f"{name} library": values for name, values in LIBRARIES.items()},
-    **{
-        name: (lambda w, values=values: {"response": values(w)["response_id"]})
-        for name, values in RESPONSE.items()
-    },
+    **{f"{side} library": v for side, v in per_side(lambda w, s: {"organisation": s.rsb}).items()},
+    **per_assessment(lambda w, s, state: {"response": _a1(s, state)}),
 }
-# Where an upload goes is said in the form, not the URL ("_form": merged into the body).
-UPLOAD = {
+UPLOAD = {  # into a library, or for a response
     **{
-        f"{name} library": (
-            lambda w, values=values: {"_form": {"organisation_id": values(w)["organisation"]}}
-        )
-        for name, values in LIBRARIES.items()
+        f"{side} library": v
+        for side, v in per_side(lambda w, s: {"_form": {"organisation_id": s.rsb}}).items()
     },
-    **{
-        name: (lambda w, values=values: {"_form": {"response_id": values(w)["response_id"]}})
-        for name, values in RESPONSE.items()
-    },
+    **per_assessment(lambda w, s, state: {"_form": {"response_id": _a1(s, state)}}),
 }
 
 
@@ -320,6 +280,17 @@ def _const(value) -> Callable:
     return lambda w, values, role: value
 
 
+def _side_of(w, values: dict):
+    """The side whose assessment or response a target names."""
+    for side in w.sides.values():
+        responses = (*side.draft_responses.values(), *side.review_responses.values())
+        if values.get("assessment_id") in (side.draft, side.review):
+            return side
+        if values.get("response_id") in responses:
+            return side
+    raise LookupError(values)
+
+
 def _response_version(w, values, role) -> int:
     response_id = values.get("response_id") or _a1_response(w, values)
     return db.session.get(Response, response_id).version
@@ -391,7 +362,7 @@ UPLOAD_FORM = _form(
 @dataclass(frozen=True)
 class Route:
     endpoint: str
-    targets: dict[str, Values]
+    targets: dict[str, Callable]
     methods: dict[str, dict[str, str]]  # method -> role -> outcomes, one per target
     payloads: dict[str, Callable] = field(default_factory=dict)  # method -> request body
     public: bool = False  # anonymous visitors may use it too
@@ -533,20 +504,9 @@ ROUTES = [
     R("dashboards.index", NONE, {"GET": ALL_OK}),
     R("dashboards.calibration", NONE, {"GET": ALL_OK}),
     R("dashboards.trends", NONE, {"GET": ALL_OK}),
-    R("dashboards.organisation", ORGANISATION, {"GET": _everyone("ok ok")}),
-    R(
-        "dashboards.chart",
-        ORGANISATION_CHART,
-        {
-            "GET": {
-                "coordinator": "ok 404",
-                "contributor": "ok 404",
-                "reviewer": "404 404",  # the default cycle is the current one: nothing there
-                "inspector": "404 404",
-                "admin": "404 404",
-            }
-        },
-    ),
+    R("dashboards.organisation", ORGANISATION_CYCLE, {"GET": ALL_OK}),
+    # A chart is drawn only from an assessment the user may see: 404 when there is none.
+    R("dashboards.chart", ORGANISATION_CHART, {"GET": VIEW_ASSESSMENT}),
     R("exports.index", NONE, {"GET": ALL_OK}),
     R(
         "exports.download",
@@ -573,12 +533,12 @@ ROUTES = [
     R("statements.preview", STATEMENT, {"GET": DRAFT_STATEMENT}),
     R(
         "statements.chart",
-        _with(STATEMENT, locale=lambda w, v: "en", key=lambda w, v: "status"),
+        statements(locale="en", key="status"),
         {"GET": DRAFT_STATEMENT},
     ),
     R(
         "statements.section",
-        _with(STATEMENT, locale=lambda w, v: "en", key=lambda w, v: SECTION_KEYS[0]),
+        statements(locale="en", key=SECTION_KEYS[0]),
         {"GET": EDIT_STATEMENT, "POST": EDIT_STATEMENT},
         {"POST": _form(text=_const("Edited by the matrix."), version=_statement_version)},
     ),
@@ -679,7 +639,7 @@ ROUTES = [
     ),
     R(
         "api.unlink_evidence",
-        _with(RESPONSE, evidence_id=lambda w, values: _side_of(w, values).file),
+        UNLINK_API,
         {"DELETE": DRAFT_ASSESSMENT},
         {"DELETE": NO_BODY},
     ),
