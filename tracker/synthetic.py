@@ -238,6 +238,9 @@ class _Generator:
     # --- one cycle -------------------------------------------------------------------------
 
     def cycle(self, year: int, current: bool, challenges: int) -> None:
+        # Each cycle draws from its own generator, so a cycle is the same whatever the scale:
+        # the current cycle's pages show the same data at scale 1 and 10, and can be compared.
+        self.rng = random.Random(f"{self.seed}:{year}")
         opens = date(year, 4, 1)
         cycle_id = self.add(
             Cycle,

@@ -35,13 +35,19 @@ def level(pieces: Iterable[Piece], rule: Rule) -> str:
     """The triangulation level of a response's linked evidence; withdrawn evidence counts for
     nothing."""
     current = [p for p in pieces if not p.withdrawn]
-    if not current:
+    return level_of_counts(
+        len({p.kind for p in current}), len({p.source_id for p in current}), rule
+    )
+
+
+def level_of_counts(kinds: int, sources: int, rule: Rule) -> str:
+    """The level of evidence of `kinds` different kinds from `sources` different source
+    organisations (not withdrawn), as `level` decides it; for counts made by the database."""
+    if not kinds:
         return UNEVIDENCED
-    kinds = {p.kind for p in current}
-    sources = {p.source_id for p in current}
-    if len(kinds) >= rule.min_kinds and len(sources) >= rule.min_sources:
+    if kinds >= rule.min_kinds and sources >= rule.min_sources:
         return TRIANGULATED
-    if len(kinds) >= 2 and len(sources) >= 2:
+    if kinds >= 2 and sources >= 2:
         return PARTIAL
     return SINGLE_SOURCE
 

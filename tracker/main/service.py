@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import joinedload
 
 from tracker.access import can, visible_assessments
@@ -139,35 +139,30 @@ def _rows(user: User, today: date) -> list[AssessmentRow]:
 
 
 def _evidence_figures(assessments: list[Assessment]) -> dict[int, tuple[int, int]]:
-    """Per assessment: items triangulated, and claims beyond evidence, in two queries."""
+    """Per assessment: items triangulated, and claims beyond evidence, in one query. The
+    database counts each response's kinds and sources of current evidence: one row per
+    response, not one per link."""
     by_id = {a.id: a for a in assessments}
-    scores = db.session.execute(
-        select(Response.id, Response.assessment_id, Response.self_score).where(
-            Response.assessment_id.in_(by_id)
-        )
-    ).all()
-    pieces: dict[int, list[triangulation.Piece]] = {}
-    for response_id, kind, source_id, withdrawn_at in db.session.execute(
+    current = (Evidence.id == EvidenceLink.evidence_id) & Evidence.withdrawn_at.is_(None)
+    rows = db.session.execute(
         select(
-            EvidenceLink.response_id,
-            Evidence.kind,
-            Evidence.source_organisation_id,
-            Evidence.withdrawn_at,
+            Response.assessment_id,
+            Response.self_score,
+            func.count(distinct(Evidence.kind)),
+            func.count(distinct(Evidence.source_organisation_id)),
         )
-        .join(Evidence, Evidence.id == EvidenceLink.evidence_id)
-        .join(Response, Response.id == EvidenceLink.response_id)
+        .outerjoin(EvidenceLink, EvidenceLink.response_id == Response.id)
+        .outerjoin(Evidence, current)
         .where(Response.assessment_id.in_(by_id))
-    ):
-        pieces.setdefault(response_id, []).append(
-            triangulation.Piece(kind, source_id, withdrawn_at is not None)
-        )
+        .group_by(Response.id, Response.assessment_id, Response.self_score)
+    )
     figures: dict[int, list[int]] = {a_id: [0, 0] for a_id in by_id}
-    for response_id, assessment_id, score in scores:
+    for assessment_id, score, kinds, sources in rows:
         framework = by_id[assessment_id].framework
         rule = triangulation.Rule(
             framework.min_kinds, framework.min_sources, framework.required_from
         )
-        level = triangulation.level(pieces.get(response_id, []), rule)
+        level = triangulation.level_of_counts(kinds, sources, rule)
         figures[assessment_id][0] += level == triangulation.TRIANGULATED
         figures[assessment_id][1] += triangulation.claim_beyond_evidence(score, level, rule)
     return {a_id: tuple(f) for a_id, f in figures.items()}
