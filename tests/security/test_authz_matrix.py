@@ -310,11 +310,12 @@ def _file_of(w, values, role) -> int:
     return _side_of(w, values).file
 
 
-def _seen(w, values, role):
-    return ""
+def _no_body(w, values, role) -> dict:
+    return {}
 
 
-NO_BODY = lambda w, values, role: {}  # noqa: E731
+NO_BODY = _no_body
+SEEN_NOTHING = _const("")  # no "last message read": the thread check does not apply
 CSRF_ONLY = _form()
 RESPONSE_FORM = _form(
     score=_const("2"),
@@ -466,13 +467,13 @@ ROUTES = [
         "review.resolve",
         CHALLENGE,
         {"POST": SETTLE_CHALLENGE},
-        {"POST": _form(outcome=_const("withdrawn"), seen=_seen)},
+        {"POST": _form(outcome=_const("withdrawn"), seen=SEEN_NOTHING)},
     ),
     R(
         "review.reopen",
         CHALLENGE,
         {"POST": SETTLE_CHALLENGE},
-        {"POST": _form(body=_const("Still unanswered."), due_on=_const(DUE), seen=_seen)},
+        {"POST": _form(body=_const("Still unanswered."), due_on=_const(DUE), seen=SEEN_NOTHING)},
     ),
     # --- evidence ---
     R("evidence.index", NONE, {"GET": LIBRARY_KEEPERS}),
