@@ -781,11 +781,7 @@ CASES = _cases()
 
 # Faults the matrix found that are not about access, left to their owners: each case fails
 # until fixed, and then fails again (strict) so the entry here is removed.
-KNOWN_FAULTS = {
-    ("statements.section", "HEAD", "inspector"): (
-        "the section view treats any method but GET as a sent form, so HEAD is a 400"
-    ),
-}
+KNOWN_FAULTS: dict[tuple[str, str, str], str] = {}
 
 
 def _params(cases: list[Case]) -> list:

@@ -162,7 +162,7 @@ def section(statement_id: int, locale: str, key: str):
     current = document.section_text(statement, data, locale, key, today)
     form = SectionForm()
     status = 200
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD as GET
         form.version.data, form.text.data = statement.version, current.text
     elif form.validate_on_submit():
         try:
