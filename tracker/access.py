@@ -12,6 +12,7 @@ from sqlalchemy import Select, false, select
 
 from tracker.extensions import db
 from tracker.models import (
+    ApiToken,
     Assessment,
     Challenge,
     Evidence,
@@ -153,6 +154,10 @@ def _read_notification(user: User, notification: Notification) -> bool:
     return notification.user_id == user.id  # one's own, whatever one's role
 
 
+def _own_token(user: User, token: ApiToken) -> bool:
+    return token.user_id == user.id  # only one's own tokens exist, even for an admin
+
+
 def _role(*roles: str) -> Callable[[User, object], bool]:
     return lambda user, _obj=None: user.role in roles
 
@@ -179,6 +184,7 @@ RULES: dict[str, Callable] = {
     "evidence.withdraw": _withdraw_evidence,
     "organisation.start_assessment": _start_assessment,
     "notification.read": _read_notification,
+    "token.revoke": _own_token,
     "admin.manage": _role("admin"),
     "review.queue": _role("reviewer"),
     "review.oversee": _role("admin", "inspector"),
@@ -287,6 +293,11 @@ def get_notification_or_404(
     return _load_or_404(Notification, notification_id, user, action, "notification.read")
 
 
+def get_token_or_404(token_id: int, user, action: str = "token.revoke") -> ApiToken:
+    """Load one of the user's own API tokens, as get_assessment_or_404."""
+    return _load_or_404(ApiToken, token_id, user, action, "token.revoke")
+
+
 def get_statement_or_404(statement_id: int, user, action: str = "statement.view", loader=None):
     """Load a statement for `action`, as get_assessment_or_404."""
     return _load_or_404(Statement, statement_id, user, action, "statement.view", loader)
@@ -303,6 +314,7 @@ __all__ = [
     "get_notification_or_404",
     "get_organisation_or_404",
     "get_statement_or_404",
+    "get_token_or_404",
     "visible_assessments",
     "visible_statements",
 ]

@@ -180,15 +180,22 @@ def test_production_settings_secure_the_cookies_and_bound_the_session():
     assert production["SESSION_COOKIE_HTTPONLY"] and production["SESSION_COOKIE_SAMESITE"] == "Lax"
     development = load_config({"TRACKER_ENV": "development", "TRACKER_INSTANCE_DIR": "/tmp/x"})
     assert not development["SESSION_COOKIE_SECURE"]
-    assert load_config(
-        {"TRACKER_ENV": "production", "SECRET_KEY": "k", "TRACKER_IDLE_MINUTES": "10"}
-    )["TRACKER_IDLE_MINUTES"] == 10
+    assert (
+        load_config({"TRACKER_ENV": "production", "SECRET_KEY": "k", "TRACKER_IDLE_MINUTES": "10"})[
+            "TRACKER_IDLE_MINUTES"
+        ]
+        == 10
+    )
 
 
 @pytest.mark.parametrize(
     "env",
-    [{"TRACKER_IDLE_MINUTES": "half an hour"}, {"TRACKER_IDLE_MINUTES": "1"},
-     {"TRACKER_SESSION_HOURS": "0"}, {"TRACKER_PROXY_COUNT": "-1"}],
+    [
+        {"TRACKER_IDLE_MINUTES": "half an hour"},
+        {"TRACKER_IDLE_MINUTES": "1"},
+        {"TRACKER_SESSION_HOURS": "0"},
+        {"TRACKER_PROXY_COUNT": "-1"},
+    ],
 )
 def test_bad_session_settings_are_refused(env):
     from tracker.config import ConfigError

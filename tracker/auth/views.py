@@ -4,12 +4,13 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from tracker import security
+from tracker.access import get_token_or_404
 from tracker.api import tokens
 from tracker.auth import bp, service
 from tracker.auth.forms import LoginForm, PostForm, TokenForm
-from tracker import security
 from tracker.extensions import db, limiter, login_manager
-from tracker.models import ApiToken, User
+from tracker.models import User
 
 
 @login_manager.user_loader
@@ -67,7 +68,7 @@ def session_remaining():
 @bp.post("/session")
 @login_required
 def keep_session():
-    """"Stay signed in": any request counts as use; this one does nothing else."""
+    """The warning's "Stay signed in": any request counts as use; this one does nothing else."""
     if not PostForm().validate_on_submit():
         abort(400)
     if request.accept_mimetypes.best == "application/json":  # the page's script asks
@@ -92,9 +93,7 @@ def account():
 @bp.post("/account/tokens/<int:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
-    token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != current_user.id:  # only one's own tokens exist here
-        abort(404)
+    token = get_token_or_404(token_id, current_user)
     if PostForm().validate_on_submit():
         tokens.revoke(current_user, token)
         flash(
