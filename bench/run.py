@@ -367,6 +367,17 @@ def main() -> int:
     if postgres and postgres.startswith("postgres://"):
         postgres = "postgresql://" + postgres[len("postgres://") :]
     database = "postgresql" if postgres else "sqlite"
+    if postgres:
+        try:
+            with admin_engine(postgres).connect():
+                pass
+        except Exception as exc:  # noqa: BLE001 - say what is wrong, not a traceback
+            print(
+                f"bench: cannot use DATABASE_URL ({exc.__class__.__name__}): it must name an "
+                "existing database, e.g. createdb -h 127.0.0.1 -U postgres trackerbench",
+                file=sys.stderr,
+            )
+            return 2
     limit_ms = 150 if postgres else 100
     work = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
     os.environ.update(TRACKER_INSTANCE_DIR=str(work), SECRET_KEY="bench-secret-key-not-for-use")
