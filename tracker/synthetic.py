@@ -568,6 +568,11 @@ def generate(seed: int = 1, scale: int = 1, organisations: int = ORGANISATIONS) 
         gen.flush()
     _reset_sequences()
     db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        # As after any bulk load: the planner's statistics, which autovacuum would gather in
+        # its own time, are gathered now, so that the first queries are planned on them.
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
     return summary()
 
 
