@@ -104,6 +104,12 @@ def _clean_database(app):
     ctx.push()
     yield
     db.session.rollback()
+    empty_every_table()
+    ctx.pop()
+
+
+def empty_every_table() -> None:
+    """Empty every table, ids starting again, as on a fresh database."""
     db.session.remove()
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
@@ -112,7 +118,6 @@ def _clean_database(app):
         else:
             for table in tables:
                 conn.execute(text(f"DELETE FROM {table}"))
-    ctx.pop()
 
 
 def assert_security_headers(response) -> None:

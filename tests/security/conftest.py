@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, insert, select
 
-from tests.conftest import FRAMEWORK_FIXTURES, TEST_PASSWORD
+from tests.conftest import FRAMEWORK_FIXTURES, TEST_PASSWORD, empty_every_table
 from tracker.api import tokens
 from tracker.assessments import service as assessments
 from tracker.evidence import service as evidence
@@ -332,18 +332,6 @@ def restore(snapshot: dict) -> None:
         for table in tables:
             if snapshot[table.name]:
                 conn.execute(insert(table), snapshot[table.name])
-
-
-def empty_every_table() -> None:
-    """As the suite's own clean-up does after every test: the next module starts empty."""
-    db.session.remove()
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))
 
 
 @pytest.fixture(scope="module")
