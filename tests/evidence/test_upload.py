@@ -369,3 +369,51 @@ def test_a_missing_stored_file_is_not_found_not_an_error(client, login, upload, 
     evidence = db.session.scalar(select(Evidence))
     os.remove(service.store()._path(evidence.sha256))
     assert client.get(f"/evidence/{evidence.id}/download").status_code == 404
+
+
+def test_a_large_library_lists_the_newest_and_finds_older_pieces_by_title(
+    client, login, post, draft, region, monkeypatch
+):
+    """The item page's choice list holds the newest pieces only (DESIGN §10: it costs the same
+    in the tenth year); a search by title reaches every older piece, and it can be linked."""
+    monkeypatch.setattr(service, "LINKABLE_LIMIT", 3)
+    login("coord@a.test")
+    titles = ["Oldest 50%_audit", "Older minutes", "Board minutes", "Audit plan", "Newest audit"]
+    for title in titles:
+        db.session.add(
+            Evidence(
+                organisation_id=region["rsb"].id,
+                source_organisation_id=region["rsb"].id,
+                title=title,
+                kind="document",
+                url="https://www.example.gov.wales/" + str(len(title)),
+                uploaded_by_id=region["coordinator"].id,
+            )
+        )
+    db.session.commit()
+    item = f"/assessments/{draft.id}/items/A1"
+
+    page = page_text(client.get(item))
+    assert all(title in page for title in titles[2:])
+    assert "Oldest" not in page and "Older minutes" not in page
+    assert "The list below holds the newest 3 pieces" in page
+
+    found = page_text(client.get(item + "?find=MINUTES"))
+    assert "Older minutes" in found and "Board minutes" in found and "Audit plan" not in found
+    assert 'name="link-find" value="MINUTES"' in found
+    # What the user types is taken literally: % and _ are not wildcards.
+    literal = page_text(client.get(item + "?find=50%25_"))
+    assert "Oldest 50%_audit" in literal and "Newest audit" not in literal
+    nothing = page_text(client.get(item + "?find=inspection"))
+    assert "No evidence in your library that is not linked here has a title containing" in nothing
+
+    oldest = db.session.scalar(select(Evidence).where(Evidence.title.startswith("Oldest")))
+    refused = post(item + "/evidence", {"link-evidence": str(oldest.id)}, page=item)
+    assert refused.status_code == 400  # not among the newest: the list it came from had it not
+    linked = post(
+        item + "/evidence",
+        {"link-evidence": str(oldest.id), "link-find": "50%_"},
+        page=item + "?find=50%25_",
+    )
+    assert linked.status_code == 302, page_text(linked)
+    assert db.session.scalars(select(EvidenceLink.evidence_id)).all() == [oldest.id]

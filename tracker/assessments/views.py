@@ -146,8 +146,9 @@ def _item_page(
     template = "assessments/_response_form.html" if fragment else "assessments/item.html"
     if link_form is None:
         link_form = LinkForm(prefix="link")
+    find = (request.args.get("find") or request.form.get("link-find") or "").strip()[:200]
     if not fragment:
-        link_form.evidence.choices = _link_choices(assessment, row)
+        link_form.evidence.choices = _link_choices(assessment, row, find)
     return render_template(
         template,
         assessment=assessment,
@@ -160,6 +161,8 @@ def _item_page(
         ),
         saved=saved,
         fragment=fragment,
+        find=find,
+        linkable_limit=evidence.LINKABLE_LIMIT,
         can_edit=can(current_user, "assessment.draft", assessment),
         can_score=can(current_user, "assessment.edit", assessment),
         previous=service.previous_scores(assessment, current_user, row.item.key).get(row.item.key),
@@ -174,7 +177,7 @@ def link_evidence(assessment_id: int, item_key: str):
     assessment = _load(assessment_id, "assessment.draft")
     row = _row_or_404(assessment, item_key)
     link_form = LinkForm(prefix="link")
-    link_form.evidence.choices = _link_choices(assessment, row)
+    link_form.evidence.choices = _link_choices(assessment, row, request.form.get("link-find"))
     if link_form.validate_on_submit():
         chosen = get_evidence_or_404(link_form.evidence.data, current_user)
         try:
@@ -241,11 +244,12 @@ def _response_form(assessment, row) -> ResponseForm:
     return ResponseForm(scale=assessment.framework.scale, data=_response_data(row.response))
 
 
-def _link_choices(assessment, row) -> list[tuple[int, str]]:
-    """The library's current evidence not yet linked to this item, for the link form."""
+def _link_choices(assessment, row, find: str | None = None) -> list[tuple[int, str]]:
+    """The library's current evidence not yet linked to this item (whose title contains `find`,
+    if given), for the link form."""
     return [
         (e.id, f"{e.title} ({EVIDENCE_KIND_LABELS[e.kind]})")
-        for e in evidence.linkable(assessment.organisation_id, row.links)
+        for e in evidence.linkable(assessment.organisation_id, row.links, find)
     ]
 
 

@@ -316,6 +316,15 @@ class Filters:
     date_to: date | None = None
 
 
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern (escape character \\) for lower-cased text containing `text`, taken
+    literally: a %, _ or \\ typed by the user matches only itself."""
+    literal = text.strip().lower()
+    for special in ("\\", "%", "_"):
+        literal = literal.replace(special, "\\" + special)
+    return f"%{literal}%"
+
+
 def library(org: Organisation, filters: Filters) -> Select:
     """A query of an organisation's evidence, newest first, with the filters applied."""
     query = (
@@ -336,7 +345,7 @@ def library(org: Organisation, filters: Filters) -> Select:
     elif filters.linked == "unlinked":
         query = query.where(~used)
     if filters.search:
-        pattern = "%" + filters.search.strip().lower().replace("%", r"\%") + "%"
+        pattern = contains_pattern(filters.search)
         query = query.where(
             or_(
                 func.lower(Evidence.title).like(pattern, escape="\\"),
@@ -355,9 +364,12 @@ def library(org: Organisation, filters: Filters) -> Select:
 LINKABLE_LIMIT = 200
 
 
-def linkable(organisation_id: int, already: list[EvidenceLink]) -> list[Evidence]:
-    """The library's current evidence not yet linked to this response: the newest
-    LINKABLE_LIMIT pieces, by title, with their source organisations loaded."""
+def linkable(
+    organisation_id: int, already: list[EvidenceLink], title: str | None = None
+) -> list[Evidence]:
+    """The library's current evidence not yet linked to this response, whose title contains
+    `title` if given: the newest LINKABLE_LIMIT pieces, by title, with their source
+    organisations loaded. Searching by title reaches pieces older than the newest."""
     linked = {link_row.evidence_id for link_row in already}
     newest = (
         select(Evidence)
@@ -370,6 +382,8 @@ def linkable(organisation_id: int, already: list[EvidenceLink]) -> list[Evidence
         .limit(LINKABLE_LIMIT)
         .options(selectinload(Evidence.source_organisation))
     )
+    if title and title.strip():
+        newest = newest.where(func.lower(Evidence.title).like(contains_pattern(title), escape="\\"))
     return sorted(db.session.scalars(newest), key=lambda e: (e.title, e.id))
 
 
