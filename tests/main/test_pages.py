@@ -170,3 +170,20 @@ def test_production_sends_hsts(app, client):
     finally:
         app.config["TRACKER_ENV"] = "development"
     assert headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_start_page_lists_recent_cycles_and_says_where_older_ones_are(
+    client, login, region, make_cycle, make_assessment
+):
+    rsb = region["rsb"]  # region's cycle is 2026–27
+    make_assessment(rsb, cycle=make_cycle("2025–26", 2025))
+    login("coord@a.test")
+    page = page_text(client.get("/"))
+    assert "Cycle 2025–26" in page
+    assert "Earlier cycles are on the dashboards" not in page  # nothing is left out
+
+    make_assessment(rsb, cycle=make_cycle("2024–25", 2024))
+    page = page_text(client.get("/"))
+    assert "Cycle 2025–26" in page and "Cycle 2024–25" not in page
+    assert "This page lists the two most recent cycles." in page
+    assert 'href="/dashboards/">Earlier cycles are on the dashboards</a>' in page

@@ -50,6 +50,7 @@ class StartPage:
     regions: list[tuple[Organisation, list[Organisation]]] = field(default_factory=list)
     cycle: Cycle | None = None
     challenges: list = field(default_factory=list)  # for a coordinator: to answer
+    older_cycles: bool = False  # cycles before the recent ones exist (see the dashboards)
 
 
 def _grouped(query) -> dict[int, tuple]:
@@ -175,6 +176,10 @@ def start_page(user: User, today: date | None = None) -> StartPage:
     for row in _rows(user, today or date.today()):
         grouped.setdefault(row.assessment.cycle_id, (row.assessment.cycle, []))[1].append(row)
     page = StartPage(user.role, list(grouped.values()), cycle=current_cycle())
+    page.older_cycles = (
+        db.session.scalar(select(Cycle.id).where(Cycle.id.not_in(_recent_cycles())).limit(1))
+        is not None
+    )
     if page.cycle and can(user, "organisation.start_assessment", user.organisation):
         page.can_start = _frameworks_not_started(user.organisation, page.cycle)
     if user.role == "coordinator":
