@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Date, ForeignKey, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
@@ -25,9 +35,12 @@ class Evidence(Timestamped, db.Model):
         CheckConstraint(
             "withdrawn_at IS NULL OR withdrawn_reason IS NOT NULL", name="withdrawn_reason"
         ),
+        # A library is read newest first a page at a time: this index gives the page without
+        # sorting the whole library, which grows every cycle (DESIGN §10).
+        Index("ix_evidence_library_order", "organisation_id", "created_at", "id"),
     )
 
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     title: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(20))
     source_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
