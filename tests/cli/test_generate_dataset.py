@@ -3,8 +3,9 @@
 import re
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
+from tests.conftest import empty_every_table
 from tracker import synthetic
 from tracker.extensions import db
 from tracker.models import (
@@ -19,18 +20,6 @@ from tracker.models import (
 )
 
 
-def _empty_tables():
-    """Empty every table, ids starting again, as on a fresh database."""
-    db.session.remove()
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))
-
-
 def _generate(runner, *args):
     result = runner.invoke(args=["generate-dataset", "--organisations", "4", *args])
     assert result.exit_code == 0, result.output
@@ -40,10 +29,10 @@ def _generate(runner, *args):
 def test_same_seed_same_dataset_and_another_seed_another(runner):
     first = _generate(runner, "--seed", "7")
     counts = synthetic.summary().counts
-    _empty_tables()
+    empty_every_table()
     assert _generate(runner, "--seed", "7") == first
     assert synthetic.summary().counts == counts
-    _empty_tables()
+    empty_every_table()
     assert _generate(runner, "--seed", "8") != first
 
 
