@@ -16,7 +16,7 @@ import pytest
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import JSON, Text, cast, create_engine, select, text
 
 from tracker import create_app
 from tracker.extensions import db
@@ -106,6 +106,21 @@ def _clean_database(app):
     db.session.rollback()
     empty_every_table()
     ctx.pop()
+
+
+def every_row() -> dict[str, list[tuple]]:
+    """Every table's rows in primary-key order, read afresh; JSON as its stored text, so that
+    SQL NULL and a JSON null differ. To show that nothing changed, or that a copy is whole."""
+    db.session.expire_all()
+    with db.engine.connect() as conn:
+        return {
+            each.name: conn.execute(
+                select(
+                    *(cast(c, Text) if isinstance(c.type, JSON) else c for c in each.columns)
+                ).order_by(*each.primary_key.columns)
+            ).all()
+            for each in db.metadata.sorted_tables
+        }
 
 
 def empty_every_table() -> None:

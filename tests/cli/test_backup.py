@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import JSON, Text, cast, func, inspect, select, text
+from sqlalchemy import func, inspect, select, text
 
-from tests.conftest import FreshContextClient, csrf_token, postgres_schema
+from tests.conftest import FreshContextClient, csrf_token, every_row, postgres_schema
 from tracker import backup, create_app
 from tracker.evidence import service as evidence
 from tracker.extensions import db
@@ -57,17 +57,9 @@ def fresh_instance(tmp_path):
 
 
 def rows_of(instance) -> dict[str, list[tuple]]:
-    """Every table of the models, each row in primary-key order; JSON as its stored text, so
-    that SQL NULL and a JSON null differ."""
-    with instance.app_context(), db.engine.connect() as conn:
-        return {
-            each.name: conn.execute(
-                select(
-                    *(cast(c, Text) if isinstance(c.type, JSON) else c for c in each.columns)
-                ).order_by(*each.primary_key.columns)
-            ).all()
-            for each in db.metadata.sorted_tables
-        }
+    """Every table of the models in an instance, as tests.conftest.every_row reads them."""
+    with instance.app_context():
+        return every_row()
 
 
 def files_of(instance) -> dict[str, bytes]:

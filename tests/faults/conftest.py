@@ -49,13 +49,3 @@ def database_refuses(app):
     for refusal in installed:
         event.remove(db.engine, "before_cursor_execute", refusal.before_execute)
         event.remove(db.engine, "commit", refusal.before_commit)
-
-
-def everything() -> dict[str, list[tuple]]:
-    """Every table's rows in primary-key order, read afresh: to show nothing changed."""
-    db.session.expire_all()
-    with db.engine.connect() as conn:
-        return {
-            each.name: conn.execute(each.select().order_by(*each.primary_key.columns)).all()
-            for each in db.metadata.sorted_tables
-        }

@@ -9,8 +9,7 @@ import io
 
 import pytest
 
-from tests.conftest import csrf_token, page_text
-from tests.faults.conftest import everything
+from tests.conftest import csrf_token, every_row, page_text
 from tracker.assessments import service as assessments
 from tracker.evidence.service import referenced_addresses, store
 from tracker.extensions import db
@@ -42,7 +41,7 @@ def test_a_refused_save_keeps_the_saved_answer(client, login, draft, database_re
     response = assessments.find_row(draft, "A1").response
     assert save(client, draft.id, "Saved before the fault.", response.version).status_code == 302
     db.session.refresh(response)
-    version, before = response.version, everything()
+    version, before = response.version, every_row()
 
     refusal = database_refuses(commit=True) if fault == "COMMIT" else database_refuses(fault)
     refused = save(client, draft.id, "Not lost to the fault.", version, score=3)
@@ -53,7 +52,7 @@ def test_a_refused_save_keeps_the_saved_answer(client, login, draft, database_re
     assert "Your answer was not saved because of a problem on our side" in text
     assert ">Not lost to the fault.</textarea>" in text
     assert "Traceback" not in text and "OperationalError" not in text
-    assert everything() == before  # no response change, no audit event, no held assessment
+    assert every_row() == before  # no response change, no audit event, no held assessment
 
     # Nothing was left half-done: the same save, at the same version, now goes through.
     assert save(client, draft.id, "Saved after the fault.", version, score=3).status_code == 302
@@ -83,13 +82,13 @@ def test_a_refused_upload_records_nothing(
     login("coord@a.test")
     earlier = b"minutes of the March board\n"
     assert upload(client, draft.id, earlier, region["rsb"].id).status_code == 302
-    before = everything()
+    before = every_row()
 
     lost = b"minutes of the April board\n"
     refusal = database_refuses(commit=True) if fault == "COMMIT" else database_refuses(fault)
     assert_fault_page(upload(client, draft.id, lost, region["rsb"].id))
     assert refusal.refused == 1
-    assert everything() == before  # no evidence row, no link, no audit event
+    assert every_row() == before  # no evidence row, no link, no audit event
 
     # The file reached the store before the database refused. No row names it, so it is a
     # harmless orphan, which sweep-evidence removes; a file is never deleted by a failed
@@ -129,7 +128,7 @@ def test_a_refused_publish_keeps_the_published_version(
     statements.edit_section(inspector, statement, "en", key, "A new edit.", statement.version)
     db.session.commit()
     published = statement.versions[0]
-    before, stored_before = everything(), set(store().addresses())
+    before, stored_before = every_row(), set(store().addresses())
 
     refusal = database_refuses(commit=True) if fault == "COMMIT" else database_refuses(fault)
     answer = publish(client, statement.id, statement.version)
@@ -137,7 +136,7 @@ def test_a_refused_publish_keeps_the_published_version(
     text = page_text(answer)
     assert "could not be published because of a fault. Nothing was recorded" in text
     assert "Version 2 is published" not in text and "Traceback" not in text
-    assert everything() == before  # no version 2, no claimed version, no audit event
+    assert every_row() == before  # no version 2, no claimed version, no audit event
 
     # The new page and PDF were stored before the database refused: orphans, swept later;
     # version 1's files are named by its row and stay.
