@@ -158,6 +158,41 @@ def _own_token(user: User, token: ApiToken) -> bool:
     return token.user_id == user.id  # only one's own tokens exist, even for an admin
 
 
+# --- running the tracker (issue #15) ----------------------------------------------------------
+# Administrators manage everyone. A board's or health board's coordinator may invite and
+# deactivate the contributors of their own region's partner agencies, and no other role, so
+# the national team is not a bottleneck.
+DELEGATING_KINDS = ("rsb", "health_board")
+
+
+def _delegates_for(user: User, organisation: Organisation) -> bool:
+    """A coordinator of an RSB or health board, and an organisation in their region."""
+    if user.role != "coordinator" or user.organisation.kind not in DELEGATING_KINDS:
+        return False
+    region = user.organisation.region_rsb_id
+    return region is not None and organisation.region_rsb_id == region
+
+
+def _invite_person(user: User, target) -> bool:
+    """`target` is (organisation, role) of the person to be invited."""
+    organisation, role = target
+    if user.role == "admin":
+        return True
+    return role == "contributor" and _delegates_for(user, organisation)
+
+
+def _manage_person(user: User, person: User) -> bool:
+    if user.role == "admin":
+        return True
+    return person.role == "contributor" and _delegates_for(user, person.organisation)
+
+
+def _list_people(user: User, _obj=None) -> bool:
+    return user.role == "admin" or (
+        user.role == "coordinator" and user.organisation.kind in DELEGATING_KINDS
+    )
+
+
 def _role(*roles: str) -> Callable[[User, object], bool]:
     return lambda user, _obj=None: user.role in roles
 
@@ -186,6 +221,11 @@ RULES: dict[str, Callable] = {
     "notification.read": _read_notification,
     "token.revoke": _own_token,
     "admin.manage": _role("admin"),
+    "person.list": _list_people,
+    "person.invite": _invite_person,
+    "person.view": _manage_person,
+    "person.manage": _manage_person,
+    "person.administer": lambda user, person: user.role == "admin",  # role, unlock, reset
     "review.queue": _role("reviewer"),
     "review.oversee": _role("admin", "inspector"),
     "statement.build": _role("inspector"),
@@ -244,6 +284,31 @@ def visible_statements(user) -> Select:
     return query.where(Statement.id.in_(select(PublishedStatement.statement_id)))
 
 
+def manageable_people(user) -> Select:
+    """A query of the people `user` may manage: the query form of "person.manage"."""
+    query = select(User)
+    if not _signed_in(user) or not _list_people(user):
+        return query.where(false())
+    if user.role == "admin":
+        return query
+    region = user.organisation.region_rsb_id
+    in_region = select(Organisation.id).where(
+        (Organisation.id == region) | (Organisation.region_id == region)
+    )
+    return query.where(User.role == "contributor", User.organisation_id.in_(in_region))
+
+
+def invitable_organisations(user) -> Select:
+    """Organisations `user` may invite someone into (for a delegate: their region's)."""
+    query = select(Organisation).where(Organisation.active.is_(True))
+    if not _signed_in(user) or not _list_people(user):
+        return query.where(false())
+    if user.role == "admin":
+        return query
+    region = user.organisation.region_rsb_id
+    return query.where((Organisation.id == region) | (Organisation.region_id == region))
+
+
 def _load_or_404(model, object_id: int, user, action: str, view_action: str, loader=None):
     obj = (loader or (lambda i: db.session.get(model, i)))(object_id)
     # What a user may not even see is "not found", so ids reveal nothing.
@@ -298,6 +363,11 @@ def get_token_or_404(token_id: int, user, action: str = "token.revoke") -> ApiTo
     return _load_or_404(ApiToken, token_id, user, action, "token.revoke")
 
 
+def get_person_or_404(user_id: int, user, action: str = "person.view") -> User:
+    """Load a person to manage, as get_assessment_or_404."""
+    return _load_or_404(User, user_id, user, action, "person.view")
+
+
 def get_statement_or_404(statement_id: int, user, action: str = "statement.view", loader=None):
     """Load a statement for `action`, as get_assessment_or_404."""
     return _load_or_404(Statement, statement_id, user, action, "statement.view", loader)
@@ -313,8 +383,11 @@ __all__ = [
     "get_framework_or_404",
     "get_notification_or_404",
     "get_organisation_or_404",
+    "get_person_or_404",
     "get_statement_or_404",
     "get_token_or_404",
+    "invitable_organisations",
+    "manageable_people",
     "visible_assessments",
     "visible_statements",
 ]

@@ -35,6 +35,7 @@ from tracker.models import (
 from tracker.models.assessments import ACTION_STATUSES, EDITABLE_STATUSES
 from tracker.models.base import utcnow
 from tracker.notifications import service as notifications
+from tracker.rules import RuleError  # noqa: F401 - re-exported: areas import it from here
 
 NARRATIVE_MAX = 10_000
 IMPACT_MAX = 4_000
@@ -42,15 +43,6 @@ ACTION_DESCRIPTION_MAX = 2_000
 OWNER_MAX = 200
 REASON_MAX = 4_000
 UNCHANGED = object()  # a score a contributor's form does not carry
-
-
-class RuleError(Exception):
-    """A change the rules refuse; `field` names the form field it concerns, if any."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class AlreadyStarted(Exception):

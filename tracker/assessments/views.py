@@ -11,12 +11,12 @@ from tracker.access import can, get_assessment_or_404, get_evidence_or_404, get_
 from tracker.assessments import bp, service
 from tracker.assessments.forms import ActionForm, ResponseForm, ReturnForm, StartForm
 from tracker.auth.forms import PostForm
+from tracker.cycles import current_cycle
 from tracker.evidence import pii
 from tracker.evidence import service as evidence
 from tracker.evidence.forms import LinkForm
 from tracker.extensions import db
 from tracker.i18n import current_language
-from tracker.main.service import current_cycle
 from tracker.models import Action, EvidenceLink
 from tracker.review import service as review
 from tracker.web import EVIDENCE_KIND_LABELS, is_htmx

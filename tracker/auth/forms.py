@@ -3,7 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from tracker.forms import PostForm  # noqa: F401 - shared; imported from here by older code
 
 
 class LoginForm(FlaskForm):
@@ -17,10 +19,6 @@ class LoginForm(FlaskForm):
     )
 
 
-class PostForm(FlaskForm):
-    """A form with nothing but the CSRF token, for button-only POSTs such as sign-out."""
-
-
 class TokenForm(FlaskForm):
     name = StringField(
         _l("Name of the token"),
@@ -28,4 +26,34 @@ class TokenForm(FlaskForm):
             DataRequired(message=_l("Give the token a name, such as the system that will use it")),
             Length(max=100, message=_l("The name must be 100 characters or fewer")),
         ],
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    """Choose a password (through an e-mailed link). The rules are in auth/passwords.py."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(message=_l("Enter a new password")), Length(max=200)],
+    )
+    confirm = PasswordField(
+        _l("Type the new password again"),
+        validators=[
+            DataRequired(message=_l("Type the new password again")),
+            EqualTo("password", message=_l("The two passwords are not the same")),
+        ],
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(message=_l("Enter your current password")), Length(max=200)],
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        _l("Email address"),
+        validators=[DataRequired(message=_l("Enter your email address")), Length(max=254)],
     )

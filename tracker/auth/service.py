@@ -38,6 +38,7 @@ def authenticate(email: str, password: str, max_failures: int, lock_minutes: int
         locked = _count_failure(user, max_failures, lock_minutes)
         return SignIn(user, "locked" if locked else "invalid")
     user.record_successful_login()
+    user.last_signed_in_at = utcnow()
     AuditEvent.record(user, "user.signed_in", user)
     db.session.commit()
     return SignIn(user, None)

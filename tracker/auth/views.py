@@ -14,8 +14,17 @@ from tracker.models import User
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> User | None:
+    """The signed-in person, if the session's id still matches: "id.version". Ending a
+    person's sessions (sign out everywhere, a new password, deactivation) raises the version
+    in the database, so every copy of an old cookie stops working on its next request."""
+    user_id, _dot, version = str(session_id).partition(".")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -25,6 +34,8 @@ def login():
     if current_user.is_authenticated:
         return redirect(next_url or url_for("main.home"))
     form = LoginForm()
+    if request.method == "GET" and request.args.get("email"):  # from "your password is set"
+        form.email.data = request.args["email"][:254]
     error = None
     if form.validate_on_submit():
         result = service.authenticate(
@@ -103,3 +114,6 @@ def revoke_token(token_id: int):
             )
         )
     return redirect(url_for(".account"))
+
+
+from tracker.auth import account as _account_routes  # noqa: E402, F401 - routes join bp

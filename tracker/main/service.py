@@ -7,6 +7,7 @@ from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import joinedload
 
 from tracker.access import can, visible_assessments
+from tracker.cycles import current_cycle
 from tracker.evidence import triangulation
 from tracker.extensions import db
 from tracker.frameworks.service import latest_frameworks
@@ -196,11 +197,6 @@ def start_page(user: User, today: date | None = None) -> StartPage:
             "cycles": db.session.scalar(select(func.count(Cycle.id))),
         }
     return page
-
-
-def current_cycle() -> Cycle | None:
-    """The cycle open most recently."""
-    return db.session.scalar(select(Cycle).order_by(Cycle.opens_on.desc()).limit(1))
 
 
 def _frameworks_not_started(org: Organisation, cycle: Cycle) -> list[Framework]:

@@ -1,15 +1,16 @@
 """All models, imported here so Alembic and the app see every table."""
 
-from tracker.models.assessments import Action, Assessment, Cycle, Response
+from tracker.models.assessments import Action, Assessment, Cycle, Reminder, Response
 from tracker.models.audit import AuditEvent
 from tracker.models.evidence import Evidence, EvidenceLink
 from tracker.models.frameworks import Framework, Item, ScaleLevel, Section
 from tracker.models.organisations import Organisation
 from tracker.models.review import Challenge, ChallengeMessage, ReviewAssignment
 from tracker.models.statements import PublishedStatement, Statement
-from tracker.models.users import ApiToken, LoginThrottle, Notification, User
+from tracker.models.users import AccountLink, ApiToken, LoginThrottle, Notification, User
 
 __all__ = [
+    "AccountLink",
     "Action",
     "ApiToken",
     "Assessment",
@@ -25,6 +26,7 @@ __all__ = [
     "Notification",
     "Organisation",
     "PublishedStatement",
+    "Reminder",
     "Response",
     "ReviewAssignment",
     "ScaleLevel",

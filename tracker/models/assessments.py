@@ -36,6 +36,12 @@ class Cycle(Timestamped, db.Model):
     opens_on: Mapped[date] = mapped_column(Date)
     due_on: Mapped[date] = mapped_column(Date)
     closes_on: Mapped[date] = mapped_column(Date)
+    # Closed early by an administrator: no new assessments, and no longer current.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def contains(self, day: date) -> bool:
+        """True when `day` falls inside this cycle's window and it has not been closed."""
+        return self.closed_at is None and self.opens_on <= day <= self.closes_on
 
     def __repr__(self) -> str:
         return f"<Cycle {self.label}>"
@@ -177,3 +183,22 @@ class Action(Timestamped, db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     response: Mapped[Response] = relationship(back_populates="actions")
+
+
+REMINDER_KINDS = ("due_28", "due_7", "due_1", "overdue")
+
+
+class Reminder(Timestamped, db.Model):
+    """A reminder sent about an assessment not yet submitted. The unique key makes each one
+    go out once, however many hosts run `send-reminders` at the same moment."""
+
+    __tablename__ = "assessment_reminder"
+    __table_args__ = (
+        db.UniqueConstraint("organisation_id", "framework_key", "cycle_id", "kind"),
+        CheckConstraint(_in("kind", REMINDER_KINDS), name="kind"),
+    )
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    framework_key: Mapped[str] = mapped_column(String(60))
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))

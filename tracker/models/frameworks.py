@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, ForeignKeyConstraint, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
-from tracker.models.base import Timestamped, localised
+from tracker.models.base import Timestamped, UTCDateTime, localised
 from tracker.models.organisations import _in
 
 FRAMEWORK_KINDS = ("progress", "maturity")
@@ -34,6 +36,9 @@ class Framework(Timestamped, db.Model):
     min_sources: Mapped[int] = mapped_column(Integer)
     required_from: Mapped[int] = mapped_column(Integer)
     source_file: Mapped[str | None] = mapped_column(String(300))
+    # A retired version is offered for no new assessment; answers given against it stay as
+    # they are.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     scale: Mapped[list[ScaleLevel]] = relationship(
         back_populates="framework", order_by="ScaleLevel.value", cascade="all, delete-orphan"

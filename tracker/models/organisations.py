@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
@@ -33,6 +33,9 @@ class Organisation(Timestamped, db.Model):
     name_cy: Mapped[str | None] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
     region_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    # A deactivated organisation is kept (its work and people refer to it) but offered for
+    # nothing new: no invitations, no new assessments.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     region: Mapped[Organisation | None] = relationship(remote_side="Organisation.id")
 

@@ -15,6 +15,9 @@ from tracker.models.organisations import Organisation, _in
 
 ROLES = ("coordinator", "contributor", "reviewer", "inspector", "admin")
 LOCALES = ("en", "cy")
+# What the administration area filters people by (User.status).
+STATUSES = ("invited", "active", "locked", "deactivated")
+LINK_PURPOSES = ("invite", "reset")
 
 
 class User(UserMixin, Timestamped, db.Model):
@@ -27,13 +30,21 @@ class User(UserMixin, Timestamped, db.Model):
 
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    password_hash: Mapped[str] = mapped_column(String(256))
+    # None until an invited person sets their password through the e-mailed link.
+    password_hash: Mapped[str | None] = mapped_column(String(256))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str] = mapped_column(String(5), default="en")
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deactivated_reason: Mapped[str | None] = mapped_column(Text)
+    # Part of the session's identity (get_id): raising it ends every session of this person at
+    # once, in every process, since each request loads the user and compares.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     organisation: Mapped[Organisation] = relationship()
 
@@ -47,8 +58,29 @@ class User(UserMixin, Timestamped, db.Model):
         self.password_hash = generate_password_hash(password, method="scrypt")
 
     def check_password(self, password: str) -> bool:
-        """True when the password matches the stored hash."""
+        """True when the password matches the stored hash (never before one is set)."""
+        if not self.password_hash:
+            return False
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def status(self) -> str:
+        """One of STATUSES: what an administrator needs to know first about an account."""
+        if not self.active:
+            return "deactivated"
+        if self.is_locked():
+            return "locked"
+        if not self.password_hash:
+            return "invited"
+        return "active"
+
+    def get_id(self) -> str:
+        """The session's name for this person: id and session version (see load_user)."""
+        return f"{self.id}.{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """Sign this person out everywhere: every session's stored id stops matching."""
+        self.session_version = (self.session_version or 0) + 1
 
     def is_locked(self, now: datetime | None = None) -> bool:
         """True while a lock from repeated failed sign-ins is in force."""
@@ -90,6 +122,25 @@ class Notification(Timestamped, db.Model):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class AccountLink(Timestamped, db.Model):
+    """A single-use link e-mailed to set a password: an invitation (7 days) or a reset (1 hour).
+
+    Only the SHA-256 of the link's secret is stored, so a copy of the database opens nothing.
+    """
+
+    __tablename__ = "account_link"
+    __table_args__ = (CheckConstraint(_in("purpose", LINK_PURPOSES), name="purpose"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(10))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
 class LoginThrottle(Timestamped, db.Model):

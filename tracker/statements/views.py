@@ -23,10 +23,10 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from tracker.access import can, get_framework_or_404, get_organisation_or_404, get_statement_or_404
+from tracker.cycles import current_cycle
 from tracker.extensions import db
 from tracker.frameworks.service import latest_frameworks
 from tracker.i18n import current_language
-from tracker.main.service import current_cycle
 from tracker.models import Cycle, Organisation
 from tracker.security import CONTENT_SECURITY_POLICY, as_id
 from tracker.statements import bp, document, drafting, service
