@@ -14,6 +14,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.from_mapping(config)
 
     from tracker import database, i18n, security, web
+    from tracker.admin.views import bp as admin_bp
     from tracker.api.views import bp as api_bp
     from tracker.assessments.views import bp as assessments_bp
     from tracker.auth.views import bp as auth_bp
@@ -49,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(statements_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(admin_bp)
     csrf.exempt(api_bp)  # bearer tokens only: no cookie, so no cross-site forgery
     app.register_blueprint(api_bp)
     register_commands(app)

@@ -1,0 +1,1 @@
+"""Administration: audit (issue #15)."""

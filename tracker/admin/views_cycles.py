@@ -1,0 +1,1 @@
+"""Administration: cycles (issue #15)."""

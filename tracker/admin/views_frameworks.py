@@ -1,0 +1,1 @@
+"""Administration: frameworks (issue #15)."""

@@ -1,0 +1,1 @@
+"""Administration: organisations (issue #15)."""

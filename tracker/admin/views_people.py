@@ -1,0 +1,1 @@
+"""Administration: people (issue #15)."""
