@@ -8,11 +8,14 @@ dropped at the end, so a run never leaves tables behind.
 import html
 import os
 import re
+import socket
 import uuid
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -206,6 +209,61 @@ def login(client):
         return client.post(path, data={"email": email, "password": password, "csrf_token": token})
 
     return _login
+
+
+# --- a real SMTP server ------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with closing(socket.socket()) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SmtpSink:
+    """Keeps every message the SMTP server is given."""
+
+    def __init__(self):
+        self.messages = []
+
+    def parsed(self) -> list:
+        """Every message so far as an email.message.EmailMessage."""
+        import email
+        import email.policy
+
+        return [
+            email.message_from_bytes(m.content, policy=email.policy.default) for m in self.messages
+        ]
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        self.messages.append(envelope)
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def mail_to(app):
+    """Point the app's mail settings at a host and port for one test."""
+    saved = {k: app.config[k] for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT")}
+
+    def _point(port: int, timeout: float = 5):
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=timeout)
+
+    yield _point
+    from tracker.notifications import mail
+
+    mail.wait()
+    app.config.update(saved)
+
+
+@pytest.fixture
+def smtp_sink(mail_to):
+    sink = SmtpSink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    mail_to(port)
+    yield sink
+    controller.stop()
 
 
 # --- factories -------------------------------------------------------------------------------

@@ -5,61 +5,17 @@ import email.policy
 import re
 import socket
 import time
-from contextlib import closing
 from datetime import timedelta
 
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from tests.conftest import csrf_token, page_text
+from tests.conftest import csrf_token, free_port, page_text
 from tests.review.conftest import DUE, TODAY, response_for
 from tracker.extensions import db
 from tracker.models import Challenge, Notification
 from tracker.notifications import mail
 from tracker.notifications import service as notifications
 from tracker.review import service
-
-
-def _free_port() -> int:
-    with closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class _Sink:
-    """Keeps every message the SMTP server is given."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        self.messages.append(envelope)
-        return "250 Message accepted"
-
-
-@pytest.fixture
-def mail_to(app):
-    """Point the app's mail settings at a host and port for one test."""
-    saved = {k: app.config[k] for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT")}
-
-    def _point(port: int, timeout: float = 5):
-        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=timeout)
-
-    yield _point
-    mail.wait()
-    app.config.update(saved)
-
-
-@pytest.fixture
-def smtp_sink(mail_to):
-    sink = _Sink()
-    port = _free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    mail_to(port)
-    yield sink
-    controller.stop()
 
 
 def _raise(people, assessment):
@@ -124,7 +80,7 @@ def test_a_mail_server_that_is_down_neither_fails_nor_blocks_the_request(
 
 
 def test_a_refused_connection_is_logged_not_raised(people, submitted, mail_to, caplog):
-    mail_to(_free_port())  # nothing listens there
+    mail_to(free_port())  # nothing listens there
     service.assign(people["admin"], submitted, people["reviewer"], DUE, TODAY)
     assert mail.wait() == [False]
     assert "E-mail to rev@b.test not sent" in caplog.text
