@@ -8,13 +8,13 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from tracker import seeding
+from tracker.auth import passwords
 from tracker.extensions import db
 from tracker.frameworks.loader import FrameworkFileError
 from tracker.frameworks.service import import_framework
 from tracker.models import AuditEvent, Organisation, User
 from tracker.models.users import LOCALES, ROLES
 
-MIN_PASSWORD_LENGTH = 12
 
 
 @click.command("init-db")
@@ -69,15 +69,19 @@ def create_user(email, name, organisation_code, role, locale, password) -> None:
     email = User.normalise_email(email)
     if "@" not in email:
         raise click.BadParameter("is not an email address", param_hint="--email")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.BadParameter(
-            f"must be at least {MIN_PASSWORD_LENGTH} characters long", param_hint="password"
-        )
+    problem = passwords.problem(password, email)
+    if problem:
+        raise click.BadParameter(problem, param_hint="password")
     org = db.session.scalar(select(Organisation).where(Organisation.code == organisation_code))
     if org is None:
         raise click.BadParameter(
             f"no organisation has code {organisation_code!r}", param_hint="--organisation"
         )
+    from tracker.admin.people import role_problem
+
+    problem = role_problem(role, org)
+    if problem:
+        raise click.BadParameter(problem, param_hint="--role")
     if db.session.scalar(select(User.id).where(User.email == email)):
         raise click.ClickException(f"A user with email {email} already exists.")
     user = User(email=email, name=name.strip(), organisation=org, role=role, locale=locale)

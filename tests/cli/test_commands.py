@@ -39,7 +39,7 @@ def test_create_user_refuses_duplicates_and_bad_input(runner, make_org):
             "--organisation",
             "RSB-X",
             "--role",
-            "admin",
+            "coordinator",
             "--password",
             "another-long-password",
         ]
@@ -55,7 +55,7 @@ def test_create_user_refuses_duplicates_and_bad_input(runner, make_org):
             "--organisation",
             "RSB-X",
             "--role",
-            "admin",
+            "coordinator",
             "--password",
             "short",
         ]
@@ -144,3 +144,15 @@ def test_sweep_evidence_removes_only_unreferenced_files(app, runner, make_user):
     result = runner.invoke(args=["sweep-evidence", "--older-than", "0"])
     assert result.exit_code == 0 and "Removed 1" in result.output
     assert store().exists(kept.sha256) and not store().exists(orphan.sha256)
+
+
+def test_create_user_keeps_the_password_and_role_rules_of_the_pages(runner, make_org):
+    common = _create(runner, make_org, **{"--password": "password1234"})
+    assert common.exit_code != 0 and "most common" in common.output
+    args = ["--email", "a@example.test", "--name", "A", "--organisation", "RSB-X"]
+    admin_of_a_board = runner.invoke(
+        args=["create-user", *args, "--role", "admin", "--password", "a-long-enough-password"]
+    )
+    assert admin_of_a_board.exit_code != 0
+    assert "Administrators must belong to the national team" in admin_of_a_board.output
+    assert db.session.scalar(select(func.count(User.id))) == 0

@@ -76,9 +76,10 @@ def change_password():
             if problem:
                 form.password.errors = [*form.password.errors, problem]
             else:
-                links.set_password(current_user, form.password.data, "user.password_changed")
+                user = current_user._get_current_object()
+                links.set_password(user, form.password.data, "user.password_changed")
                 db.session.commit()
-                login_user(current_user)  # this session carries on; every other one ends
+                login_user(user)  # this session carries on, with the new version; others end
                 security.start_session()
                 flash(_("Your password is changed. You are signed out everywhere else."))
                 return redirect(url_for(".account"))
