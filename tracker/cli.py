@@ -16,7 +16,6 @@ from tracker.models import AuditEvent, Organisation, User
 from tracker.models.users import LOCALES, ROLES
 
 
-
 @click.command("init-db")
 def init_db() -> None:
     """Create or upgrade the database schema by applying migrations; no data is dropped."""
