@@ -99,7 +99,8 @@ def load(env: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
         "RATELIMIT_ENABLED": not _flag(env.get("TRACKER_RATELIMIT_OFF")),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "WTF_CSRF_TIME_LIMIT": None,
+        # A form's CSRF token lasts no longer than the longest session (it is rotated at sign-in).
+        "WTF_CSRF_TIME_LIMIT": session_hours * 3600,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "Europe/London",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),

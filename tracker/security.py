@@ -1,11 +1,12 @@
 """Security headers on every response, sign-in session limits, and refusals of input no page
 should get (DESIGN §11)."""
 
+import secrets
 import time
 
 from flask import Flask, Response, abort, current_app, flash, request, session
 from flask_babel import gettext as _
-from flask_login import logout_user
+from flask_login import login_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -67,6 +68,38 @@ def start_session() -> None:
     """Call on signing in: the session's age and idle time are counted from now."""
     now = int(time.time())
     session["signed_in_at"] = session["seen_at"] = now
+
+
+def sign_in(user) -> None:
+    """Sign `user` in to this browser with a session id of its own (so that signing out ends
+    this session and no copy of its cookie), a fresh CSRF token, and the clock started."""
+    user.session_sid = secrets.token_urlsafe(24)
+    session.pop("csrf_token", None)  # Flask-WTF makes a new one for the next form
+    login_user(user)
+    start_session()
+
+
+def parse_session_id(value) -> tuple[int, int, str] | None:
+    """(user id, session version, session id) from a session's "_user_id", or None."""
+    parts = str(value or "").split(".")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or not parts[2]:
+        return None
+    return int(parts[0]), int(parts[1]), parts[2]
+
+
+def sign_out() -> None:
+    """End this browser session for good: its id is recorded as ended, so a copy of the
+    cookie taken before signing out opens nothing afterwards, on any process."""
+    from tracker.extensions import db
+    from tracker.models import EndedSession
+
+    parsed = parse_session_id(session.get("_user_id"))
+    if parsed is not None:
+        user_id, _version, sid = parsed
+        db.session.add(EndedSession(sid=sid[:43], user_id=user_id))
+        db.session.commit()
+    logout_user()
+    session.pop("csrf_token", None)
 
 
 def session_seconds_left(now: int | None = None) -> int:

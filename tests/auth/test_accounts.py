@@ -13,7 +13,7 @@ from tests.conftest import TEST_PASSWORD, csrf_token, page_text
 from tracker.admin import people
 from tracker.auth import links
 from tracker.extensions import db
-from tracker.models import AccountLink, AuditEvent, User
+from tracker.models import AccountLink, AuditEvent, EndedSession, User
 from tracker.models.base import utcnow
 from tracker.notifications import mail
 
@@ -269,3 +269,31 @@ def test_an_old_style_session_id_is_signed_out_not_an_error(app, make_user):
         session["_user_id"] = str(user.id)  # a cookie from before session versions
         session["_fresh"] = True
     assert browser.get("/").status_code == 302
+
+
+def test_signing_out_ends_that_session_and_every_copy_of_its_cookie(app, client, login, make_user):
+    """ASVS 3.3.1: a cookie copied before signing out opens nothing afterwards."""
+    user = make_user()
+    login(user.email)
+    other_browser = app.test_client()
+    token = csrf_token(other_browser, "/login")
+    other_browser.post(
+        "/login", data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token}
+    )
+    copy = app.test_client()
+    copy.set_cookie("session", client.get_cookie("session", domain="tracker.test").value, domain="tracker.test")
+    assert copy.get("/").status_code == 200
+    out = client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert out.status_code == 302
+    assert copy.get("/").status_code == 302  # the copy is signed out too
+    assert copy.get("/account").headers["Location"].startswith("/login")
+    assert other_browser.get("/").status_code == 200  # another sign-in of the same person
+    ended = db.session.scalar(select(func.count()).select_from(EndedSession))
+    assert ended == 1
+
+
+def test_the_csrf_token_changes_at_sign_in(client, login, make_user):
+    user = make_user()
+    before = csrf_token(client, "/login")
+    login(user.email)
+    assert csrf_token(client, "/account") != before

@@ -3,7 +3,7 @@ password, sign out everywhere (issue #15)."""
 
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 
 from tracker import security
@@ -79,8 +79,7 @@ def change_password():
                 user = current_user._get_current_object()
                 links.set_password(user, form.password.data, "user.password_changed")
                 db.session.commit()
-                login_user(user)  # this session carries on, with the new version; others end
-                security.start_session()
+                security.sign_in(user)  # this browser carries on; every other session ends
                 flash(_("Your password is changed. You are signed out everywhere else."))
                 return redirect(url_for(".account"))
     return render_template(

@@ -2,7 +2,8 @@
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from tracker import security
 from tracker.access import get_token_or_404
@@ -10,20 +11,26 @@ from tracker.api import tokens
 from tracker.auth import bp, service
 from tracker.auth.forms import LoginForm, PostForm, TokenForm
 from tracker.extensions import db, limiter, login_manager
-from tracker.models import User
+from tracker.models import EndedSession, User
 
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """The signed-in person, if the session's id still matches: "id.version". Ending a
-    person's sessions (sign out everywhere, a new password, deactivation) raises the version
-    in the database, so every copy of an old cookie stops working on its next request."""
-    user_id, _dot, version = str(session_id).partition(".")
-    if not user_id.isdigit() or not version.isdigit():
+    """The signed-in person, if the session still stands: its id is "user.version.session".
+    Ending all of a person's sessions (sign out everywhere, a new password, deactivation)
+    raises the version in the database; signing out records that one session as ended. Either
+    way every copy of an old cookie stops working on its next request, on every process. One
+    query."""
+    parsed = security.parse_session_id(session_id)
+    if parsed is None:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
-        return None
+    user_id, version, sid = parsed
+    ended = select(EndedSession.id).where(EndedSession.sid == sid).exists()
+    user = db.session.scalar(
+        select(User).where(User.id == user_id, User.session_version == version, ~ended)
+    )
+    if user is not None:
+        user.session_sid = sid
     return user
 
 
@@ -45,8 +52,7 @@ def login():
             current_app.config["LOGIN_LOCK_MINUTES"],
         )
         if result.refusal is None:
-            login_user(result.user)
-            security.start_session()
+            security.sign_in(result.user)
             return redirect(next_url or url_for("main.home"))
         if result.refusal == "locked":
             error = _(
@@ -64,7 +70,7 @@ def login():
 @login_required
 def logout():
     if PostForm().validate_on_submit():
-        logout_user()
+        security.sign_out()
         flash(_("You have signed out."))
     return redirect(url_for("auth.login"))
 

@@ -7,7 +7,14 @@ from tracker.models.frameworks import Framework, Item, ScaleLevel, Section
 from tracker.models.organisations import Organisation
 from tracker.models.review import Challenge, ChallengeMessage, ReviewAssignment
 from tracker.models.statements import PublishedStatement, Statement
-from tracker.models.users import AccountLink, ApiToken, LoginThrottle, Notification, User
+from tracker.models.users import (
+    AccountLink,
+    ApiToken,
+    EndedSession,
+    LoginThrottle,
+    Notification,
+    User,
+)
 
 __all__ = [
     "AccountLink",
@@ -18,6 +25,7 @@ __all__ = [
     "Challenge",
     "ChallengeMessage",
     "Cycle",
+    "EndedSession",
     "Evidence",
     "EvidenceLink",
     "Framework",

@@ -74,9 +74,14 @@ class User(UserMixin, Timestamped, db.Model):
             return "invited"
         return "active"
 
+    # Set on signing in (tracker.security.sign_in): this browser session's own random id,
+    # so that signing out can end this session alone. Not stored in this table.
+    session_sid = None
+
     def get_id(self) -> str:
-        """The session's name for this person: id and session version (see load_user)."""
-        return f"{self.id}.{self.session_version or 0}"
+        """The session's name for this person: id, session version and the session's own id
+        (see load_user in tracker/auth/views.py)."""
+        return f"{self.id}.{self.session_version or 0}.{self.session_sid or ''}"
 
     def end_sessions(self) -> None:
         """Sign this person out everywhere: every session's stored id stops matching."""
@@ -141,6 +146,19 @@ class AccountLink(Timestamped, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class EndedSession(Timestamped, db.Model):
+    """A browser session that was signed out: a copy of its cookie opens nothing afterwards.
+
+    Rows older than the longest a session can last (TRACKER_SESSION_HOURS) protect nothing
+    and are removed by `sweep-sessions`.
+    """
+
+    __tablename__ = "ended_session"
+
+    sid: Mapped[str] = mapped_column(String(43), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
 
 
 class LoginThrottle(Timestamped, db.Model):
