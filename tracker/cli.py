@@ -102,6 +102,25 @@ def sweep_evidence(older_than: int) -> None:
     click.echo(f"Removed {removed} unreferenced file(s).")
 
 
+@click.command("sweep-sessions")
+def sweep_sessions() -> None:
+    """Forget signed-out sessions older than the longest a session can last: their cookies
+    have expired anyway. Safe to run on every host, at any time."""
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    from tracker.models import EndedSession
+    from tracker.models.base import utcnow
+
+    cutoff = utcnow() - timedelta(hours=current_app.config["TRACKER_SESSION_HOURS"])
+    removed = db.session.execute(
+        delete(EndedSession).where(EndedSession.created_at < cutoff)
+    ).rowcount
+    db.session.commit()
+    click.echo(f"Forgot {removed} signed-out session(s).")
+
+
 @click.command("send-reminders")
 def send_reminders() -> None:
     """Tell people of challenges and reviews past their due date, once each. Run it daily."""
@@ -196,6 +215,7 @@ def register_commands(app: Flask) -> None:
         import_framework_command,
         create_user,
         sweep_evidence,
+        sweep_sessions,
         send_reminders,
         generate_dataset,
         backup_command,

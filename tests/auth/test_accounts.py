@@ -281,7 +281,9 @@ def test_signing_out_ends_that_session_and_every_copy_of_its_cookie(app, client,
         "/login", data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token}
     )
     copy = app.test_client()
-    copy.set_cookie("session", client.get_cookie("session", domain="tracker.test").value, domain="tracker.test")
+    copy.set_cookie(
+        "session", client.get_cookie("session", domain="tracker.test").value, domain="tracker.test"
+    )
     assert copy.get("/").status_code == 200
     out = client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     assert out.status_code == 302

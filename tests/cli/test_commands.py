@@ -156,3 +156,20 @@ def test_create_user_keeps_the_password_and_role_rules_of_the_pages(runner, make
     assert admin_of_a_board.exit_code != 0
     assert "Administrators must belong to the national team" in admin_of_a_board.output
     assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_sweep_sessions_forgets_only_what_has_expired(app, runner, make_user):
+    from datetime import timedelta
+
+    from tracker.models import EndedSession
+    from tracker.models.base import utcnow
+
+    user = make_user()
+    hours = app.config["TRACKER_SESSION_HOURS"]
+    old = EndedSession(sid="old", user_id=user.id, created_at=utcnow() - timedelta(hours=hours + 1))
+    recent = EndedSession(sid="recent", user_id=user.id)
+    db.session.add_all([old, recent])
+    db.session.commit()
+    result = runner.invoke(args=["sweep-sessions"])
+    assert result.exit_code == 0 and "Forgot 1" in result.output
+    assert db.session.scalars(select(EndedSession.sid)).all() == ["recent"]
