@@ -15,6 +15,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from tracker import database, i18n, security, web
     from tracker.admin.views import bp as admin_bp
+    from tracker.api import idempotency
     from tracker.api.views import bp as api_bp
     from tracker.assessments.views import bp as assessments_bp
     from tracker.auth.views import bp as auth_bp
@@ -40,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     web.init_app(app)
     mail.init_app(app)
+    idempotency.init_app(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(frameworks_bp)

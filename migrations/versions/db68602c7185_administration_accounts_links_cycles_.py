@@ -6,7 +6,7 @@ Create Date: 2026-12-03 08:11:11.250486
 
 Running the tracker from the browser (issue #15): invited accounts (no password until the
 e-mailed link is used), single-use links stored as hashes, a session version that ends every
-session of a person at once, signed-out sessions (a copied cookie opens nothing), deactivated organisations, retired framework versions, cycles
+session of a person at once, signed-out sessions (a copied cookie opens nothing), the API's idempotency keys, deactivated organisations, retired framework versions, cycles
 closed early, and reminders sent once each.
 """
 from alembic import op
@@ -58,6 +58,20 @@ def upgrade():
     with op.batch_alter_table('account_link', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_account_link_user_id'), ['user_id'], unique=False)
 
+    op.create_table('idempotency_record',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('request_sha256', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.Integer(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=True),
+    sa.Column('location', sa.String(length=500), nullable=True),
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_idempotency_record_user_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_record')),
+    sa.UniqueConstraint('user_id', 'key', name=op.f('uq_idempotency_record_user_id_key'))
+    )
     op.create_table('ended_session',
     sa.Column('sid', sa.String(length=43), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -120,6 +134,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_ended_session_user_id'))
 
     op.drop_table('ended_session')
+    op.drop_table('idempotency_record')
     with op.batch_alter_table('account_link', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_account_link_user_id'))
 

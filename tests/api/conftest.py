@@ -44,3 +44,14 @@ def upload(client):
         )
 
     return _upload
+
+
+@pytest.fixture
+def draft(people, make_assessment, make_cycle):  # noqa: F811 (the fixture above)
+    """Region A's draft of next cycle (so that it can stand beside `submitted`)."""
+    return make_assessment(organisation=people["rsb"], cycle=make_cycle("2027–28", 2027))
+
+
+@pytest.fixture
+def coordinator(people, token):  # noqa: F811
+    return token("coord@a.test")

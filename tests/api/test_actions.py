@@ -12,17 +12,6 @@ from tracker.models import Action
 GOOD = {"description": "Audit twelve case files", "owner": "Quality lead", "due_on": "2027-03-31"}
 
 
-@pytest.fixture
-def draft(people, make_assessment, make_cycle):
-    """Region A's draft of next cycle (so that it can stand beside `submitted`)."""
-    return make_assessment(organisation=people["rsb"], cycle=make_cycle("2027–28", 2027))
-
-
-@pytest.fixture
-def coordinator(people, token):
-    return token("coord@a.test")
-
-
 def _error(response, status: int) -> dict:
     assert response.status_code == status, response.get_data(as_text=True)
     return response.get_json()["error"]

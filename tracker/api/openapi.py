@@ -513,11 +513,39 @@ def _statements() -> dict:
     }
 
 
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Any 1 to 200 printable characters, new for each change. A retry with the "
+    "same key and body within 24 hours gets the first answer again (with the header "
+    "Idempotent-Replayed: true) and changes nothing; the same key with another body is 422.",
+    "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,200}$"},
+}
+
+
+def _with_idempotency_keys(paths: dict) -> dict:
+    """Every POST but the token's (which answers with a secret never kept) takes the header."""
+    for path, operations in paths.items():
+        if "post" in operations and path != "/tokens":
+            operations["post"]["parameters"] = [*operations["post"]["parameters"], IDEMPOTENCY_KEY]
+            for code in ("400", "409", "422"):  # a bad key; still running; used for another
+                operations["post"]["responses"].setdefault(
+                    code,
+                    {
+                        "description": ERRORS.get(code, code),
+                        "content": {"application/json": {"schema": ref("Error")}},
+                    },
+                )
+    return paths
+
+
 def document() -> dict:
     """The whole OpenAPI document."""
     paths = {}
     for area in (_tokens, _reference, _assessments, _actions, _evidence, _review, _statements):
         paths |= area()
+    paths = _with_idempotency_keys(paths)
     return {
         "openapi": "3.1.0",
         "info": {

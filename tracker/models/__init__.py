@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see every table."""
 
+from tracker.models.api import IdempotencyRecord
 from tracker.models.assessments import Action, Assessment, Cycle, Reminder, Response
 from tracker.models.audit import AuditEvent
 from tracker.models.evidence import Evidence, EvidenceLink
@@ -29,6 +30,7 @@ __all__ = [
     "Evidence",
     "EvidenceLink",
     "Framework",
+    "IdempotencyRecord",
     "Item",
     "LoginThrottle",
     "Notification",

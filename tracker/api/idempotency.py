@@ -1,0 +1,193 @@
+"""Exactly once over an unreliable network (DESIGN §9, issue #16).
+
+Every authenticated API POST honours an `Idempotency-Key` header: the first request with a
+key does the work and its answer is kept; a retry with the same key and the same body within
+24 hours gets that answer again (with `Idempotent-Replayed: true`) and changes nothing; the
+same key with a different body is a 422; a retry while the first is still running is a 409.
+The key is claimed in its own committed statement before the work starts, so of a dozen
+simultaneous retries exactly one does the work. An answer of 500 or more is not kept: the
+work did not happen (its transaction rolled back), so a retry may do it.
+
+A change committed and then not read back (the database went away between the two) is still
+answered as saved, never as a failure that would make a client retry a done change.
+"""
+
+import hashlib
+import re
+from datetime import timedelta
+
+from flask import g, has_request_context, make_response, request
+from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from tracker.api import bp
+from tracker.api.http import PUBLIC, ApiError
+from tracker.extensions import db
+from tracker.models import IdempotencyRecord
+from tracker.models.base import utcnow
+
+HEADER = "Idempotency-Key"
+KEEP_FOR = timedelta(hours=24)
+KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,200}$")  # printable ASCII, no spaces
+record = IdempotencyRecord.__table__
+
+
+def _request_digest() -> str:
+    """The request's method, path and content. A multipart body is digested by its fields
+    and files' contents, since a client's retry may choose a new boundary."""
+    digest = hashlib.sha256(f"{request.method} {request.full_path}\n".encode())
+    if request.mimetype == "multipart/form-data":
+        for name, value in sorted(request.form.items(multi=True)):
+            digest.update(f"field {name}={value}\n".encode())
+        for name, upload in sorted(request.files.items(multi=True), key=lambda kv: kv[0]):
+            digest.update(f"file {name} {upload.filename}\n".encode())
+            for chunk in iter(lambda u=upload: u.stream.read(256 * 1024), b""):
+                digest.update(chunk)
+            upload.stream.seek(0)
+    else:
+        digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+def _replay(row) -> object:
+    response = make_response(row.body or "", row.status)
+    response.mimetype = "application/json"
+    response.headers["Idempotent-Replayed"] = "true"
+    if row.location:
+        response.headers["Location"] = row.location
+    return response
+
+
+@bp.before_request
+def _claim_key():
+    """Runs after authentication: claim the key, or answer from what it already holds."""
+    key = request.headers.get(HEADER)
+    if request.method != "POST" or key is None or request.endpoint in PUBLIC:
+        return None
+    if not KEY_PATTERN.match(key):
+        raise ApiError(
+            400, "bad_request", f"{HEADER} must be 1 to 200 printable characters, no spaces."
+        )
+    user_id, digest, now = g.api_user.id, _request_digest(), utcnow()
+    with db.engine.begin() as conn:
+        conn.execute(
+            delete(record).where(
+                record.c.user_id == user_id,
+                record.c.key == key,
+                record.c.created_at < now - KEEP_FOR,
+            )
+        )
+    try:
+        with db.engine.begin() as conn:
+            g.idempotency_id = conn.execute(
+                insert(record)
+                .values(
+                    user_id=user_id,
+                    key=key,
+                    request_sha256=digest,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .returning(record.c.id)
+            ).scalar_one()
+        return None
+    except IntegrityError:
+        pass  # the key was used before: answer from it
+    with db.engine.connect() as conn:
+        row = conn.execute(
+            select(record).where(record.c.user_id == user_id, record.c.key == key)
+        ).first()
+    if row is None:  # its first request failed and gave the key back a moment ago
+        raise ApiError(409, "conflict", "A request with this Idempotency-Key just failed; retry.")
+    if row.request_sha256 != digest:
+        raise ApiError(
+            422,
+            "idempotency_key_reused",
+            f"This {HEADER} was used for a different request. Use a new key for a new request.",
+        )
+    if row.status is None:
+        error = ApiError(
+            409, "request_in_progress", f"A request with this {HEADER} is still being handled."
+        )
+        raise error
+    return _replay(row)
+
+
+@bp.after_request
+def _keep_answer(response):
+    record_id = g.pop("idempotency_id", None)
+    if record_id is None:
+        return response
+    with db.engine.begin() as conn:
+        if response.status_code >= 500:  # nothing was done: let a retry do it
+            conn.execute(delete(record).where(record.c.id == record_id))
+        else:
+            conn.execute(
+                update(record)
+                .where(record.c.id == record_id)
+                .values(
+                    status=response.status_code,
+                    body=response.get_data(as_text=True),
+                    location=response.headers.get("Location"),
+                    updated_at=utcnow(),
+                )
+            )
+    return response
+
+
+@bp.teardown_request
+def _give_back_key(exc):
+    """A request that ended in an exception no handler answered keeps no claim."""
+    record_id = g.pop("idempotency_id", None)
+    if record_id is not None:
+        with db.engine.begin() as conn:
+            conn.execute(delete(record).where(record.c.id == record_id))
+
+
+# --- a change committed, then not read back ----------------------------------------------------
+
+
+@bp.before_request
+def _start_view():
+    """The last hook before the view: commits from here on are the view's (the token's
+    last-used time, committed while authenticating, is not a change the client asked for)."""
+    g.api_in_view = True
+
+
+def _note_commit(session: Session) -> None:
+    if has_request_context() and g.get("api_in_view"):
+        g.api_committed = True
+
+
+@bp.errorhandler(DBAPIError)
+def _database_error(exc: DBAPIError):
+    """The database failed. If this request had already committed its change, the change is
+    stored: say so (a 200 that names it saved), so that the client does not retry it."""
+    db.session.rollback()
+    if g.get("api_committed"):
+        response = make_response(
+            {
+                "saved": True,
+                "message": "The change was saved, but the tracker could not read it back to "
+                "answer. Read the object again to see it.",
+            },
+            200,
+        )
+        return response
+    error = make_response(
+        {
+            "error": {
+                "code": "service_unavailable",
+                "message": "The database did not answer. Nothing was changed; try again.",
+            }
+        },
+        503,
+    )
+    error.headers["Retry-After"] = "5"
+    return error
+
+
+def init_app(app) -> None:
+    if not event.contains(Session, "after_commit", _note_commit):
+        event.listen(Session, "after_commit", _note_commit)
