@@ -104,21 +104,26 @@ def sweep_evidence(older_than: int) -> None:
 
 @click.command("sweep-sessions")
 def sweep_sessions() -> None:
-    """Forget signed-out sessions older than the longest a session can last: their cookies
-    have expired anyway. Safe to run on every host, at any time."""
+    """Forget signed-out sessions older than the longest a session can last (their cookies
+    have expired anyway) and API idempotency keys older than 24 hours. Safe to run on every
+    host, at any time."""
     from datetime import timedelta
 
     from sqlalchemy import delete
 
-    from tracker.models import EndedSession
+    from tracker.api.idempotency import KEEP_FOR
+    from tracker.models import EndedSession, IdempotencyRecord
     from tracker.models.base import utcnow
 
     cutoff = utcnow() - timedelta(hours=current_app.config["TRACKER_SESSION_HOURS"])
     removed = db.session.execute(
         delete(EndedSession).where(EndedSession.created_at < cutoff)
     ).rowcount
+    keys = db.session.execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - KEEP_FOR)
+    ).rowcount
     db.session.commit()
-    click.echo(f"Forgot {removed} signed-out session(s).")
+    click.echo(f"Forgot {removed} signed-out session(s) and {keys} idempotency key(s).")
 
 
 @click.command("send-reminders")
