@@ -131,12 +131,14 @@ def send_reminders() -> None:
     """Tell people of challenges and reviews past their due date, once each. Run it daily."""
     from datetime import date
 
+    from tracker.api.tokens import warn_expiring
     from tracker.notifications import mail
     from tracker.review.service import send_overdue_reminders
 
     # Links in the reminders are built as if for a request to the tracker's own address.
     with current_app.test_request_context(base_url=current_app.config["TRACKER_BASE_URL"]):
         sent = send_overdue_reminders(date.today())
+        sent += warn_expiring()
     delivered = mail.wait()
     click.echo(
         f"Reminders sent: {sent}."

@@ -6,7 +6,8 @@ Create Date: 2026-12-03 08:11:11.250486
 
 Running the tracker from the browser (issue #15): invited accounts (no password until the
 e-mailed link is used), single-use links stored as hashes, a session version that ends every
-session of a person at once, signed-out sessions (a copied cookie opens nothing), the API's idempotency keys, deactivated organisations, retired framework versions, cycles
+session of a person at once, signed-out sessions (a copied cookie opens nothing), the API's idempotency keys, API tokens that expire
+(and may be read-only), deactivated organisations, retired framework versions, cycles
 closed early, and reminders sent once each.
 """
 from alembic import op
@@ -85,6 +86,20 @@ def upgrade():
     with op.batch_alter_table('ended_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ended_session_user_id'), ['user_id'], unique=False)
 
+    # Tokens made before now never expired: they get 90 days from today.
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('expiry_warned_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('read_only', sa.Boolean(), server_default=sa.false(), nullable=False))
+    from datetime import datetime, timedelta, timezone
+
+    in_90_days = datetime.now(timezone.utc) + timedelta(days=90)
+    op.get_bind().execute(
+        sa.text("UPDATE api_token SET expires_at = :at WHERE expires_at IS NULL"), {"at": in_90_days}
+    )
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.alter_column('expires_at', existing_type=sa.DateTime(timezone=True), nullable=False)
+
     with op.batch_alter_table('cycle', schema=None) as batch_op:
         batch_op.add_column(sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True))
 
@@ -135,6 +150,11 @@ def downgrade():
 
     op.drop_table('ended_session')
     op.drop_table('idempotency_record')
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.drop_column('read_only')
+        batch_op.drop_column('expiry_warned_at')
+        batch_op.drop_column('expires_at')
+
     with op.batch_alter_table('account_link', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_account_link_user_id'))
 

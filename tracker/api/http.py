@@ -22,6 +22,8 @@ from tracker.web import API_ERROR_CODES, handle_http_error
 
 PER_PAGE_DEFAULT, PER_PAGE_MAX = 25, 100
 PUBLIC = {"api.create_token", "api.openapi"}
+READS = ("GET", "HEAD", "OPTIONS")
+SELF_SERVICE = {"api.revoke_current_token"}  # a read-only token may still revoke itself
 
 
 class ApiError(Exception):
@@ -68,9 +70,21 @@ def _authenticate():
         return
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
-    token = tokens.find(raw.strip()) if scheme.lower() == "bearer" else None
-    if token is None:
+    found = tokens.look_up(raw.strip()) if scheme.lower() == "bearer" else None
+    if found is not None and found.refusal == "expired":
+        raise ApiError(
+            401,
+            "token_expired",
+            f"This token expired on {found.token.expires_at.date().isoformat()}. Make a new one "
+            "on your account page, or with POST /api/v1/tokens.",
+        )
+    if found is None or found.token is None:
         raise ApiError(401, "unauthorised", "A valid bearer token is needed.")
+    token = found.token
+    if token.read_only and request.method not in READS and request.endpoint not in SELF_SERVICE:
+        raise ApiError(
+            403, "read_only_token", "This token is read-only: it may read, not change anything."
+        )
     g.api_user, g.api_token = token.user, token
 
 

@@ -117,7 +117,22 @@ def _tokens() -> dict:
                 ref("Token"),
                 errors=("401", "422"),
                 body=_body(
-                    {"email": STRING, "password": STRING, "name": STRING}, ["email", "password"]
+                    {
+                        "email": STRING,
+                        "password": STRING,
+                        "name": STRING,
+                        "expires_in_days": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 365,
+                            "description": "How long the token lasts (90 days if not given).",
+                        },
+                        "read_only": {
+                            "type": "boolean",
+                            "description": "A read-only token may read, and change nothing.",
+                        },
+                    },
+                    ["email", "password"],
                 ),
                 public=True,
                 status="201",

@@ -36,11 +36,13 @@ SCHEMAS = {
         error=obj(["code", "message"], code=STRING, message=STRING, field=STRING),
     ),
     "Token": obj(
-        ["id", "name", "token", "created_at"],
+        ["id", "name", "token", "created_at", "expires_at", "read_only"],
         id=INTEGER,
         name=STRING,
         token={"type": "string", "description": "Shown once; send as a bearer token."},
         created_at=DATETIME,
+        expires_at=DATETIME,
+        read_only={"type": "boolean"},
     ),
     "Organisation": obj(
         ["id", "code", "name", "kind"],

@@ -1,7 +1,10 @@
-"""API tokens: shown once, stored only as a SHA-256 hash, named, revocable."""
+"""API tokens: shown once, stored only as a SHA-256 hash, named, revocable, expiring (90 days
+unless chosen otherwise, warned of a week before), and optionally read-only."""
 
 import hashlib
 import secrets
+from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select, update
 
@@ -10,6 +13,9 @@ from tracker.models import ApiToken, AuditEvent, User
 from tracker.models.base import utcnow
 
 NAME_MAX = 100
+DEFAULT_DAYS, MAX_DAYS = 90, 365
+LIFETIMES = (7, 30, 90, 365)  # offered on the account page; the API takes any 1 to MAX_DAYS
+WARN_BEFORE = timedelta(days=7)
 LAST_USED_EVERY_SECONDS = 60  # how stale "last used" may be, to spare a write per request
 
 
@@ -17,25 +23,55 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue(user: User, name: str) -> tuple[ApiToken, str]:
+def issue(
+    user: User, name: str, days: int = DEFAULT_DAYS, read_only: bool = False
+) -> tuple[ApiToken, str]:
     """A new token for `user`: the row, and the secret to show once (never stored)."""
+    if not 1 <= days <= MAX_DAYS:
+        raise ValueError(f"a token lasts 1 to {MAX_DAYS} days")
     raw = "spt_" + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name[:NAME_MAX], token_hash=_hash(raw))
+    token = ApiToken(
+        user_id=user.id,
+        name=name[:NAME_MAX],
+        token_hash=_hash(raw),
+        expires_at=utcnow() + timedelta(days=days),
+        read_only=read_only,
+    )
     db.session.add(token)
-    AuditEvent.record(user, "token.issued", token, after={"name": token.name})
+    AuditEvent.record(
+        user,
+        "token.issued",
+        token,
+        after={"name": token.name, "expires_at": token.expires_at, "read_only": read_only},
+    )
     db.session.commit()
     return token, raw
 
 
+@dataclass
+class Found:
+    token: ApiToken | None
+    refusal: str | None  # None, "unknown" or "expired"
+
+
 def find(raw: str | None) -> ApiToken | None:
     """The live token with this secret, its user active; records when it was last used."""
+    found = look_up(raw)
+    return found.token if found.refusal is None else None
+
+
+def look_up(raw: str | None) -> Found:
+    """The token with this secret if it may be used, or why not ("expired" is said plainly;
+    anything else is "unknown", revealing nothing)."""
     if not raw or len(raw) > 200:
-        return None
+        return Found(None, "unknown")
     token = db.session.scalar(
         select(ApiToken).where(ApiToken.token_hash == _hash(raw), ApiToken.revoked_at.is_(None))
     )
     if token is None or not token.user.active:
-        return None
+        return Found(None, "unknown")
+    if token.expired():
+        return Found(token, "expired")
     now = utcnow()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > (
         LAST_USED_EVERY_SECONDS
@@ -48,7 +84,7 @@ def find(raw: str | None) -> ApiToken | None:
         )
         db.session.commit()
         db.session.refresh(token)
-    return token
+    return Found(token, None)
 
 
 def revoke(user: User, token: ApiToken) -> None:
@@ -67,3 +103,59 @@ def of(user: User) -> list[ApiToken]:
             select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
         )
     )
+
+
+def warn_expiring(now=None) -> int:
+    """E-mail each owner, in their language, once, a week before a token of theirs expires.
+    Each warning is claimed by a conditional UPDATE, so hosts running this together send one."""
+    from flask import current_app, url_for
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from tracker.models.base import utcnow as _utcnow
+    from tracker.notifications import mail
+    from tracker.notifications.service import absolute
+
+    now = now or _utcnow()
+    server = mail.Server.from_config(current_app.config)
+    due = db.session.scalars(
+        select(ApiToken).where(
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expiry_warned_at.is_(None),
+            ApiToken.expires_at > now,
+            ApiToken.expires_at <= now + WARN_BEFORE,
+        )
+    ).all()
+    sent = 0
+    for token in due:
+        claimed = db.session.execute(
+            update(ApiToken)
+            .where(ApiToken.id == token.id, ApiToken.expiry_warned_at.is_(None))
+            .values(expiry_warned_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not claimed or not token.user.active:
+            continue
+        sent += 1
+        if server is None:
+            continue
+        user = token.user
+        with force_locale(user.locale or "en"):
+            subject = _("Your API token %(name)s expires soon", name=token.name)
+            body = "\n\n".join(
+                [
+                    _("Hello %(name)s,", name=user.name),
+                    _(
+                        "Your Safeguarding Progress Tracker API token %(name)s expires on "
+                        "%(date)s. Systems using it will stop connecting then. Make a new token "
+                        "on your account page and give it to them:",
+                        name=token.name,
+                        date=token.expires_at.date().isoformat(),
+                    ),
+                    absolute(url_for("auth.account")),
+                ]
+            )
+        message = mail.compose(current_app.config["MAIL_DEFAULT_SENDER"], user.email, subject, body)
+        mail.queue(db.session(), server, message)
+    db.session.commit()
+    return sent

@@ -185,6 +185,16 @@ def create_token():
     email = field(body, "email", str, required=True)
     password = field(body, "password", str, required=True)
     name = (field(body, "name", str) or "API token").strip()[: tokens.NAME_MAX] or "API token"
+    days = field(body, "expires_in_days", int)
+    days = tokens.DEFAULT_DAYS if days is None else days
+    if not 1 <= days <= tokens.MAX_DAYS:
+        raise ApiError(
+            422,
+            "unprocessable",
+            f"expires_in_days must be from 1 to {tokens.MAX_DAYS}.",
+            "expires_in_days",
+        )
+    read_only = bool(field(body, "read_only", bool))
     if len(email) > 254 or len(password) > 200:
         raise ApiError(401, "unauthorised", "The email address or password is not right.")
     result = auth.authenticate(
@@ -199,8 +209,15 @@ def create_token():
         )
     if result.refusal:
         raise ApiError(401, "unauthorised", "The email address or password is not right.")
-    token, raw = tokens.issue(result.user, name)
-    response = jsonify(id=token.id, name=token.name, token=raw, created_at=iso(token.created_at))
+    token, raw = tokens.issue(result.user, name, days, read_only)
+    response = jsonify(
+        id=token.id,
+        name=token.name,
+        token=raw,
+        created_at=iso(token.created_at),
+        expires_at=iso(token.expires_at),
+        read_only=token.read_only,
+    )
     response.status_code = 201
     return response
 

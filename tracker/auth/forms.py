@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from tracker.forms import PostForm  # noqa: F401 - shared; imported from here by older code
@@ -20,6 +20,17 @@ class LoginForm(FlaskForm):
 
 
 class TokenForm(FlaskForm):
+    expires_in = SelectField(
+        _l("How long it lasts"),
+        choices=[
+            ("7", _l("7 days")),
+            ("30", _l("30 days")),
+            ("90", _l("90 days")),
+            ("365", _l("1 year")),
+        ],
+        default="90",
+    )
+    read_only = BooleanField(_l("Read only: it may read, and change nothing"))
     name = StringField(
         _l("Name of the token"),
         validators=[

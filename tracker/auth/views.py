@@ -100,7 +100,12 @@ def account():
     form = TokenForm()
     new_token = None
     if form.validate_on_submit():
-        _token, new_token = tokens.issue(current_user, form.name.data.strip())
+        _token, new_token = tokens.issue(
+            current_user,
+            form.name.data.strip(),
+            int(form.expires_in.data),
+            bool(form.read_only.data),
+        )
         form.name.data = None  # ready for another
     return render_template(
         "auth/account.html", form=form, tokens=tokens.of(current_user), new_token=new_token

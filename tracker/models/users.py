@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -112,8 +121,16 @@ class ApiToken(Timestamped, db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 hex of the token
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Chosen when made (90 days unless asked otherwise); warned of by e-mail a week before.
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expiry_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A read-only token may read what its owner may read, and change nothing.
+    read_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     user: Mapped[User] = relationship()
+
+    def expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at <= (now or utcnow())
 
 
 class Notification(Timestamped, db.Model):
