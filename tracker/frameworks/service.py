@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from tracker.extensions import db
 from tracker.frameworks.changes import Comparison, as_document, compare
 from tracker.frameworks.loader import FrameworkFileError, parse, read
-from tracker.models import AuditEvent, Framework, Item, ScaleLevel, Section
+from tracker.models import Assessment, AuditEvent, Framework, Item, ScaleLevel, Section
 from tracker.models.base import utcnow
 
 
@@ -184,3 +184,26 @@ def latest_frameworks() -> list[Framework]:
             .order_by(Framework.key)
         )
     )
+
+
+def all_versions() -> list[tuple[Framework, int, int, bool]]:
+    """Every version imported, each key's newest first: the framework, its number of items, the
+    number of assessments made against it, and whether it is offered for new assessments."""
+    items = (
+        select(Item.framework_id, func.count(Item.id).label("n"))
+        .group_by(Item.framework_id)
+        .subquery()
+    )
+    assessments = (
+        select(Assessment.framework_id, func.count(Assessment.id).label("n"))
+        .group_by(Assessment.framework_id)
+        .subquery()
+    )
+    offered = {framework.id for framework in latest_frameworks()}
+    rows = db.session.execute(
+        select(Framework, func.coalesce(items.c.n, 0), func.coalesce(assessments.c.n, 0))
+        .outerjoin(items, items.c.framework_id == Framework.id)
+        .outerjoin(assessments, assessments.c.framework_id == Framework.id)
+        .order_by(Framework.key, Framework.version.desc())
+    )
+    return [(f, n_items, n_assessments, f.id in offered) for f, n_items, n_assessments in rows]
