@@ -332,3 +332,42 @@ def test_the_newest_version_not_retired_is_offered(framework, make_user, make_or
     assert latest_frameworks() == [framework]
     service.set_retired(actor, framework, True)
     assert latest_frameworks() == []
+
+
+def test_two_confirmations_at_once_import_one_version(app, client, admin, framework, monkeypatch):
+    """Two browsers confirm the same preview at the same moment: both pass the version check
+    before either writes; one imports, the other is told it is a repeat (never a 500)."""
+    import threading
+
+    from tests.conftest import TEST_PASSWORD
+
+    fields = _confirm_fields(_upload(client, _fixture("valid-v2.yaml"), "valid-v2.yaml"))
+    other = app.test_client()
+    token = csrf_token(other, "/login")
+    signed_in = {"email": admin.email, "password": TEST_PASSWORD, "csrf_token": token}
+    assert other.post("/login", data=signed_in).status_code == 302
+    other_fields = {**fields, "csrf_token": csrf_token(other, "/admin/frameworks")}
+
+    both_checked = threading.Barrier(2, timeout=20)
+    real_build = service._build
+
+    def build_when_both_have_checked(data, source):
+        both_checked.wait()
+        return real_build(data, source)
+
+    monkeypatch.setattr(service, "_build", build_when_both_have_checked)
+    statuses = []
+
+    def confirm(browser, data):
+        statuses.append(_confirm(browser, data).status_code)
+
+    threads = [
+        threading.Thread(target=confirm, args=(client, fields)),
+        threading.Thread(target=confirm, args=(other, other_fields)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(statuses) == [302, 409]
+    assert _versions() == [("test-framework", 1), ("test-framework", 2)]
