@@ -110,6 +110,8 @@ def start_assessment(
         raise RuleError(_l("You cannot start an assessment for this organisation."))
     if not framework.applies_to_kind(org.kind):
         raise RuleError(_l("This framework does not apply to your organisation."), "framework")
+    if framework.retired_at is not None:
+        raise RuleError(_l("This framework version is retired: it cannot be started."), "framework")
     if framework not in latest_frameworks():
         raise RuleError(_l("A newer version of this framework is in use."), "framework")
     existing = _existing(org, framework, cycle)

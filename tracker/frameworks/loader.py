@@ -238,16 +238,9 @@ def validate(data, filename: str) -> dict:
     return data
 
 
-def read(path: str | Path) -> dict:
-    """Parse and validate a framework file; raise FrameworkFileError naming what is wrong."""
-    path = Path(path)
-    filename = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise FrameworkFileError(filename, [("", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FrameworkFileError(filename, [("", f"cannot be read: {exc}")]) from None
+def parse(text: str, filename: str) -> dict:
+    """Parse and validate a framework document given as text (an upload, or a file's
+    contents); raise FrameworkFileError naming what is wrong."""
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
     except RecursionError:
@@ -260,3 +253,16 @@ def read(path: str | Path) -> dict:
         problem = getattr(exc, "problem", None) or str(exc)
         raise FrameworkFileError(filename, [(where, f"not valid YAML: {problem}")]) from None
     return validate(data, filename)
+
+
+def read(path: str | Path) -> dict:
+    """Parse and validate a framework file; raise FrameworkFileError naming what is wrong."""
+    path = Path(path)
+    filename = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FrameworkFileError(filename, [("", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FrameworkFileError(filename, [("", f"cannot be read: {exc}")]) from None
+    return parse(text, filename)

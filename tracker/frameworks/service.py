@@ -1,12 +1,16 @@
-"""Import a validated framework file as a new framework version."""
+"""Import a validated framework file as a new framework version; retire and unretire
+versions; say which versions are offered for new assessments."""
 
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from tracker.extensions import db
-from tracker.frameworks.loader import FrameworkFileError, read
-from tracker.models import AuditEvent, Framework, Item, ScaleLevel, Section
+from tracker.frameworks.changes import Comparison, as_document, compare
+from tracker.frameworks.loader import FrameworkFileError, parse, read
+from tracker.models import Assessment, AuditEvent, Framework, Item, ScaleLevel, Section
+from tracker.models.base import utcnow
 
 
 def _build(data: dict, source: str) -> Framework:
@@ -51,48 +55,125 @@ def _build(data: dict, source: str) -> Framework:
     return framework
 
 
-def import_framework(path: str | Path, user=None, skip_existing: bool = False) -> Framework | None:
+def latest_version(key: str) -> Framework | None:
+    """The highest version imported of a framework key, retired or not."""
+    return db.session.scalar(
+        select(Framework).where(Framework.key == key).order_by(Framework.version.desc()).limit(1)
+    )
+
+
+def _version_problem(data: dict) -> tuple[str, bool] | None:
+    """Why this key and version cannot be imported (and whether it exists already), or None."""
+    latest = latest_version(data["key"])
+    if latest is None or data["version"] > latest.version:
+        return None
+    exists = data["version"] == latest.version or db.session.scalar(
+        select(Framework.id).where(
+            Framework.key == data["key"], Framework.version == data["version"]
+        )
+    )
+    if exists:
+        message = (
+            f"version {data['version']} of {data['key']!r} is already imported; "
+            f"give the file version {latest.version + 1} to import it as a new version"
+        )
+    else:
+        message = (
+            f"version {data['version']} is not above the latest version of {data['key']!r}, "
+            f"{latest.version}; give the file version {latest.version + 1}"
+        )
+    return message, bool(exists)
+
+
+def check_version(data: dict, filename: str) -> None:
+    """Refuse a version that is not above the latest imported version of its key."""
+    problem = _version_problem(data)
+    if problem:
+        raise FrameworkFileError(filename, [("version", problem[0])])
+
+
+def preview(text: str, filename: str) -> Comparison:
+    """Validate an uploaded framework document, its version included, and say what importing
+    it would change against the latest version of its key. Writes nothing."""
+    data = parse(text, filename)
+    check_version(data, filename)
+    current = latest_version(data["key"])
+    return compare(data, as_document(current) if current else None)
+
+
+def import_framework(
+    path: str | Path, user=None, skip_existing: bool = False, *, text: str | None = None
+) -> Framework | None:
     """Validate `path` and import it as a new version; nothing is written if anything is wrong.
 
-    With `skip_existing`, a key and version already imported is left alone and None returned
-    (seeding runs twice without duplicates); otherwise it is refused.
+    With `text`, that is the file's content and `path` only its name (an upload). With
+    `skip_existing`, a key and version already imported is left alone and None returned
+    (seeding runs twice without duplicates); otherwise it is refused, as is any version not
+    above the latest of its key.
     """
-    data = read(path)
-    existing = db.session.scalar(
-        select(Framework).where(Framework.key == data["key"], Framework.version == data["version"])
-    )
-    if existing is not None:
-        if skip_existing:
+    filename = str(path)
+    data = read(path) if text is None else parse(text, filename)
+    problem = _version_problem(data)
+    if problem:
+        if skip_existing and problem[1]:
             return None
-        latest = db.session.scalar(
-            select(func.max(Framework.version)).where(Framework.key == data["key"])
-        )
-        raise FrameworkFileError(
-            str(path),
-            [
-                (
-                    "version",
-                    f"version {data['version']} of {data['key']!r} is already imported; "
-                    f"give the file version {latest + 1} to import it as a new version",
-                )
-            ],
-        )
+        raise FrameworkFileError(filename, [("version", problem[0])])
     framework = _build(data, Path(path).name)
     db.session.add(framework)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same key and version committed by a simultaneous import since the check above:
+        # the unique (key, version) constraint decides, and this one is refused as a repeat.
+        db.session.rollback()
+        if skip_existing:
+            return None
+        problem = _version_problem(data) or ("is already imported", True)
+        raise FrameworkFileError(filename, [("version", problem[0])]) from None
     AuditEvent.record(
         user,
         "framework.imported",
         framework,
-        after={"key": framework.key, "version": framework.version},
+        after={"key": framework.key, "version": framework.version, "file": framework.source_file},
     )
     db.session.commit()
     return framework
 
 
+def set_retired(user, framework: Framework, retired: bool) -> bool:
+    """Retire a version (offered for no new assessment; answers given against it are kept as
+    they are) or offer it again. False when it was so already (a repeated or raced request)."""
+    when = utcnow() if retired else None
+    changed = db.session.execute(
+        update(Framework)
+        .where(
+            Framework.id == framework.id,
+            Framework.retired_at.is_(None) if retired else Framework.retired_at.is_not(None),
+        )
+        .values(retired_at=when)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        db.session.rollback()
+        return False
+    AuditEvent.record(
+        user,
+        "framework.retired" if retired else "framework.unretired",
+        framework,
+        before={"retired_at": framework.retired_at},
+        after={"retired_at": when},
+    )
+    db.session.commit()
+    db.session.refresh(framework)
+    return True
+
+
 def latest_frameworks() -> list[Framework]:
-    """The newest version of each framework, by key."""
+    """The version of each framework offered for new assessments, by key: the newest that is
+    not retired (none, when every version of a key is retired)."""
     newest = (
         select(Framework.key, func.max(Framework.version).label("version"))
+        .where(Framework.retired_at.is_(None))
         .group_by(Framework.key)
         .subquery()
     )
@@ -103,3 +184,26 @@ def latest_frameworks() -> list[Framework]:
             .order_by(Framework.key)
         )
     )
+
+
+def all_versions() -> list[tuple[Framework, int, int, bool]]:
+    """Every version imported, each key's newest first: the framework, its number of items, the
+    number of assessments made against it, and whether it is offered for new assessments."""
+    items = (
+        select(Item.framework_id, func.count(Item.id).label("n"))
+        .group_by(Item.framework_id)
+        .subquery()
+    )
+    assessments = (
+        select(Assessment.framework_id, func.count(Assessment.id).label("n"))
+        .group_by(Assessment.framework_id)
+        .subquery()
+    )
+    offered = {framework.id for framework in latest_frameworks()}
+    rows = db.session.execute(
+        select(Framework, func.coalesce(items.c.n, 0), func.coalesce(assessments.c.n, 0))
+        .outerjoin(items, items.c.framework_id == Framework.id)
+        .outerjoin(assessments, assessments.c.framework_id == Framework.id)
+        .order_by(Framework.key, Framework.version.desc())
+    )
+    return [(f, n_items, n_assessments, f.id in offered) for f, n_items, n_assessments in rows]
