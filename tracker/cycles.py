@@ -141,3 +141,33 @@ def _dates(cycle: Cycle) -> dict:
         "due_on": cycle.due_on.isoformat(),
         "closes_on": cycle.closes_on.isoformat(),
     }
+
+
+def suggested_next(on: date | None = None) -> dict:
+    """A label and dates for the cycle after the latest one (a year on), or, with none yet,
+    for the financial year that holds `on` (today): April to March, due by 31 January."""
+    latest = db.session.scalar(select(Cycle).order_by(Cycle.opens_on.desc()).limit(1))
+    if latest is None:
+        on = on or today()
+        year = on.year if on.month >= 4 else on.year - 1
+        opens, due, closes = date(year, 4, 1), date(year + 1, 1, 31), date(year + 1, 3, 31)
+    else:
+        opens, due, closes = (
+            _a_year_on(latest.opens_on),
+            _a_year_on(latest.due_on),
+            _a_year_on(latest.closes_on),
+        )
+        year = int(latest.label[:4]) + 1 if LABEL_PATTERN.match(latest.label) else opens.year
+    return {
+        "label": f"{year}–{(year + 1) % 100:02d}",
+        "opens_on": opens,
+        "due_on": due,
+        "closes_on": closes,
+    }
+
+
+def _a_year_on(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
