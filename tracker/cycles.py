@@ -9,7 +9,7 @@ import re
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tracker.extensions import db
 from tracker.models import AuditEvent, Cycle, User
@@ -125,10 +125,16 @@ def change_cycle(
 
 
 def close_cycle(actor: User, cycle: Cycle) -> bool:
-    """Close a cycle now: it takes no new assessments and stops being current."""
-    if cycle.closed_at is not None:
+    """Close a cycle now: it takes no new assessments and stops being current. Of two
+    requests at once (a double click), one closes it; the other changes nothing."""
+    closed = db.session.execute(
+        update(Cycle)
+        .where(Cycle.id == cycle.id, Cycle.closed_at.is_(None))
+        .values(closed_at=utcnow())
+    ).rowcount
+    if not closed:
+        db.session.rollback()
         return False
-    cycle.closed_at = utcnow()
     AuditEvent.record(actor, "cycle.closed", cycle)
     db.session.commit()
     return True

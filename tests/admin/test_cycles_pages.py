@@ -3,6 +3,7 @@ with its label and dates suggested, changing dates with each refusal against its
 closing. Which cycle is current follows the window that contains today, with "today" fixed."""
 
 import re
+import threading
 from datetime import date
 from html import unescape
 
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 from tests.conftest import page_text
 from tracker import cycles
 from tracker.extensions import db
-from tracker.models import AuditEvent, Cycle
+from tracker.models import AuditEvent, Cycle, User
 from tracker.models.base import utcnow
 
 TODAY = date(2026, 12, 3)
@@ -245,3 +246,29 @@ def test_only_administrators_may_use_them(client, login, world, post, path, meth
 
 def test_an_unknown_cycle_is_not_found(client, as_admin):
     assert client.get("/admin/cycles/999999/edit").status_code == 404
+
+
+def test_two_closes_at_once_close_it_once(app, world):
+    admin = db.session.scalar(select(User).where(User.email == "admin@wales.test"))
+    ids = (admin.id, world["running"].id)
+    db.session.commit()
+    barrier = threading.Barrier(2)
+    results = []
+
+    def close():
+        with app.app_context():
+            try:
+                actor, cycle = db.session.get(User, ids[0]), db.session.get(Cycle, ids[1])
+                barrier.wait()
+                results.append(cycles.close_cycle(actor, cycle))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=close) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False, True]
+    closed = select(func.count(AuditEvent.id)).where(AuditEvent.action == "cycle.closed")
+    assert db.session.scalar(closed) == 1

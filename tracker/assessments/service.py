@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker import cycles
 from tracker.access import can
 from tracker.evidence import service as evidence
 from tracker.evidence import triangulation
@@ -109,8 +108,6 @@ def start_assessment(
     """Create this cycle's draft, empty or carrying forward last cycle's answers."""
     if not can(user, "organisation.start_assessment", org):
         raise RuleError(_l("You cannot start an assessment for this organisation."))
-    if not cycle.contains(cycles.today()):
-        raise RuleError(_l("Cycle %(label)s is not open for new assessments.", label=cycle.label))
     if not framework.applies_to_kind(org.kind):
         raise RuleError(_l("This framework does not apply to your organisation."), "framework")
     if framework not in latest_frameworks():
