@@ -131,7 +131,8 @@ def _withdraw_evidence(user: User, evidence) -> bool:
 
 
 def _start_assessment(user: User, org: Organisation) -> bool:
-    return user.role == "coordinator" and _own(user, org.id)
+    # A deactivated organisation keeps its assessments but starts no new ones.
+    return user.role == "coordinator" and _own(user, org.id) and org.active
 
 
 def _view_organisation(user: User, org: Organisation) -> bool:

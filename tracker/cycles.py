@@ -9,7 +9,7 @@ import re
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tracker.extensions import db
 from tracker.models import AuditEvent, Cycle, User
@@ -125,10 +125,16 @@ def change_cycle(
 
 
 def close_cycle(actor: User, cycle: Cycle) -> bool:
-    """Close a cycle now: it takes no new assessments and stops being current."""
-    if cycle.closed_at is not None:
+    """Close a cycle now: it takes no new assessments and stops being current. Of two
+    requests at once (a double click), one closes it; the other changes nothing."""
+    closed = db.session.execute(
+        update(Cycle)
+        .where(Cycle.id == cycle.id, Cycle.closed_at.is_(None))
+        .values(closed_at=utcnow())
+    ).rowcount
+    if not closed:
+        db.session.rollback()
         return False
-    cycle.closed_at = utcnow()
     AuditEvent.record(actor, "cycle.closed", cycle)
     db.session.commit()
     return True
@@ -141,3 +147,33 @@ def _dates(cycle: Cycle) -> dict:
         "due_on": cycle.due_on.isoformat(),
         "closes_on": cycle.closes_on.isoformat(),
     }
+
+
+def suggested_next(on: date | None = None) -> dict:
+    """A label and dates for the cycle after the latest one (a year on), or, with none yet,
+    for the financial year that holds `on` (today): April to March, due by 31 January."""
+    latest = db.session.scalar(select(Cycle).order_by(Cycle.opens_on.desc()).limit(1))
+    if latest is None:
+        on = on or today()
+        year = on.year if on.month >= 4 else on.year - 1
+        opens, due, closes = date(year, 4, 1), date(year + 1, 1, 31), date(year + 1, 3, 31)
+    else:
+        opens, due, closes = (
+            _a_year_on(latest.opens_on),
+            _a_year_on(latest.due_on),
+            _a_year_on(latest.closes_on),
+        )
+        year = int(latest.label[:4]) + 1 if LABEL_PATTERN.match(latest.label) else opens.year
+    return {
+        "label": f"{year}–{(year + 1) % 100:02d}",
+        "opens_on": opens,
+        "due_on": due,
+        "closes_on": closes,
+    }
+
+
+def _a_year_on(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)

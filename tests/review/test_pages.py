@@ -218,18 +218,12 @@ def test_bad_form_input_gets_messages_not_errors(client, login, people, in_revie
 def test_overdue_is_marked_on_both_sides(client, login, people, challenge, monkeypatch):
     from datetime import timedelta
 
-    import tracker.main.views as main_views
     import tracker.review.views as review_views
+    from tracker import cycles
 
     later = DUE + timedelta(days=1)
-
-    class Later:
-        @staticmethod
-        def today():
-            return later
-
     monkeypatch.setattr(review_views, "_today", lambda: later)
-    monkeypatch.setattr(main_views, "date", Later)
+    monkeypatch.setattr(cycles, "today", lambda: later)  # the start page's today
     login("coord@a.test")
     assert "Overdue" in page_text(client.get("/"))
     assert "Overdue" in page_text(client.get(f"/review/challenges/{challenge.id}"))

@@ -7,17 +7,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
+from tracker import cycles
 from tracker.access import can, get_assessment_or_404, get_evidence_or_404, get_framework_or_404
 from tracker.assessments import bp, service
 from tracker.assessments.forms import ActionForm, ResponseForm, ReturnForm, StartForm
 from tracker.auth.forms import PostForm
-from tracker.cycles import current_cycle
 from tracker.evidence import pii
 from tracker.evidence import service as evidence
 from tracker.evidence.forms import LinkForm
 from tracker.extensions import db
 from tracker.i18n import current_language
 from tracker.models import Action, EvidenceLink
+from tracker.models.assessments import EDITABLE_STATUSES
 from tracker.review import service as review
 from tracker.web import EVIDENCE_KIND_LABELS, is_htmx
 
@@ -34,8 +35,12 @@ def _row_or_404(assessment, item_key: str) -> service.ItemRow:
 @login_required
 def start(framework_id: int):
     framework = get_framework_or_404(framework_id, current_user)
-    org, cycle = current_user.organisation, current_cycle()
-    if cycle is None or not can(current_user, "organisation.start_assessment", org):
+    today = cycles.today()
+    org, cycle = current_user.organisation, cycles.current_cycle(today)
+    # Only in the current cycle while it is open (not between cycles, not once closed).
+    if cycle is None or not cycle.contains(today):
+        abort(403)
+    if not can(current_user, "organisation.start_assessment", org):
         abort(403)
     previous = service.previous_assessment(org, framework, cycle)
     form = StartForm()
@@ -60,9 +65,14 @@ def start(framework_id: int):
 @login_required
 def task_list(assessment_id: int):
     assessment = _load(assessment_id)
+    today = cycles.today()
     return render_template(
         "assessments/task_list.html",
         assessment=assessment,
+        # The countdown to the due date, while the cycle is open and the work is still to do.
+        days_left=cycles.days_left(assessment.cycle, today)
+        if assessment.cycle.contains(today) and assessment.status in EDITABLE_STATUSES
+        else None,
         tasks=service.task_list(assessment),
         previous=service.previous_scores(assessment, current_user),
     )

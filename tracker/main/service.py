@@ -6,8 +6,8 @@ from datetime import date, timedelta
 from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import joinedload
 
+from tracker import cycles
 from tracker.access import can, visible_assessments
-from tracker.cycles import current_cycle
 from tracker.evidence import triangulation
 from tracker.extensions import db
 from tracker.frameworks.service import latest_frameworks
@@ -50,6 +50,8 @@ class StartPage:
     counts: dict[str, int] = field(default_factory=dict)
     regions: list[tuple[Organisation, list[Organisation]]] = field(default_factory=list)
     cycle: Cycle | None = None
+    # Days to the current cycle's due date (negative once passed); None outside its window.
+    days_left: int | None = None
     challenges: list = field(default_factory=list)  # for a coordinator: to answer
     older_cycles: bool = False  # cycles before the recent ones exist (see the dashboards)
 
@@ -173,15 +175,20 @@ def _evidence_figures(assessments: list[Assessment]) -> dict[int, tuple[int, int
 def start_page(user: User, today: date | None = None) -> StartPage:
     """Gather a user's start page: visible assessments of recent cycles grouped by cycle,
     newest first."""
+    today = today or cycles.today()
     grouped: dict[int, tuple[Cycle, list[AssessmentRow]]] = {}
-    for row in _rows(user, today or date.today()):
+    for row in _rows(user, today):
         grouped.setdefault(row.assessment.cycle_id, (row.assessment.cycle, []))[1].append(row)
-    page = StartPage(user.role, list(grouped.values()), cycle=current_cycle())
+    page = StartPage(user.role, list(grouped.values()), cycle=cycles.current_cycle(today))
+    # Assessments start, and the due date counts down, only while the current cycle is open.
+    cycle_open = page.cycle is not None and page.cycle.contains(today)
+    if cycle_open:
+        page.days_left = cycles.days_left(page.cycle, today)
     page.older_cycles = (
         db.session.scalar(select(Cycle.id).where(Cycle.id.not_in(_recent_cycles())).limit(1))
         is not None
     )
-    if page.cycle and can(user, "organisation.start_assessment", user.organisation):
+    if cycle_open and can(user, "organisation.start_assessment", user.organisation):
         page.can_start = _frameworks_not_started(user.organisation, page.cycle)
     if user.role == "coordinator":
         page.challenges = [

@@ -1,12 +1,11 @@
 """Start pages, the health check and the accessibility statement."""
 
-from datetime import date
-
 from flask import jsonify, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from tracker import cycles
 from tracker.extensions import csrf, db
 from tracker.main import bp, service
 
@@ -14,8 +13,9 @@ from tracker.main import bp, service
 @bp.get("/")
 @login_required
 def home():
-    page = service.start_page(current_user)
-    return render_template("main/home.html", page=page, cycle=page.cycle, today=date.today())
+    today = cycles.today()
+    page = service.start_page(current_user, today)
+    return render_template("main/home.html", page=page, cycle=page.cycle, today=today)
 
 
 @bp.get("/healthz")

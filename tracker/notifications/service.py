@@ -52,6 +52,14 @@ MESSAGES = {
     "assessment_concluded": _l(
         "The peer review of %(org)s's %(framework)s assessment for %(cycle)s is concluded."
     ),
+    "assessment_due": _l(
+        "Reminder: %(org)s's %(framework)s assessment for %(cycle)s is due by %(due)s and has "
+        "not been submitted yet."
+    ),
+    "assessment_overdue": _l(
+        "%(org)s's %(framework)s assessment for %(cycle)s is overdue: it was due by %(due)s "
+        "and has not been submitted yet."
+    ),
 }
 OUTCOMES = {
     "accepted": _l("the score is accepted"),
