@@ -4,6 +4,7 @@ summary, a delegating coordinator's narrower view, unlocking, deactivating (whic
 person's sessions and tokens at once) and reactivating."""
 
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -433,3 +434,91 @@ def test_an_administrator_changes_a_persons_details(client, as_admin, send):
     assert "safeguarding board" in _error_against(misfit, "role")
     db.session.refresh(person)
     assert person.organisation_id == world["rsb"].id
+
+
+# --- the same change, many times at once -------------------------------------------------------
+
+
+def _browser(app, email: str):
+    """A browser of its own, signed in, and a CSRF token for its forms."""
+    browser = app.test_client()
+    token = csrf_token(browser)
+    signed_in = browser.post(
+        "/login", data={"email": email, "password": TEST_PASSWORD, "csrf_token": token}
+    )
+    assert signed_in.status_code == 302
+    return browser, csrf_token(browser, "/admin/people")
+
+
+def _at_once(app, requests: list[tuple[tuple, str, dict]]) -> list[int]:
+    """POST each (browser, path, data) at the same moment, each from its own copy of the
+    browser's session; their status codes."""
+    barrier = threading.Barrier(len(requests))
+    statuses = []
+
+    def post(source, path: str, data: dict):
+        original, token = source
+        browser = app.test_client()
+        cookie = original.get_cookie("session", domain="tracker.test").value
+        browser.set_cookie("session", cookie, domain="tracker.test")
+        barrier.wait()
+        statuses.append(browser.post(path, data={**data, "csrf_token": token}).status_code)
+
+    threads = [threading.Thread(target=post, args=request) for request in requests]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    db.session.expire_all()
+    return statuses
+
+
+def _events(action: str) -> int:
+    return db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == action))
+
+
+def test_a_dozen_identical_unlocks_and_deactivations_at_once_change_once(app, world):
+    far, person = world["far"], world["contributor"]
+    far.locked_until = utcnow() + timedelta(minutes=15)
+    db.session.commit()
+    admin = _browser(app, world["admin"].email)
+
+    unlocks = _at_once(app, [(admin, f"/admin/people/{far.id}/unlock", {})] * 12)
+    assert unlocks == [302] * 12
+    assert db.session.get(User, far.id).status == "active"
+    assert _events("user.unlocked") == 1
+
+    path, reason = f"/admin/people/{person.id}/deactivate", {"reason": "Left"}
+    assert _at_once(app, [(admin, path, reason)] * 12) == [302] * 12
+    assert db.session.get(User, person.id).status == "deactivated"
+    assert _events("user.deactivated") == 1
+
+    path = f"/admin/people/{person.id}/reactivate"
+    assert _at_once(app, [(admin, path, {})] * 12) == [302] * 12
+    assert db.session.get(User, person.id).active and _events("user.reactivated") == 1
+
+
+def test_two_administrators_demoting_each_other_at_once_leave_one(app, world, make_user):
+    """Each sees the other as an administrator; had both changes gone through, nobody could
+    administer the tracker any more."""
+    ada = world["admin"]
+    bea = make_user("admin", world["national"], email="bea@tracker.test", name="Bea")
+
+    def demote(browser, target):
+        data = {"name": target.name, "organisation": str(world["rsb"].id)}
+        return (
+            browser,
+            f"/admin/people/{target.id}/edit",
+            data | {"role": "coordinator", "locale": "en"},
+        )
+
+    for _ in range(3):  # a race: run it a few times
+        for person in (ada, bea):
+            person.role, person.organisation = "admin", world["national"]
+        db.session.commit()
+        ada_browser, bea_browser = _browser(app, ada.email), _browser(app, bea.email)
+        statuses = _at_once(app, [demote(ada_browser, bea), demote(bea_browser, ada)])
+        roles = sorted(db.session.scalars(select(User.role).where(User.id.in_([ada.id, bea.id]))))
+        assert roles == ["admin", "coordinator"], statuses
+        # The loser is refused, or finds its session ended (a redirect to sign in).
+        assert sorted(statuses) in ([302, 302], [302, 400], [302, 403]), statuses
