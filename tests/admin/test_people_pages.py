@@ -436,6 +436,52 @@ def test_an_administrator_changes_a_persons_details(client, as_admin, send):
     assert person.organisation_id == world["rsb"].id
 
 
+def test_resending_an_invitation_or_sending_a_reset_e_mails_a_new_link(
+    client, as_admin, send, smtp_sink
+):
+    world = as_admin
+    assert _invite(send, world["council"]).status_code == 302
+    person = db.session.scalar(select(User).where(User.email == "new.person@example.test"))
+    page = f"/admin/people/{person.id}"
+    assert f'action="{page}/resend"' in client.get(page).get_data(as_text=True)
+    resent = send(f"{page}/resend", page=page)
+    assert "new invitation is on its way" in page_text(client.get(resent.headers["Location"]))
+    mail.wait()
+    first, second = (LINK.search(m.get_body(("plain",)).get_content()).group(1)
+                     for m in smtp_sink.parsed())  # fmt: skip
+    assert client.get(first).status_code == 410 and client.get(second).status_code == 200
+
+    # A password reset, for someone who has a password.
+    far = world["far"]
+    reset = send(f"/admin/people/{far.id}/reset", page=f"/admin/people/{far.id}")
+    assert "password reset link is on its way" in page_text(client.get(reset.headers["Location"]))
+    mail.wait()
+    assert smtp_sink.parsed()[-1]["To"] == far.email
+    # Once they have a password, resending an invitation is refused plainly.
+    again = send(f"/admin/people/{far.id}/resend", page=f"/admin/people/{far.id}")
+    assert "already set a password" in page_text(client.get(again.headers["Location"]))
+
+
+def test_a_delegate_deactivates_and_reactivates_their_regions_contributor(
+    client, world, login, send
+):
+    login(world["coordinator"].email)
+    person = world["contributor"]
+    page = f"/admin/people/{person.id}"
+    shown = client.get(page).get_data(as_text=True)
+    assert f'href="{page}/deactivate"' in shown and "/edit" not in shown and "/unlock" not in shown
+    assert send(f"{page}/deactivate", {"reason": "Moved on"}).status_code == 302
+    db.session.refresh(person)
+    assert not person.active
+    assert send(f"{page}/reactivate", page=page).status_code == 302
+    db.session.refresh(person)
+    assert person.active
+    far = world["far"]
+    assert send(f"/admin/people/{far.id}/deactivate", {"reason": "x"}, page=page).status_code == 404
+    db.session.refresh(far)
+    assert far.active
+
+
 # --- the same change, many times at once -------------------------------------------------------
 
 
