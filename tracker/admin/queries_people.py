@@ -13,6 +13,12 @@ from tracker.models.base import utcnow
 from tracker.models.users import ROLES, STATUSES
 
 
+def id_from(text: str | None) -> int | None:
+    """A row id typed or chosen in a form, or None for anything else ("²", "-1", 10**30)."""
+    text = text or ""
+    return int(text) if text.isdecimal() and len(text) <= 9 else None
+
+
 @dataclass
 class PeopleFilters:
     search: str = ""
@@ -27,7 +33,7 @@ class PeopleFilters:
         role, status = args.get("role"), args.get("status")
         return cls(
             search=args.get("q", "").strip()[:200],
-            organisation_id=int(organisation) if organisation.isdigit() else None,
+            organisation_id=id_from(organisation),
             role=role if role in ROLES else None,
             status=status if status in STATUSES else None,
         )

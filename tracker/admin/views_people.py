@@ -44,8 +44,8 @@ def _offer(form, organisations: list[Organisation], roles: list[str]) -> None:
 
 
 def _chosen_organisation(form) -> Organisation | None:
-    value = form.organisation.data or ""
-    return db.session.get(Organisation, int(value)) if value.isdigit() else None
+    organisation_id = queries.id_from(form.organisation.data)
+    return db.session.get(Organisation, organisation_id) if organisation_id else None
 
 
 def _person(user_id: int):
