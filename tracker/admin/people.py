@@ -5,7 +5,7 @@ change must respect is decided here, with a RuleError that names the rule.
 """
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, text, update
 
 from tracker.auth import links
 from tracker.extensions import db
@@ -160,6 +160,34 @@ def _spend_links(user: User) -> None:
     )
 
 
+def _hold(user: User) -> None:
+    """Wait for, and hold until this transaction ends, the rows of `user` and of every
+    administrator, then read `user` afresh. Of simultaneous changes to one person
+    each then decides on what the one before it left (one audit event per change), and two
+    administrators demoting each other at once cannot both succeed (the last-administrator
+    rule reads every administrator)."""
+    if db.engine.dialect.name == "sqlite":
+        # No row locks in SQLite: the first write of a transaction takes the database's, and
+        # whatever is read after it is the latest.
+        db.session.execute(
+            text("UPDATE user_account SET session_version = session_version WHERE id = :id"),
+            {"id": user.id},
+        )
+    else:  # always in one order (by id), so that two requests never deadlock
+        db.session.execute(
+            select(User.id)
+            .where(or_(User.id == user.id, User.role == "admin"))
+            .order_by(User.id)
+            .with_for_update()
+        )
+    db.session.refresh(user)
+
+
+def _unchanged() -> bool:
+    db.session.rollback()  # lets go of what _hold holds
+    return False
+
+
 def _last_admin(user: User) -> str:
     return _(
         "%(name)s is the last active administrator: make someone else an administrator first.",
@@ -183,6 +211,7 @@ def change(
     actor: User, user: User, *, name=None, role=None, organisation=None, locale=None
 ) -> bool:
     """Change name, role, organisation or language; True if anything changed."""
+    _hold(user)
     new = {
         "name": (name.strip() if name is not None else user.name),
         "role": role if role is not None else user.role,
@@ -214,7 +243,7 @@ def change(
         "locale": new["locale"],
     }
     if before == after:
-        return False
+        return _unchanged()
     user.name, user.role, user.locale = new["name"], new["role"], new["locale"]
     user.organisation_id = new["organisation"].id
     user.organisation = new["organisation"]
@@ -230,8 +259,9 @@ def change(
 
 def unlock(actor: User, user: User) -> bool:
     """Lift a lock from failed sign-ins; False if there was none."""
+    _hold(user)
     if not user.is_locked():
-        return False
+        return _unchanged()
     user.failed_logins, user.locked_until = 0, None
     AuditEvent.record(actor, "user.unlocked", user)
     db.session.commit()
@@ -249,10 +279,11 @@ def deactivate(actor: User, user: User, reason: str) -> bool:
         )
     if user.id == actor.id:
         raise RuleError(_("You cannot deactivate your own account."))
+    _hold(user)
     if last_active_admin(user):
         raise RuleError(_last_admin(user))
     if not user.active:
-        return False
+        return _unchanged()
     now = utcnow()
     user.active, user.deactivated_at, user.deactivated_reason = False, now, reason
     user.end_sessions()
@@ -270,8 +301,9 @@ def deactivate(actor: User, user: User, reason: str) -> bool:
 
 def reactivate(actor: User, user: User) -> bool:
     """Let a person back in; they keep their password (tokens stay revoked)."""
+    _hold(user)
     if user.active:
-        return False
+        return _unchanged()
     problem = role_problem(user.role, user.organisation)
     if problem:
         raise RuleError(problem, "organisation")
