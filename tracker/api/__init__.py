@@ -5,4 +5,12 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # Each module adds its routes to the blueprint (imported last: they import `bp`).
-from tracker.api import actions, evidence, http, review, statements, views  # noqa: E402, F401
+from tracker.api import (  # noqa: E402, F401
+    actions,
+    admin,
+    evidence,
+    http,
+    review,
+    statements,
+    views,
+)
