@@ -45,7 +45,7 @@ from tracker.api.views import (
 from tracker.extensions import db
 from tracker.frameworks import loader
 from tracker.frameworks import service as frameworks
-from tracker.models import Framework, Organisation, User
+from tracker.models import Cycle, Framework, Organisation, User
 from tracker.models.base import utcnow
 from tracker.models.users import ROLES, STATUSES
 from tracker.rules import RuleError
@@ -123,28 +123,36 @@ def _organisation(code: str) -> Organisation:
     return found
 
 
-def _on_postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
+def _take_turns(table: str) -> bool:
+    """Make simultaneous changes take turns, each seeing the last one's result (one audit
+    event per change; the last administrator cannot be removed twice over). SQLite has one
+    writer at a time: ask for its write lock now, before the checks rather than after them.
+    On PostgreSQL the caller locks what the change depends on; True says so."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return True
+    db.session.execute(text(f"UPDATE {table} SET id = id WHERE 1 = 0"))  # noqa: S608 (ours)
+    return False
 
 
 def _lock_people(person: User) -> None:
-    """Hold the person's row and every active administrator's until the change commits, so
-    simultaneous changes take turns, each seeing the last one's result (the last administrator
-    cannot be removed twice over). SQLite writes one at a time already."""
-    if _on_postgresql():
-        db.session.execute(
-            select(User)
-            .where(or_(User.id == person.id, (User.role == "admin") & User.active.is_(True)))
-            .order_by(User.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
+    """Hold the person's row and every active administrator's until the change commits,
+    reading them afresh."""
+    rows = select(User).where(
+        or_(User.id == person.id, (User.role == "admin") & User.active.is_(True))
+    )
+    if _take_turns("user_account"):
+        rows = rows.order_by(User.id).with_for_update()
+    db.session.execute(rows.execution_options(populate_existing=True)).all()
 
 
-def _lock_cycles() -> None:
-    """Cycles are checked against each other (no overlaps): one change at a time."""
-    if _on_postgresql():
+def _lock_cycles(cycle_id: int | None = None) -> Cycle | None:
+    """Cycles are checked against each other (no overlaps): one change at a time. Returns
+    the cycle being changed, read afresh."""
+    if _take_turns("cycle"):
         db.session.execute(text("LOCK TABLE cycle IN SHARE ROW EXCLUSIVE MODE"))
+    if cycle_id is not None:
+        return cycle_or_404(cycle_id, populate_existing=True)
+    return None
 
 
 @contextmanager
@@ -307,8 +315,7 @@ def change_cycle(cycle_id: int):
     label = field(body, "label", str)
     dates = {name: date_field(body, name) for name in CYCLE_DATES}
     closed = field(body, "closed", bool)
-    _lock_cycles()
-    cycle = cycle_or_404(cycle_id, populate_existing=True)
+    cycle = _lock_cycles(cycle_id)
     if closed is False and cycle.closed_at is not None:
         raise invalid(_l("A closed cycle cannot be opened again."), "closed")
     taken = invalid(_l("A cycle called %(label)s exists already.", label=label), "label")
