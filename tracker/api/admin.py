@@ -77,6 +77,14 @@ def invalid(message, name: str) -> ApiError:
     return ApiError(422, "invalid", english(message), name)
 
 
+def no_nulls(body: dict, *names: str) -> dict:
+    """The body, refused if it sends null for a field that has no null (leave it out)."""
+    for name in names:
+        if name in body and body[name] is None:
+            raise ApiError(422, "invalid", f"{name} cannot be null: leave it out instead.", name)
+    return body
+
+
 def user_json(person: User) -> dict:
     """A person as an administrator sees them: never a password hash or a link's secret."""
     return {
@@ -218,7 +226,7 @@ def list_users():
 @bp.post("/users")
 def invite_user():
     _people_manager()
-    body = json_body()
+    body = no_nulls(json_body(), "locale")
     email = field(body, "email", str, required=True)
     name = field(body, "name", str, required=True)
     organisation = _organisation(field(body, "organisation", str, required=True))
@@ -247,7 +255,7 @@ def change_user(user_id: int):
     reactivate them."""
     _people_manager()
     person = access.get_person_or_404(user_id, user(), "person.manage")
-    body = json_body()
+    body = no_nulls(json_body(), "name", "role", "organisation", "locale", "active", "reason")
     name, role, locale = (field(body, n, str) for n in ("name", "role", "locale"))
     code = field(body, "organisation", str)
     active, reason = field(body, "active", bool), field(body, "reason", str)
@@ -311,7 +319,7 @@ def open_cycle():
 def change_cycle(cycle_id: int):
     _admin()
     cycle_or_404(cycle_id)
-    body = json_body()
+    body = no_nulls(json_body(), "label", *CYCLE_DATES, "closed")
     label = field(body, "label", str)
     dates = {name: date_field(body, name) for name in CYCLE_DATES}
     closed = field(body, "closed", bool)

@@ -266,9 +266,11 @@ def _admin() -> dict:
                     {
                         "code": {"type": "string", "description": "Like LA-CARDIFF."},
                         "name": STRING,
-                        "name_cy": STRING,
+                        "name_cy": nullable("string"),
                         "kind": {"enum": list(ORGANISATION_KINDS)},
-                        "region": {"type": "string", "description": "Its board's (RSB's) code."},
+                        "region": nullable(
+                            "string", description="Its board's (RSB's) code; null for none."
+                        ),
                     },
                     ["code", "name", "kind"],
                 ),
