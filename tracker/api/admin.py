@@ -376,7 +376,12 @@ def _framework_file() -> tuple[str, bytes]:
         raise ApiError(
             415,
             "unsupported_media_type",
-            "Send the framework as multipart/form-data (a file field) or as application/yaml.",
+            english(
+                _l(
+                    "Send the framework as multipart/form-data (a file field) or as "
+                    "application/yaml."
+                )
+            ),
         )
     if len(content) > FRAMEWORK_MAX_BYTES:
         raise _too_large()
