@@ -89,8 +89,10 @@ def test_another_organisations_objects_are_404_on_every_route(
         "challenge_id": challenge.id,
         "evidence_id": library_item.id,
         "action_id": action.id,
+        "user_id": people["contributor"].id,
     }
-    public = {"framework_id", "organisation_id"}  # published criteria and public bodies
+    # published criteria, public bodies and the reporting calendar
+    public = {"framework_id", "organisation_id", "cycle_id"}
     headers = token("coord@b.test")
     checked = 0
     for rule in app.url_map.iter_rules():

@@ -39,3 +39,24 @@ def test_no_server_error_and_every_response_matches_the_document(case, app, bear
     case.call_and_validate(
         headers=bearer, app=app, excluded_checks=[checks.positive_data_acceptance]
     )
+
+
+# The administration paths again, as an administrator (the coordinator above is refused most).
+ADMINISTRATION = r"^/(users|cycles|organisations|frameworks)"
+
+
+@pytest.fixture
+def admin_bearer(client, people):
+    response = client.post(
+        "/api/v1/tokens", json={"email": "admin@wales.test", "password": TEST_PASSWORD}
+    )
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+@schema.include(path_regex=ADMINISTRATION).parametrize()
+@settings(max_examples=6, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+def test_administration_as_an_administrator(case, app, admin_bearer):
+    case.operation.schema.app = app
+    case.call_and_validate(
+        headers=admin_bearer, app=app, excluded_checks=[checks.positive_data_acceptance]
+    )

@@ -7,6 +7,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Each module adds its routes to the blueprint (imported last: they import `bp`).
 from tracker.api import (  # noqa: E402, F401
     actions,
+    admin,
     evidence,
     http,
     idempotency,

@@ -27,11 +27,20 @@ SELF_SERVICE = {"api.revoke_current_token"}  # a read-only token may still revok
 
 
 class ApiError(Exception):
-    """An error answered as {"error": {"code", "message"}} with its HTTP status."""
+    """An error answered as {"error": {"code", "message"}} with its HTTP status; `details`
+    adds members to the error object (a framework file's `problems`)."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        details: dict | None = None,
+    ):
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
+        self.details = details or {}
 
 
 @bp.errorhandler(ApiError)
@@ -39,6 +48,7 @@ def _api_error(error: ApiError):
     body = {"code": error.code, "message": error.message}
     if error.field:
         body["field"] = error.field
+    body |= error.details
     response = jsonify(error=body)
     response.status_code = error.status
     if error.status == 401:
@@ -170,10 +180,10 @@ def refused(error, fields: dict[str, str] | None = None) -> ApiError:
     return ApiError(422, "invalid", message, (fields or {}).get(error.field, error.field))
 
 
-def conflict(message) -> ApiError:
-    """A 409: the object changed meanwhile."""
+def conflict(message, field: str | None = None) -> ApiError:
+    """A 409: the object changed meanwhile, or its unique key (`field`) is taken."""
     with force_locale("en"):
-        return ApiError(409, "conflict", str(message))
+        return ApiError(409, "conflict", str(message), field)
 
 
 # --- answering -----------------------------------------------------------------------------------

@@ -13,7 +13,9 @@ from tracker.api.schemas import (
 from tracker.evidence.filetype import TYPES as FILE_TYPES
 from tracker.models.assessments import ACTION_STATUSES, ASSESSMENT_STATUSES
 from tracker.models.evidence import EVIDENCE_KINDS
+from tracker.models.organisations import ORGANISATION_KINDS
 from tracker.models.review import CHALLENGE_OUTCOMES
+from tracker.models.users import LOCALES, ROLES, STATUSES
 
 ERRORS = {
     "400": "The request is malformed (bad query parameter, JSON or form).",
@@ -21,7 +23,8 @@ ERRORS = {
     "403": "Visible to you, but you may not do this.",
     "404": "No such object, or not visible to you.",
     "405": "The method is not allowed here (an id out of range can also answer this).",
-    "409": "The object changed meanwhile (stale version, or the challenge moved on).",
+    "409": "The object changed meanwhile (stale version, or the challenge moved on), or what "
+    "must be unique is taken (an e-mail address, an organisation's code, a framework version).",
     "413": "The request, or the uploaded file, is larger than the limit.",
     "415": "The body is not of the type asked for, or an uploaded file's type is not accepted.",
     "422": "The request is well formed but breaks a rule; `field` names the field.",
@@ -177,6 +180,141 @@ def _reference() -> dict:
         },
         "/cycles": {
             "get": _op("Reporting cycles", "A page of cycles.", _list_of("Cycle"), params=PAGE)
+        },
+        "/cycles/{cycle_id}": {
+            "get": _op("A reporting cycle", "The cycle.", ref("Cycle"), READ, [_id("cycle_id")])
+        },
+    }
+
+
+def _admin() -> dict:
+    """Running the tracker (administrators; coordinators of a board or health board may manage
+    their region's contributors)."""
+    u_id, c_id = _id("user_id"), _id("cycle_id")
+    person = {
+        "name": STRING,
+        "organisation": {"type": "string", "description": "The organisation's code."},
+        "role": {"enum": list(ROLES)},
+        "locale": {"enum": list(LOCALES), "description": "Default en."},
+    }
+    dates = {"label": {"type": "string", "description": "Two years, like 2027-28."}}
+    dates |= {name: DATE for name in ("opens_on", "due_on", "closes_on")}
+    location = {"Location": _header("The new object's address.")}
+    return {
+        "/users": {
+            "get": _op(
+                "People you may manage (administrators: everyone; a board's or health board's "
+                "coordinator: their region's contributors)",
+                "A page of people.",
+                _list_of("User"),
+                ("403",),
+                params=[
+                    *PAGE,
+                    _query("q", {"type": "string", "maxLength": 200}, "Words in name or e-mail."),
+                    _query("organisation", STRING, "An organisation's code."),
+                    _query("role", {"enum": list(ROLES)}),
+                    _query("status", {"enum": list(STATUSES)}),
+                ],
+            ),
+            "post": _op(
+                "Invite a person: they are e-mailed a link to choose a password (7 days)",
+                "The new person, invited.",
+                ref("User"),
+                ("403", "409", "422"),
+                body=_body({"email": STRING, **person}, ["email", "name", "organisation", "role"]),
+                status="201",
+                headers=location,
+            ),
+        },
+        "/users/{user_id}": {
+            "get": _op(
+                "A person you may manage", "The person.", ref("User"), ("403", "404"), [u_id]
+            ),
+            "patch": _op(
+                "Change a person's name, role, organisation or language; or, alone, deactivate "
+                "them (active false, with a reason: their sessions and tokens end at once) or "
+                "reactivate them (active true)",
+                "The person now.",
+                ref("User"),
+                CHANGE,
+                [u_id],
+                body=_body({**person, "active": {"type": "boolean"}, "reason": STRING}, []),
+            ),
+        },
+        "/users/{user_id}/unlock": {
+            "post": _op(
+                "Lift a lock from failed sign-ins (administrators)",
+                "The person now.",
+                ref("User"),
+                ("403", "404"),
+                [u_id],
+            )
+        },
+        "/cycles": {
+            "post": _op(
+                "Open a reporting cycle (its window may not overlap another's)",
+                "The new cycle.",
+                ref("Cycle"),
+                ("403", "422"),
+                body=_body(dates, list(dates)),
+                status="201",
+                headers=location,
+            )
+        },
+        "/cycles/{cycle_id}": {
+            "patch": _op(
+                "Change a cycle's label or dates, or close it (closed true)",
+                "The cycle now.",
+                ref("Cycle"),
+                CHANGE,
+                [c_id],
+                body=_body({**dates, "closed": {"type": "boolean"}}, []),
+            )
+        },
+        "/organisations": {
+            "post": _op(
+                "Add an organisation",
+                "The new organisation.",
+                ref("Organisation"),
+                ("403", "409", "422"),
+                body=_body(
+                    {
+                        "code": {"type": "string", "description": "Like LA-CARDIFF."},
+                        "name": STRING,
+                        "name_cy": nullable("string"),
+                        "kind": {"enum": list(ORGANISATION_KINDS)},
+                        "region": nullable(
+                            "string", description="Its board's (RSB's) code; null for none."
+                        ),
+                    },
+                    ["code", "name", "kind"],
+                ),
+                status="201",
+                headers=location,
+            )
+        },
+        "/frameworks": {
+            "post": _op(
+                "Import a framework file (YAML, as `flask import-framework`) as a new version",
+                "The imported framework, with its scale, sections and items.",
+                ref("Framework"),
+                ("403", "409", "413", "422"),
+                body={
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["file"],
+                                "properties": {"file": {"type": "string", "format": "binary"}},
+                            }
+                        },
+                        "application/yaml": {"schema": {"type": "string"}},
+                    },
+                },
+                status="201",
+                headers=location,
+            )
         },
     }
 
@@ -558,8 +696,18 @@ def _with_idempotency_keys(paths: dict) -> dict:
 def document() -> dict:
     """The whole OpenAPI document."""
     paths = {}
-    for area in (_tokens, _reference, _assessments, _actions, _evidence, _review, _statements):
-        paths |= area()
+    for area in (
+        _tokens,
+        _reference,
+        _admin,
+        _assessments,
+        _actions,
+        _evidence,
+        _review,
+        _statements,
+    ):
+        for path, operations in area().items():
+            paths.setdefault(path, {}).update(operations)
     paths = _with_idempotency_keys(paths)
     return {
         "openapi": "3.1.0",

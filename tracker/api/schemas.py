@@ -4,6 +4,7 @@ from tracker.evidence.pii import KINDS as PII_KINDS
 from tracker.models.assessments import ACTION_STATUSES, ASSESSMENT_STATUSES
 from tracker.models.evidence import EVIDENCE_KINDS
 from tracker.models.review import CHALLENGE_OUTCOMES, CHALLENGE_STATUSES
+from tracker.models.users import LOCALES, ROLES, STATUSES
 
 MAX_ID = 2**31 - 1
 
@@ -33,7 +34,18 @@ TRIANGULATION = {"enum": ["unevidenced", "single_source", "partial", "triangulat
 SCHEMAS = {
     "Error": obj(
         ["error"],
-        error=obj(["code", "message"], code=STRING, message=STRING, field=STRING),
+        error=obj(
+            ["code", "message"],
+            code=STRING,
+            message=STRING,
+            field=STRING,
+            problems={
+                "type": "array",
+                "description": "A framework file's problems (code invalid_framework), each "
+                "with where in the file (sections[0].items[2].key) and what is wrong.",
+                "items": obj(["path", "reason"], path=STRING, reason=STRING),
+            },
+        ),
     ),
     "Token": obj(
         ["id", "name", "token", "created_at", "expires_at", "read_only"],
@@ -52,6 +64,7 @@ SCHEMAS = {
         name_cy=nullable("string"),
         kind=STRING,
         region_id=nullable("integer"),
+        active={"type": "boolean", "description": "A deactivated one is offered for nothing new."},
     ),
     "Framework": obj(
         ["id", "key", "version", "title", "triangulation"],
@@ -72,6 +85,31 @@ SCHEMAS = {
         opens_on=DATE,
         due_on=DATE,
         closes_on=DATE,
+        closed={"type": "boolean", "description": "Closed early by an administrator."},
+        closed_at=nullable("string", format="date-time"),
+        current={
+            "type": "boolean",
+            "description": "The current cycle: its window contains today and it is not closed "
+            "(between cycles, the latest that has opened).",
+        },
+    ),
+    "User": obj(
+        ["id", "email", "name", "role", "organisation_id", "organisation", "locale", "status"],
+        id=INTEGER,
+        email=STRING,
+        name=STRING,
+        role={"enum": list(ROLES)},
+        organisation_id=INTEGER,
+        organisation={"type": "string", "description": "The organisation's code."},
+        locale={"enum": list(LOCALES), "description": "The language of their pages and e-mails."},
+        status={"enum": list(STATUSES)},
+        active={"type": "boolean"},
+        created_at=DATETIME,
+        invited_at=nullable("string", format="date-time"),
+        last_signed_in_at=nullable("string", format="date-time"),
+        locked_until=nullable("string", format="date-time"),
+        deactivated_at=nullable("string", format="date-time"),
+        deactivated_reason=nullable("string"),
     ),
     "Assessment": obj(
         ["id", "organisation_id", "framework_id", "cycle_id", "status"],

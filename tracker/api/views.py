@@ -11,7 +11,7 @@ from flask import current_app, g, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tracker import access, security
+from tracker import access, cycles, security
 from tracker.api import bp, tokens
 from tracker.api.http import (
     ApiError,
@@ -43,6 +43,7 @@ def organisation_json(org: Organisation) -> dict:
         "name_cy": org.name_cy,
         "kind": org.kind,
         "region_id": org.region_id,
+        "active": org.active,
     }
 
 
@@ -86,13 +87,17 @@ def framework_json(f: Framework, full: bool = False) -> dict:
     return out
 
 
-def cycle_json(c: Cycle) -> dict:
+def cycle_json(c: Cycle, current: Cycle | None = None) -> dict:
+    """A cycle; `current` is the current cycle (cycles.current_cycle()), asked for once."""
     return {
         "id": c.id,
         "label": c.label,
         "opens_on": c.opens_on,
         "due_on": c.due_on,
         "closes_on": c.closes_on,
+        "closed": c.closed_at is not None,
+        "closed_at": c.closed_at,
+        "current": current is not None and c.id == current.id,
     }
 
 
@@ -241,18 +246,23 @@ def list_frameworks():
     return paginated(select(Framework).order_by(Framework.id), framework_json)
 
 
-@bp.get("/frameworks/<int:framework_id>")
-def get_framework(framework_id: int):
-    framework = access.get_framework_or_404(framework_id, user())
-    framework = db.session.scalar(
+def load_framework(framework_id: int) -> Framework:
+    """A framework with its scale, sections and items, in a fixed number of queries."""
+    return db.session.scalar(
         select(Framework)
-        .where(Framework.id == framework.id)
+        .where(Framework.id == framework_id)
         .options(
             selectinload(Framework.scale),
             selectinload(Framework.sections).selectinload(Section.items),
         )
+        .execution_options(populate_existing=True)
     )
-    return read(framework_json(framework, full=True))
+
+
+@bp.get("/frameworks/<int:framework_id>")
+def get_framework(framework_id: int):
+    framework = access.get_framework_or_404(framework_id, user())
+    return read(framework_json(load_framework(framework.id), full=True))
 
 
 @bp.get("/organisations")
@@ -267,7 +277,23 @@ def get_organisation(organisation_id: int):
 
 @bp.get("/cycles")
 def list_cycles():
-    return paginated(select(Cycle).order_by(Cycle.opens_on, Cycle.id), cycle_json)
+    current = cycles.current_cycle()
+    return paginated(
+        select(Cycle).order_by(Cycle.opens_on, Cycle.id), lambda c: cycle_json(c, current)
+    )
+
+
+def cycle_or_404(cycle_id: int, **options) -> Cycle:
+    """A cycle by id (cycles are reference data: everyone signed in may read them)."""
+    cycle = db.session.get(Cycle, cycle_id, **options)
+    if cycle is None:
+        raise ApiError(404, "not_found", "There is no such cycle.")
+    return cycle
+
+
+@bp.get("/cycles/<int:cycle_id>")
+def get_cycle(cycle_id: int):
+    return read(cycle_json(cycle_or_404(cycle_id), cycles.current_cycle()))
 
 
 # --- assessments and responses -----------------------------------------------------------------
