@@ -9,8 +9,9 @@ import re
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
+from tracker.database import take_turns
 from tracker.extensions import db
 from tracker.models import AuditEvent, Cycle, User
 from tracker.models.base import utcnow
@@ -80,9 +81,17 @@ def _normal_label(label: str | None) -> str:
     return (label or "").strip().replace("-", "–")
 
 
+def _hold_cycles() -> None:
+    """Cycles are checked against each other (no overlaps): one change to them at a time."""
+    if take_turns("cycle"):
+        db.session.execute(text("LOCK TABLE cycle IN SHARE ROW EXCLUSIVE MODE"))
+
+
 def open_cycle(actor: User, label: str, opens_on, due_on, closes_on) -> Cycle:
-    """Add a cycle. Two identical requests at once: one adds it, the other is told it exists."""
+    """Add a cycle. Two identical requests at once: one adds it, the other is told it exists;
+    two overlapping ones at once: one is added, the other is told of the overlap."""
     label = _normal_label(label)
+    _hold_cycles()
     _check(label, opens_on, due_on, closes_on)
     cycle = Cycle(label=label, opens_on=opens_on, due_on=due_on, closes_on=closes_on)
     db.session.add(cycle)
@@ -102,6 +111,8 @@ def change_cycle(
     actor: User, cycle: Cycle, label=None, opens_on=None, due_on=None, closes_on=None
 ) -> bool:
     """Change a cycle's label or dates; True if anything changed."""
+    _hold_cycles()
+    db.session.refresh(cycle)
     before = _dates(cycle)
     label = _normal_label(label) if label is not None else cycle.label
     opens_on = opens_on if opens_on is not None else cycle.opens_on
@@ -125,8 +136,9 @@ def change_cycle(
 
 
 def close_cycle(actor: User, cycle: Cycle) -> bool:
-    """Close a cycle now: it takes no new assessments and stops being current. Of two
-    requests at once (a double click), one closes it; the other changes nothing."""
+    """Close a cycle now: it takes no new assessments. Until another cycle opens it is still
+    the latest that has opened, so pages still show it (as closed). Of two requests at once
+    (a double click), one closes it; the other changes nothing."""
     closed = db.session.execute(
         update(Cycle)
         .where(Cycle.id == cycle.id, Cycle.closed_at.is_(None))

@@ -5,9 +5,10 @@ change must respect is decided here, with a RuleError that names the rule.
 """
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import func, or_, select, update
 
 from tracker.auth import links
+from tracker.database import take_turns
 from tracker.extensions import db
 from tracker.models import AccountLink, ApiToken, AuditEvent, Organisation, User
 from tracker.models.base import utcnow
@@ -166,14 +167,7 @@ def _hold(user: User) -> None:
     each then decides on what the one before it left (one audit event per change), and two
     administrators demoting each other at once cannot both succeed (the last-administrator
     rule reads every administrator)."""
-    if db.engine.dialect.name == "sqlite":
-        # No row locks in SQLite: the first write of a transaction takes the database's, and
-        # whatever is read after it is the latest.
-        db.session.execute(
-            text("UPDATE user_account SET session_version = session_version WHERE id = :id"),
-            {"id": user.id},
-        )
-    else:  # always in one order (by id), so that two requests never deadlock
+    if take_turns("user_account"):  # in one order (by id): two requests never deadlock
         db.session.execute(
             select(User.id)
             .where(or_(User.id == user.id, User.role == "admin"))

@@ -16,7 +16,7 @@ from flask import request, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
-from sqlalchemy import or_, select, text
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from werkzeug.utils import secure_filename
@@ -45,7 +45,7 @@ from tracker.api.views import (
 from tracker.extensions import db
 from tracker.frameworks import loader
 from tracker.frameworks import service as frameworks
-from tracker.models import Cycle, Framework, Organisation, User
+from tracker.models import Framework, Organisation, User
 from tracker.models.base import utcnow
 from tracker.models.users import ROLES, STATUSES
 from tracker.rules import RuleError
@@ -129,38 +129,6 @@ def _organisation(code: str) -> Organisation:
             _l("There is no organisation with the code %(code)s.", code=code), "organisation"
         )
     return found
-
-
-def _take_turns(table: str) -> bool:
-    """Make simultaneous changes take turns, each seeing the last one's result (one audit
-    event per change; the last administrator cannot be removed twice over). SQLite has one
-    writer at a time: ask for its write lock now, before the checks rather than after them.
-    On PostgreSQL the caller locks what the change depends on; True says so."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return True
-    db.session.execute(text(f"UPDATE {table} SET id = id WHERE 1 = 0"))  # noqa: S608 (ours)
-    return False
-
-
-def _lock_people(person: User) -> None:
-    """Hold the person's row and every active administrator's until the change commits,
-    reading them afresh."""
-    rows = select(User).where(
-        or_(User.id == person.id, (User.role == "admin") & User.active.is_(True))
-    )
-    if _take_turns("user_account"):
-        rows = rows.order_by(User.id).with_for_update()
-    db.session.execute(rows.execution_options(populate_existing=True)).all()
-
-
-def _lock_cycles(cycle_id: int | None = None) -> Cycle | None:
-    """Cycles are checked against each other (no overlaps): one change at a time. Returns
-    the cycle being changed, read afresh."""
-    if _take_turns("cycle"):
-        db.session.execute(text("LOCK TABLE cycle IN SHARE ROW EXCLUSIVE MODE"))
-    if cycle_id is not None:
-        return cycle_or_404(cycle_id, populate_existing=True)
-    return None
 
 
 @contextmanager
@@ -262,7 +230,6 @@ def change_user(user_id: int):
     if active is not None and any(v is not None for v in (name, role, locale, code)):
         raise invalid(_l("Change active in a request of its own."), "active")
     organisation = _organisation(code) if code is not None else None
-    _lock_people(person)
     if (
         role is not None
         and role != person.role
@@ -291,7 +258,6 @@ def change_user(user_id: int):
 def unlock_user(user_id: int):
     _people_manager()
     person = access.get_person_or_404(user_id, user(), "person.administer")
-    _lock_people(person)
     people.unlock(user(), person)
     return read(user_json(person))
 
@@ -305,7 +271,6 @@ def open_cycle():
     body = json_body()
     label = field(body, "label", str, required=True)
     dates = {name: date_field(body, name, required=True) for name in CYCLE_DATES}
-    _lock_cycles()
     try:
         cycle = cycles.open_cycle(user(), label, **dates)
     except RuleError as error:
@@ -318,12 +283,11 @@ def open_cycle():
 @bp.patch("/cycles/<int:cycle_id>")
 def change_cycle(cycle_id: int):
     _admin()
-    cycle_or_404(cycle_id)
+    cycle = cycle_or_404(cycle_id)
     body = no_nulls(json_body(), "label", *CYCLE_DATES, "closed")
     label = field(body, "label", str)
     dates = {name: date_field(body, name) for name in CYCLE_DATES}
     closed = field(body, "closed", bool)
-    cycle = _lock_cycles(cycle_id)
     if closed is False and cycle.closed_at is not None:
         raise invalid(_l("A closed cycle cannot be opened again."), "closed")
     taken = invalid(_l("A cycle called %(label)s exists already.", label=label), "label")

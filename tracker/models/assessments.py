@@ -36,7 +36,7 @@ class Cycle(Timestamped, db.Model):
     opens_on: Mapped[date] = mapped_column(Date)
     due_on: Mapped[date] = mapped_column(Date)
     closes_on: Mapped[date] = mapped_column(Date)
-    # Closed early by an administrator: no new assessments, and no longer current.
+    # Closed early by an administrator: no new assessments; no longer in progress.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def contains(self, day: date) -> bool:
