@@ -136,6 +136,15 @@ TOKEN = {
     "own": lambda w: {"token_id": w.token_ids.get(w.role, w.own.token)},
     "other": lambda w: {"token_id": w.other.token},
 }
+# People to manage: side A's contributor (in the coordinator's region), side B's, and side A's
+# coordinator (whom only an administrator manages; for the coordinator, themselves).
+PERSON = {
+    "own contributor": lambda w: {"user_id": w.users["contributor"]},
+    "other contributor": lambda w: {"user_id": w.other_users["contributor"]},
+    "own coordinator": lambda w: {"user_id": w.users["coordinator"]},
+}
+CYCLE = {"-": lambda w: {"cycle_id": w.current_cycle}}
+LINK_TOKEN = {"-": lambda w: {"token": "not-a-link-anyone-was-sent"}}
 EXPORT = per_side(
     lambda w, s: {"scope": f"organisation-{s.rsb}", "dataset": "responses", "format": "csv"}
 )
@@ -172,6 +181,14 @@ def _everyone(outcomes: str) -> dict[str, str]:
 def _only(roles: tuple[str, ...], otherwise: str = "403") -> dict[str, str]:
     return {role: "ok" if role in roles else otherwise for role in ROLES_SIGNED_IN}
 
+
+ADMINS = _only(("admin",))
+PEOPLE_MANAGERS = _only(("coordinator", "admin"))  # side A's coordinator is an RSB's
+# Targets: own contributor, other contributor, own coordinator.
+MANAGE_PERSON = {**_everyone("404 404 404"), "coordinator": "ok 404 404", "admin": "ok ok ok"}
+ADMINISTER_PERSON = {**MANAGE_PERSON, "coordinator": "403 404 404"}
+API_PERSON = {**MANAGE_PERSON, **{r: "403" for r in ("contributor", "reviewer", "inspector")}}
+API_ADMINISTER_PERSON = {**API_PERSON, "coordinator": "403 404 404"}
 
 # Targets: own draft, own in_review, other draft, other in_review.
 VIEW_ASSESSMENT = {
@@ -397,6 +414,75 @@ ROUTES = [
         {"POST": _form(name=_const("matrix"))},
     ),
     R("auth.revoke_token", TOKEN, {"POST": _everyone("ok 404")}, {"POST": CSRF_ONLY}),
+    R(
+        "auth.change_password",
+        NONE,
+        {"GET": ALL_OK, "POST": ALL_OK},
+        {"POST": _form(current=_const("not-the-password"))},
+    ),
+    R("auth.sign_out_everywhere", NONE, {"POST": ALL_OK}, {"POST": CSRF_ONLY}),
+    R(
+        "auth.forgot_password",
+        NONE,
+        {"GET": ALL_OK, "POST": ALL_OK},
+        {"POST": _form(email=_const("nobody@example.test"))},
+        public=True,
+    ),
+    R(  # a link nobody was sent: "not right", whoever asks
+        "auth.set_password",
+        LINK_TOKEN,
+        {"GET": _everyone("404"), "POST": _everyone("404")},
+        {"POST": _form(password=_const("a-long-new-password"))},
+        public=True,
+        anonymous="404",
+    ),
+    # --- administration ---
+    R("admin.index", NONE, {"GET": PEOPLE_MANAGERS}),
+    R("admin.people", NONE, {"GET": PEOPLE_MANAGERS}),
+    R(
+        "admin.invite_person",
+        NONE,
+        {"GET": PEOPLE_MANAGERS, "POST": PEOPLE_MANAGERS},
+        {"POST": CSRF_ONLY},
+    ),
+    R("admin.person", PERSON, {"GET": MANAGE_PERSON}),
+    R(
+        "admin.edit_person",
+        PERSON,
+        {"GET": ADMINISTER_PERSON, "POST": ADMINISTER_PERSON},
+        {"POST": CSRF_ONLY},
+    ),
+    R(
+        "admin.deactivate_person",
+        PERSON,
+        {"GET": MANAGE_PERSON, "POST": MANAGE_PERSON},
+        {"POST": CSRF_ONLY},
+    ),
+    R("admin.unlock_person", PERSON, {"POST": ADMINISTER_PERSON}, {"POST": CSRF_ONLY}),
+    R("admin.reset_person", PERSON, {"POST": ADMINISTER_PERSON}, {"POST": CSRF_ONLY}),
+    R("admin.resend_invitation", PERSON, {"POST": MANAGE_PERSON}, {"POST": CSRF_ONLY}),
+    R("admin.reactivate_person", PERSON, {"POST": MANAGE_PERSON}, {"POST": CSRF_ONLY}),
+    R("admin.organisations", NONE, {"GET": ADMINS}),
+    R("admin.add_organisation", NONE, {"GET": ADMINS, "POST": ADMINS}, {"POST": CSRF_ONLY}),
+    R(
+        "admin.edit_organisation",
+        ORGANISATION,
+        {"GET": ADMINS, "POST": ADMINS},
+        {"POST": CSRF_ONLY},
+    ),
+    R("admin.deactivate_organisation", ORGANISATION, {"POST": ADMINS}, {"POST": CSRF_ONLY}),
+    R("admin.reactivate_organisation", ORGANISATION, {"POST": ADMINS}, {"POST": CSRF_ONLY}),
+    R("admin.cycles", NONE, {"GET": ADMINS}),
+    R("admin.open_cycle", NONE, {"GET": ADMINS, "POST": ADMINS}, {"POST": CSRF_ONLY}),
+    R("admin.edit_cycle", CYCLE, {"GET": ADMINS, "POST": ADMINS}, {"POST": CSRF_ONLY}),
+    R("admin.close_cycle", CYCLE, {"POST": ADMINS}, {"POST": CSRF_ONLY}),
+    R("admin.frameworks", NONE, {"GET": ADMINS}),
+    R("admin.upload_framework", NONE, {"POST": ADMINS}, {"POST": CSRF_ONLY}),
+    R("admin.confirm_framework", NONE, {"POST": ADMINS}, {"POST": CSRF_ONLY}),
+    R("admin.retire_framework", FRAMEWORK, {"POST": ADMINS}, {"POST": CSRF_ONLY}),
+    R("admin.unretire_framework", FRAMEWORK, {"POST": ADMINS}, {"POST": CSRF_ONLY}),
+    R("admin.audit", NONE, {"GET": ADMINS}),
+    R("admin.audit_csv", NONE, {"GET": ADMINS}),
     R("notifications.index", NONE, {"GET": ALL_OK}),
     R("notifications.read", NOTIFICATION, {"POST": _everyone("ok 404")}, {"POST": CSRF_ONLY}),
     R("notifications.read_all", NONE, {"POST": ALL_OK}, {"POST": CSRF_ONLY}),
@@ -581,6 +667,16 @@ ROUTES = [
     R("api.list_organisations", NONE, {"GET": ALL_OK}),
     R("api.get_organisation", ORGANISATION, {"GET": _everyone("ok ok")}),
     R("api.list_cycles", NONE, {"GET": ALL_OK}),
+    R("api.get_cycle", CYCLE, {"GET": ALL_OK}),
+    R("api.open_cycle", NONE, {"POST": ADMINS}, {"POST": _json(label=_const("bad"))}),
+    R("api.change_cycle", CYCLE, {"PATCH": ADMINS}, {"PATCH": _json(label=_const("bad"))}),
+    R("api.add_organisation", NONE, {"POST": ADMINS}, {"POST": _json(code=_const("x"))}),
+    R("api.import_framework", NONE, {"POST": ADMINS}, {"POST": _json()}),
+    R("api.list_users", NONE, {"GET": PEOPLE_MANAGERS}),
+    R("api.invite_user", NONE, {"POST": PEOPLE_MANAGERS}, {"POST": _json(email=_const("x"))}),
+    R("api.get_user", PERSON, {"GET": API_PERSON}),
+    R("api.change_user", PERSON, {"PATCH": API_PERSON}, {"PATCH": _json(name=_const(""))}),
+    R("api.unlock_user", PERSON, {"POST": API_ADMINISTER_PERSON}, {"POST": _json()}),
     R("api.list_reviewers", NONE, {"GET": _only(("inspector", "admin"))}),
     R("api.list_assessments", NONE, {"GET": ALL_OK}),
     R("api.get_assessment", ASSESSMENT, {"GET": VIEW_ASSESSMENT}),

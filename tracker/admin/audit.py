@@ -89,9 +89,34 @@ def shown(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def changes(before: dict | None, after: dict | None) -> list[tuple[str, str | None, str | None]]:
+# The log shows the values of changes to what administrators look after. Changes to an
+# organisation's own work (responses, evidence, actions, challenges, statements) are named,
+# but their values are not shown: they may be draft text, which only the organisation may read
+# (DESIGN §2). Each piece of work's own history page shows them to those who may read it.
+WITH_VALUES = {
+    "user_account",
+    "organisation",
+    "cycle",
+    "framework",
+    "api_token",
+    "account_link",
+    "assessment_reminder",
+}
+HIDDEN = "•••"
+
+
+def redacted(entity: str, values: dict | None) -> dict | None:
+    """`values` as the log may show them for an event on `entity`."""
+    if values is None or entity in WITH_VALUES:
+        return values
+    return dict.fromkeys(values, HIDDEN)
+
+
+def changes(
+    before: dict | None, after: dict | None, entity: str = ""
+) -> list[tuple[str, str | None, str | None]]:
     """Each field an event names: (field, value before or None, value after or None)."""
-    before, after = before or {}, after or {}
+    before, after = redacted(entity, before) or {}, redacted(entity, after) or {}
     fields = list(before) + [k for k in after if k not in before]
     return [
         (
@@ -103,10 +128,10 @@ def changes(before: dict | None, after: dict | None) -> list[tuple[str, str | No
     ]
 
 
-def _one_line(before: dict | None, after: dict | None) -> str:
+def _one_line(before: dict | None, after: dict | None, entity: str) -> str:
     """The changes as `field: old → new; ...`, for a spreadsheet cell."""
     parts = []
-    for field, old, new in changes(before, after):
+    for field, old, new in changes(before, after, entity):
         if old is None:
             parts.append(f"{field}: {new}")
         elif new is None:
@@ -145,7 +170,7 @@ def csv_rows(filters: AuditFilters) -> Iterator[list]:
             action,
             entity,
             entity_id,
-            _one_line(before, after),
-            shown(before) if before else None,
-            shown(after) if after else None,
+            _one_line(before, after, entity),
+            shown(redacted(entity, before)) if before else None,
+            shown(redacted(entity, after)) if after else None,
         ]
