@@ -9,10 +9,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from tracker import access
+from tracker import access, database
 from tracker.auth.forms import PostForm
 from tracker.extensions import db, login_manager
 from tracker.models.base import localised, utcnow
@@ -108,6 +108,7 @@ API_ERROR_CODES = {
     422: "unprocessable",
     429: "too_many_requests",
     500: "server_error",
+    503: "unavailable",
 }
 
 
@@ -126,6 +127,37 @@ def handle_http_error(exc: HTTPException):
 
 def handle_csrf_error(exc: CSRFError):
     return _error(400, _("The form had expired or was sent from somewhere else. Please try again."))
+
+
+BUSY_RETRY_SECONDS = 30
+# Form fields never shown back: secrets, and the hidden fields a person did not type.
+NOT_SHOWN_BACK = ("csrf_token", "password", "version", "seen")
+
+
+def words_sent() -> list[str]:
+    """What the person typed into the form they sent, to give back when it could not be
+    saved (they can copy it): every non-empty text field but secrets and hidden ones."""
+    return [
+        value
+        for name, value in request.form.items(multi=True)
+        if value.strip() and not any(part in name for part in NOT_SHOWN_BACK)
+    ]
+
+
+def handle_database_error(exc: OperationalError):
+    """SQLite locked by another writer past the busy timeout: busy, not broken. Nothing was
+    saved; say so, with a time to try again and the person's words. Anything else is the
+    unexpected error it is."""
+    if not database.is_locked(exc):
+        return handle_unexpected_error(exc)
+    current_app.logger.warning("Database locked on %s: answered 503", request.path)
+    db.session.rollback()
+    retry = {"Retry-After": str(BUSY_RETRY_SECONDS)}
+    if request.path.startswith("/api/"):
+        body, status = _error(503, "The tracker is busy. Nothing was changed: try again shortly.")
+        return body, status, retry
+    page = render_template("errors/error.html", status=503, words=words_sent())
+    return page, 503, retry
 
 
 def handle_unexpected_error(exc: Exception):
@@ -151,6 +183,7 @@ def is_htmx() -> bool:
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(OperationalError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected_error)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the sign-in page says enough

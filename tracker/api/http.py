@@ -27,9 +27,17 @@ PUBLIC = {"api.create_token", "api.openapi"}
 class ApiError(Exception):
     """An error answered as {"error": {"code", "message"}} with its HTTP status."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        retry_after: int | None = None,
+    ):
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
+        self.retry_after = retry_after  # seconds, for a 503 that may pass
 
 
 @bp.errorhandler(ApiError)
@@ -41,6 +49,8 @@ def _api_error(error: ApiError):
     response.status_code = error.status
     if error.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 
