@@ -56,6 +56,23 @@ PII_LABELS = {
     "date_of_birth": _l("what looks like a date of birth"),
     "name_and_postcode": _l("a name next to a full postcode"),
 }
+
+
+def pii_summary(warnings: dict | None) -> str:
+    """A scan's findings in words: "what looks like an NHS number (2), …", and how much of
+    the file was checked when the scan was cut short."""
+    warnings = dict(warnings or {})
+    checked = warnings.pop("checked_pages", None)
+    parts = [f"{PII_LABELS.get(kind, kind)} ({count})" for kind, count in warnings.items()]
+    if checked is not None:
+        parts.append(
+            _("only the first %(count)d pages were checked", count=checked)
+            if checked
+            else _("the file was too long or complex to check")
+        )
+    return ", ".join(parts)
+
+
 CHALLENGE_STATUS_LABELS = {
     "open": _l("Waiting for an answer"),
     "responded": _l("Answered"),
@@ -205,6 +222,7 @@ def init_app(app: Flask) -> None:
         triangulation_label=lambda level: TRIANGULATION_LABELS.get(level, level),
         kind_label=lambda kind: EVIDENCE_KIND_LABELS.get(kind, kind),
         pii_label=lambda kind: PII_LABELS.get(kind, kind),
+        pii_summary=pii_summary,
         now_time=lambda: format_time(utcnow(), "HH:mm"),
         status_tag_colour=lambda status: STATUS_TAG_COLOURS.get(status, ""),
         notification_text=lambda n: notifications.text_of(n.kind, n.params, n.text),

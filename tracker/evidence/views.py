@@ -15,6 +15,7 @@ from tracker.extensions import db
 from tracker.i18n import current_language
 from tracker.models import Organisation
 from tracker.security import as_id
+from tracker.web import pii_summary
 
 PAGE_SIZE = 50
 
@@ -159,7 +160,16 @@ def _add(form, org, row):
 
 
 def _after_add(evidence, assessment, row, challenge=None):
-    if evidence.pii_warnings:
+    warnings = evidence.pii_warnings or {}
+    if set(warnings) == {"checked_pages"}:  # nothing found, but not all of it was read
+        flash(
+            _(
+                "The evidence is added. It was not checked whole for personal details of a "
+                "child (%(what)s): check the rest yourself.",
+                what=pii_summary(warnings),
+            )
+        )
+    elif warnings:
         flash(
             _(
                 "The evidence is added, but it may contain personal details of a child. "
