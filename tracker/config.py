@@ -99,6 +99,10 @@ def load(env: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
         "RATELIMIT_ENABLED": not _flag(env.get("TRACKER_RATELIMIT_OFF")),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # How long a SQLite write waits for another writer before giving up (the person is
+        # then told the tracker is busy). Saves take milliseconds; a backup or a big import
+        # may hold the lock for seconds.
+        "TRACKER_SQLITE_BUSY_MS": 15_000,
         # A form's CSRF token lasts no longer than the longest session (it is rotated at sign-in).
         "WTF_CSRF_TIME_LIMIT": session_hours * 3600,
         "BABEL_DEFAULT_LOCALE": "en",

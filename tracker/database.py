@@ -3,16 +3,27 @@
 from flask import Flask
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    # WAL lets readers carry on while one writer saves; foreign keys are off by default in
-    # SQLite and the scale-checking keys depend on them.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
+def _sqlite_pragmas(config):
+    def on_connect(dbapi_connection, _record) -> None:
+        # WAL lets readers carry on while one writer saves; foreign keys are off by default in
+        # SQLite and the scale-checking keys depend on them. The busy timeout is read at each
+        # new connection, so a changed setting applies from the next one.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(config['TRACKER_SQLITE_BUSY_MS'])}")
+        cursor.close()
+
+    return on_connect
+
+
+def is_locked(error: Exception) -> bool:
+    """Whether a database error is SQLite's "database is locked": another writer held the
+    lock for longer than the busy timeout. Nothing was written; trying again later may work."""
+    return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
 
 
 def configure(app: Flask) -> None:
@@ -26,7 +37,7 @@ def configure(app: Flask) -> None:
                 from pathlib import Path
 
                 Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True)
-            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "connect", _sqlite_pragmas(app.config))
 
 
 def take_turns(table: str) -> bool:

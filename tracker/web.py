@@ -9,10 +9,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from tracker import access
+from tracker import access, database
 from tracker.auth.forms import PostForm
 from tracker.extensions import db, login_manager
 from tracker.models.base import localised, utcnow
@@ -56,6 +56,23 @@ PII_LABELS = {
     "date_of_birth": _l("what looks like a date of birth"),
     "name_and_postcode": _l("a name next to a full postcode"),
 }
+
+
+def pii_summary(warnings: dict | None) -> str:
+    """A scan's findings in words: "what looks like an NHS number (2), …", and how much of
+    the file was checked when the scan was cut short."""
+    warnings = dict(warnings or {})
+    checked = warnings.pop("checked_pages", None)
+    parts = [f"{PII_LABELS.get(kind, kind)} ({count})" for kind, count in warnings.items()]
+    if checked is not None:
+        parts.append(
+            _("only the first %(count)d pages were checked", count=checked)
+            if checked
+            else _("the file was too long or complex to check")
+        )
+    return ", ".join(parts)
+
+
 CHALLENGE_STATUS_LABELS = {
     "open": _l("Waiting for an answer"),
     "responded": _l("Answered"),
@@ -108,6 +125,7 @@ API_ERROR_CODES = {
     422: "unprocessable",
     429: "too_many_requests",
     500: "server_error",
+    503: "unavailable",
 }
 
 
@@ -126,6 +144,37 @@ def handle_http_error(exc: HTTPException):
 
 def handle_csrf_error(exc: CSRFError):
     return _error(400, _("The form had expired or was sent from somewhere else. Please try again."))
+
+
+BUSY_RETRY_SECONDS = 30
+# Form fields never shown back: secrets, and the hidden fields a person did not type.
+NOT_SHOWN_BACK = ("csrf_token", "password", "version", "seen")
+
+
+def words_sent() -> list[str]:
+    """What the person typed into the form they sent, to give back when it could not be
+    saved (they can copy it): every non-empty text field but secrets and hidden ones."""
+    return [
+        value
+        for name, value in request.form.items(multi=True)
+        if value.strip() and not any(part in name for part in NOT_SHOWN_BACK)
+    ]
+
+
+def handle_database_error(exc: OperationalError):
+    """SQLite locked by another writer past the busy timeout: busy, not broken. Nothing was
+    saved; say so, with a time to try again and the person's words. Anything else is the
+    unexpected error it is."""
+    if not database.is_locked(exc):
+        return handle_unexpected_error(exc)
+    current_app.logger.warning("Database locked on %s: answered 503", request.path)
+    db.session.rollback()
+    retry = {"Retry-After": str(BUSY_RETRY_SECONDS)}
+    if request.path.startswith("/api/"):
+        body, status = _error(503, "The tracker is busy. Nothing was changed: try again shortly.")
+        return body, status, retry
+    page = render_template("errors/error.html", status=503, words=words_sent())
+    return page, 503, retry
 
 
 def handle_unexpected_error(exc: Exception):
@@ -151,6 +200,7 @@ def is_htmx() -> bool:
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(OperationalError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected_error)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the sign-in page says enough
@@ -172,6 +222,7 @@ def init_app(app: Flask) -> None:
         triangulation_label=lambda level: TRIANGULATION_LABELS.get(level, level),
         kind_label=lambda kind: EVIDENCE_KIND_LABELS.get(kind, kind),
         pii_label=lambda kind: PII_LABELS.get(kind, kind),
+        pii_summary=pii_summary,
         now_time=lambda: format_time(utcnow(), "HH:mm"),
         status_tag_colour=lambda status: STATUS_TAG_COLOURS.get(status, ""),
         notification_text=lambda n: notifications.text_of(n.kind, n.params, n.text),

@@ -2,11 +2,13 @@
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.conftest import csrf_token, page_text
+from tests.threads import together
+from tracker.api import tokens
 from tracker.extensions import db
-from tracker.models import ApiToken
+from tracker.models import ApiToken, AuditEvent, User
 
 
 def _make(client, post, name="Dashboard"):
@@ -52,3 +54,22 @@ def test_a_token_needs_a_name(client, login, people, post):
     assert response.status_code == 400
     assert "Give the token a name" in page_text(response)
     assert db.session.scalar(select(ApiToken)) is None
+
+
+def test_a_dozen_revocations_at_once_record_one(app, people):
+    owner = db.session.scalar(select(User).where(User.email == "coord@a.test"))
+    token, _raw = tokens.issue(owner, "Dashboard")
+    owner_id, token_id = owner.id, token.id
+
+    def revoke(_n):
+        with app.app_context():
+            try:
+                tokens.revoke(db.session.get(User, owner_id), db.session.get(ApiToken, token_id))
+            finally:
+                db.session.remove()
+
+    assert not [e for e in together(12, revoke) if e is not None]
+    db.session.expire_all()
+    assert db.session.get(ApiToken, token_id).revoked_at is not None
+    revoked = select(func.count(AuditEvent.id)).where(AuditEvent.action == "token.revoked")
+    assert db.session.scalar(revoked) == 1

@@ -320,7 +320,7 @@ def test_withdraw(client, people, coordinator, outsider, upload, token, make_use
     body = done.get_json()
     assert body["withdrawn_reason"] == "Wrong year's figures" and body["withdrawn_at"]
     again = client.post(path, headers=coordinator, json={"reason": "Twice"})
-    assert "already been withdrawn" in _error(again, 422)["message"]
+    assert "already withdrawn" in _error(again, 409)["message"]
 
 
 def test_another_organisations_evidence_is_404_everywhere(

@@ -1,11 +1,15 @@
 """Sign-in: generic refusals, lockout, CSRF, safe redirects and sign-out."""
 
+import statistics
+import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
+from werkzeug.security import generate_password_hash
 
 from tests.conftest import TEST_PASSWORD, csrf_token, page_text
+from tracker.auth import service
 from tracker.extensions import db
 from tracker.models import AuditEvent, LoginThrottle, User
 from tracker.models.base import utcnow
@@ -177,3 +181,29 @@ def test_failures_are_counted_in_the_database_not_in_a_stale_copy(app, make_user
     assert _count_failure(user, max_failures=5, lock_minutes=15) is True
     db.session.refresh(user)
     assert user.is_locked()
+
+
+def test_a_locked_account_and_a_locked_unknown_address_take_as_long(make_user, monkeypatch):
+    """Timing must not tell whether a locked address has an account: both paths hash the
+    password with the real work factor. Medians of several tries, compared as a ratio, so a
+    busy machine slows both alike."""
+    # The real work factor for both, as deployed (the suite makes hashes cheap).
+    monkeypatch.setattr(service, "_DUMMY_HASH", generate_password_hash("not-a-real-password"))
+    owner = make_user(email="owner@example.test")
+    owner.password_hash = generate_password_hash(TEST_PASSWORD)
+    owner.locked_until = utcnow() + timedelta(minutes=15)
+    db.session.commit()
+    for _ in range(5):  # lock the unknown address too
+        service.authenticate("stranger@example.test", "guess", 5, 15)
+
+    def median_seconds(email: str) -> float:
+        times = []
+        for _ in range(7):
+            started = time.perf_counter()
+            refused = service.authenticate(email, "guess", 5, 15)
+            times.append(time.perf_counter() - started)
+            assert refused.refusal == "locked"
+        return statistics.median(times)
+
+    known, unknown = median_seconds(owner.email), median_seconds("stranger@example.test")
+    assert 0.5 < known / unknown < 2, (known, unknown)

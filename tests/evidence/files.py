@@ -89,3 +89,34 @@ def odt() -> bytes:
 
 def plain_zip() -> bytes:
     return _zip({"minutes.txt": b"Minutes", "notes.txt": b"Notes"})
+
+
+def slow_pdf(pages: int = 300, lines: int = 20_000, text: str = "Referral figures") -> bytes:
+    """A small PDF (tens of KB) that is slow to read: every page draws the same compressed
+    content stream of `lines` lines of text, so each page's text takes seconds to extract
+    while the file stays tiny. The shape of the crafted upload of issue #16."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DictionaryObject, NameObject, StreamObject
+
+    writer = PdfWriter()
+    drawn = StreamObject()
+    drawn.set_data(b"BT /F1 12 Tf 10 10 Td " + f"({text}) Tj 0 -1 Td ".encode() * lines + b"ET")
+    contents = writer._add_object(drawn.flate_encode())
+    font = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+            }
+        )
+    )
+    for _ in range(pages):
+        page = writer.add_blank_page(200, 200)
+        page[NameObject("/Contents")] = contents
+        page[NameObject("/Resources")] = DictionaryObject(
+            {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
+        )
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

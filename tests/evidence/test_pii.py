@@ -1,5 +1,7 @@
 """The personal-data detector: true and false positives."""
 
+import time
+
 import pytest
 
 from tracker.evidence.pii import scan_text, valid_nhs_number
@@ -108,3 +110,34 @@ def test_a_number_across_a_chunk_boundary_without_newlines_is_found_once(tmp_pat
         path = tmp_path / "one-line.txt"
         path.write_text(text)
         assert pii.scan_file(path, "text") == {"nhs_number": 1}, offset
+
+
+def test_a_pdf_slow_to_read_is_scanned_within_the_bound(tmp_path):
+    from tests.evidence import files
+    from tracker.evidence import pii
+
+    path = tmp_path / "crafted.pdf"
+    path.write_bytes(files.slow_pdf())
+    assert path.stat().st_size < 100_000
+    started = time.monotonic()
+    found = pii.scan_file(path, "pdf")
+    assert time.monotonic() - started < pii.SCAN_SECONDS + 2
+    assert 0 <= found["checked_pages"] < 300  # said, so the warning can say it
+
+
+def test_a_short_pdf_is_checked_whole(tmp_path):
+    from tests.evidence import files
+    from tracker.evidence import pii
+
+    path = tmp_path / "short.pdf"
+    path.write_bytes(files.slow_pdf(pages=3, lines=20, text="NHS number 943 476 5919"))
+    assert pii.scan_file(path, "pdf") == {"nhs_number": 60}  # 20 lines on each of 3 pages
+
+
+def test_what_was_checked_is_said():
+    from tracker.web import pii_summary
+
+    assert pii_summary({"nhs_number": 2, "checked_pages": 4}) == (
+        "what looks like an NHS number (2), only the first 4 pages were checked"
+    )
+    assert pii_summary({"checked_pages": 0}) == "the file was too long or complex to check"

@@ -1,6 +1,8 @@
 """Evidence through the pages: upload, link, triangulate, withdraw, download, and refusals."""
 
 import io
+import re
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -417,3 +419,17 @@ def test_a_large_library_lists_the_newest_and_finds_older_pieces_by_title(
     )
     assert linked.status_code == 302, page_text(linked)
     assert db.session.scalars(select(EvidenceLink.evidence_id)).all() == [oldest.id]
+
+
+def test_a_crafted_slow_pdf_is_answered_within_seconds_and_says_what_was_checked(
+    client, login, upload, region
+):
+    login("coord@a.test")
+    started = time.monotonic()
+    # 300 pages of 60 KB of drawing each: minutes to read whole before the bound.
+    crafted = files.slow_pdf(lines=2_000)
+    response = upload(crafted, "crafted.pdf", source_id=region["rsb"].id)
+    assert time.monotonic() - started < 6
+    assert response.status_code == 302
+    page = page_text(client.get(response.headers["Location"]))
+    assert re.search(r"only the first \d+ pages were checked", page, re.I), page

@@ -34,6 +34,7 @@ def test_responses_as_csv(client, coordinator):
     response = download(client, dataset="responses", format="csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # charset once
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Content-Disposition"] == "attachment; filename=responses.csv"
     rows = read_csv(response)

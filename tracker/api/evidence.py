@@ -15,6 +15,7 @@ from tracker.api.http import (
     ApiError,
     as_date,
     bool_arg,
+    conflict,
     field,
     id_arg,
     id_field,
@@ -203,6 +204,9 @@ def upload_evidence():
         raise ApiError(413, "too_large", refused(error).message, "file") from None
     except service.FileTypeRefused as error:
         raise ApiError(415, "unsupported_media_type", refused(error).message, "file") from None
+    except service.StoreUnavailable as error:
+        message, retry = refused(error).message, service.STORE_RETRY_SECONDS
+        raise ApiError(503, "unavailable", message, "file", retry) from None
     except service.EvidenceError as error:
         raise refused(error, FIELD_NAMES) from None
     created = read(evidence_json(evidence), 201)
@@ -237,6 +241,8 @@ def withdraw_evidence(evidence_id: int):
     reason = field(json_body(), "reason", str, required=True)
     try:
         service.withdraw(user(), evidence, reason)
+    except service.AlreadyWithdrawn as error:
+        raise conflict(error.message) from None
     except service.EvidenceError as error:
         raise refused(error) from None
     return read(evidence_json(_evidence_or_404(evidence_id)))
@@ -271,6 +277,8 @@ def unlink_evidence(response_id: int, evidence_id: int):
         raise ApiError(404, "not_found", "This evidence is not linked to this response.")
     try:
         service.unlink(user(), link)
+    except service.LinkGone:
+        raise ApiError(404, "not_found", "This evidence is not linked to this response.") from None
     except service.EvidenceError as error:
         raise refused(error) from None
     return response_read(response_id)

@@ -37,10 +37,12 @@ class ApiError(Exception):
         message: str,
         field: str | None = None,
         details: dict | None = None,
+        retry_after: int | None = None,
     ):
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
         self.details = details or {}
+        self.retry_after = retry_after  # seconds, for a 503 that may pass
 
 
 @bp.errorhandler(ApiError)
@@ -53,6 +55,8 @@ def _api_error(error: ApiError):
     response.status_code = error.status
     if error.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 

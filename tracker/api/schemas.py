@@ -184,8 +184,9 @@ SCHEMAS = {
             "type": "object",
             "description": "How many likely personal identifiers of children of each kind the "
             "readable text holds (never the text itself). Check the file, and withdraw it if "
-            "it should not be here.",
-            "propertyNames": {"enum": list(PII_KINDS)},
+            "it should not be here. checked_pages: the scan of a long or complex PDF was "
+            "cut short after this many pages; the rest was not checked.",
+            "propertyNames": {"enum": [*PII_KINDS, "checked_pages"]},
             "additionalProperties": INTEGER,
         },
         links={

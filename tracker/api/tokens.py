@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from tracker import claims
 from tracker.extensions import db
 from tracker.models import ApiToken, AuditEvent, User
 from tracker.models.base import utcnow
@@ -91,7 +92,8 @@ def revoke(user: User, token: ApiToken) -> None:
     """Revoke one of the user's own tokens; revoking twice changes nothing."""
     if token.user_id != user.id or token.revoked_at is not None:
         return
-    token.revoked_at = utcnow()
+    if not claims.claim(token, ApiToken.revoked_at.is_(None), revoked_at=utcnow()):
+        return  # revoked by a simultaneous request, which recorded it
     AuditEvent.record(user, "token.revoked", token, after={"name": token.name})
     db.session.commit()
 

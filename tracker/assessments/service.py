@@ -9,11 +9,12 @@ from datetime import date
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from tracker import claims
 from tracker.access import can
 from tracker.evidence import service as evidence
 from tracker.evidence import triangulation
@@ -373,14 +374,7 @@ def save_response(
 def _hold_editable(assessment: Assessment) -> None:
     """Lock the assessment's row for this transaction if it is still editable, so that a
     submission cannot slip in between this check and the save; otherwise refuse."""
-    held = db.session.execute(
-        update(Assessment)
-        .where(Assessment.id == assessment.id, Assessment.status.in_(EDITABLE_STATUSES))
-        .values(updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not held:
-        db.session.rollback()
+    if not claims.claim(assessment, Assessment.status.in_(EDITABLE_STATUSES), updated_at=utcnow()):
         raise RuleError(_l("This assessment cannot be changed now."))
 
 
@@ -505,14 +499,8 @@ def return_assessment(user: User, assessment: Assessment, reason: str, now=None)
     if not reason:
         raise RuleError(_l("Say why you are returning the assessment."), "reason")
     before = {"status": assessment.status}
-    held = db.session.execute(  # not if it was concluded or returned meanwhile
-        update(Assessment)
-        .where(Assessment.id == assessment.id, Assessment.status.in_(("submitted", "in_review")))
-        .values(updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not held:
-        db.session.rollback()
+    waiting = Assessment.status.in_(("submitted", "in_review"))
+    if not claims.claim(assessment, waiting, updated_at=utcnow()):  # not if concluded meanwhile
         raise RuleError(_l("This assessment is no longer waiting for review."))
     assessment.status = "returned"
     assessment.returned_by_id = user.id

@@ -20,7 +20,7 @@ from tracker.i18n import current_language
 from tracker.models import Action, EvidenceLink
 from tracker.models.assessments import EDITABLE_STATUSES
 from tracker.review import service as review
-from tracker.web import EVIDENCE_KIND_LABELS, is_htmx
+from tracker.web import BUSY_RETRY_SECONDS, EVIDENCE_KIND_LABELS, is_htmx
 
 
 def _load(assessment_id: int, action: str = "assessment.view"):
@@ -135,7 +135,8 @@ def _save(assessment, row, form):
                 "still here: try saving again in a minute."
             )
         )
-        return _item_page(assessment, row, form, status=503, fragment=is_htmx())
+        page, status = _item_page(assessment, row, form, status=503, fragment=is_htmx())
+        return page, status, {"Retry-After": str(BUSY_RETRY_SECONDS)}
     form.version.data = row.response.version
     if is_htmx():
         return _item_page(assessment, row, form, saved=True, fragment=True)
@@ -199,6 +200,10 @@ def link_evidence(assessment_id: int, item_key: str):
             return redirect(
                 url_for(".item", assessment_id=assessment_id, item_key=item_key, _anchor="evidence")
             )
+    elif evidence.is_linked(link_form.evidence.data, row.response.id):
+        # No longer offered because it was linked meanwhile (a second click, or another
+        # person): say so, as the service would, rather than "not a valid choice".
+        link_form.evidence.errors = [evidence.ALREADY_LINKED]
     form = _response_form(assessment, row)
     return _item_page(assessment, row, form, link_form=link_form, status=400)
 
@@ -210,10 +215,13 @@ def unlink_evidence(assessment_id: int, link_id: int):
     link_row = db.session.get(EvidenceLink, link_id)
     if link_row is None or link_row.response.assessment_id != assessment.id:
         abort(404)
-    if PostForm().validate_on_submit():
-        evidence.unlink(current_user, link_row)
-        flash(_("The evidence is unlinked. It stays in your library."))
     key = link_row.response.item.key
+    if PostForm().validate_on_submit():
+        try:
+            evidence.unlink(current_user, link_row)
+        except evidence.LinkGone:  # unlinked by a simultaneous request
+            abort(404)
+        flash(_("The evidence is unlinked. It stays in your library."))
     return redirect(url_for(".item", assessment_id=assessment_id, item_key=key, _anchor="evidence"))
 
 

@@ -5,6 +5,7 @@ reports only what kind and how many: the matched text itself is never returned, 
 """
 
 import re
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -14,6 +15,13 @@ MAX_TEXT = 5 * 1024 * 1024  # characters scanned in one piece of text
 # of memory (1 MiB took 7 MB, most of the 10 MB DESIGN §10 allows).
 CHUNK = 256 * 1024
 OVERLAP = 200  # carried into the next chunk, so a match across a boundary is still found
+# A PDF's text is read page by page, and a crafted file of a few KB can make each page take
+# seconds (one compressed drawing stream shared by every page). The whole scan of one file is
+# bounded, not each page: by time, by the drawing instructions read and by the pages, so an
+# upload answers within a few seconds whatever it holds. A scan cut short says how many pages
+# it checked ("checked_pages"), and the warning says so.
+SCAN_SECONDS = 2.0
+MAX_PDF_CONTENT = 256 * 1024  # bytes of page content streams read from one file
 MAX_PDF_PAGES = 300
 
 NHS_NUMBER = re.compile(r"(?<![\d-])(\d{3})[\s\u00a0-]{0,2}(\d{3})[\s\u00a0-]{0,2}(\d{4})(?![\d-])")
@@ -87,14 +95,27 @@ def _scan_text_file(path: Path) -> Counter:
     return total
 
 
+def _content_size(page) -> int:
+    contents = page.get_contents()
+    return len(contents.get_data()) if contents is not None else 0
+
+
 def _scan_pdf(path: Path) -> Counter:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
     total: Counter = Counter()
+    deadline = time.monotonic() + SCAN_SECONDS
+    checked = content = 0
     try:
-        for page in PdfReader(path).pages[:MAX_PDF_PAGES]:
+        pages = PdfReader(path).pages
+        for page in pages:
+            content += _content_size(page)
+            if checked == MAX_PDF_PAGES or content > MAX_PDF_CONTENT or time.monotonic() > deadline:
+                total["checked_pages"] = checked
+                break
             _add(total, scan_text(page.extract_text() or ""))
+            checked += 1
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError, AttributeError):
         pass  # an unreadable PDF is not scanned; the upload itself still stands
     return total
@@ -108,4 +129,7 @@ def scan_file(path: Path, readable: str | None) -> dict[str, int]:
         total = _scan_pdf(path)
     else:
         return {}
-    return {kind: total[kind] for kind in KINDS if total[kind]}
+    found = {kind: total[kind] for kind in KINDS if total[kind]}
+    if "checked_pages" in total:  # cut short: said even when nothing was found so far
+        found["checked_pages"] = total["checked_pages"]
+    return found

@@ -15,8 +15,10 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, column, exists, func, or_, select, table
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from tracker import claims
 from tracker.access import can
 from tracker.evidence import filetype, pii, triangulation
 from tracker.evidence.storage import LocalStore, TooLarge
@@ -54,6 +56,34 @@ class FileTooLarge(EvidenceError):
 
 class FileTypeRefused(EvidenceError):
     """An upload whose content is not a type the tracker accepts (an API answers 415)."""
+
+
+class StoreUnavailable(EvidenceError):
+    """The evidence store could not take the file (disk full, read-only, unreachable): nothing
+    was recorded, and trying again later may work (pages and API answer 503)."""
+
+
+STORE_RETRY_SECONDS = 60
+
+
+class LinkGone(EvidenceError):
+    """The link was removed already, by another request (pages and API answer 404)."""
+
+
+class AlreadyWithdrawn(EvidenceError):
+    """The evidence was withdrawn already; the message says by whom and why (a 409)."""
+
+    def __init__(self, evidence: Evidence):
+        super().__init__(
+            _l(
+                "This evidence was already withdrawn by %(name)s: %(reason)s",
+                name=evidence.withdrawn_by.name if evidence.withdrawn_by else "",
+                reason=evidence.withdrawn_reason or "",
+            )
+        )
+
+
+ALREADY_LINKED = _l("This evidence is already linked to this item")
 
 
 def store() -> LocalStore:
@@ -159,6 +189,17 @@ def add_file(
         ) from None
     except filetype.FileRefused as refused:
         raise FileTypeRefused(refused.message, "file") from None
+    except OSError:
+        # The operators need to know (a full or read-only disk stops every upload); the person
+        # needs to know that nothing was kept, and that it is not their file's fault.
+        current_app.logger.exception("The evidence store could not store an upload")
+        raise StoreUnavailable(
+            _l(
+                "The file could not be stored because of a problem on our side. Nothing was "
+                "recorded. Choose the file again and try in a few minutes."
+            ),
+            "file",
+        ) from None
     found = checked["type"]
     evidence = _new_evidence(
         user,
@@ -230,7 +271,11 @@ def _add_link(user: User, evidence: Evidence, response: Response, note: str | No
         raise EvidenceError(_l("The note must be 1,000 characters or fewer"), "note")
     link = EvidenceLink(evidence=evidence, response=response, note=note, linked_by_id=user.id)
     db.session.add(link)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # linked by a simultaneous request since `attach` looked
+        db.session.rollback()
+        raise EvidenceError(ALREADY_LINKED, "evidence") from None
     AuditEvent.record(
         user,
         "evidence.linked",
@@ -256,31 +301,34 @@ def attach(user: User, evidence: Evidence, response: Response, note: str | None)
         raise EvidenceError(_l("Choose evidence from this organisation's library"), "evidence")
     if evidence.is_withdrawn:
         raise EvidenceError(_l("Withdrawn evidence cannot be linked"), "evidence")
-    already = db.session.scalar(
-        select(EvidenceLink.id).where(
-            EvidenceLink.evidence_id == evidence.id, EvidenceLink.response_id == response.id
+    if is_linked(evidence.id, response.id):
+        raise EvidenceError(ALREADY_LINKED, "evidence")
+    return _add_link(user, evidence, response, str(note) if note else None)
+
+
+def is_linked(evidence_id, response_id: int) -> bool:
+    """Whether this evidence is linked to this response now."""
+    return bool(
+        db.session.scalar(
+            select(EvidenceLink.id).where(
+                EvidenceLink.evidence_id == evidence_id, EvidenceLink.response_id == response_id
+            )
         )
     )
-    if already:
-        raise EvidenceError(_l("This evidence is already linked to this item"), "evidence")
-    return _add_link(user, evidence, response, str(note) if note else None)
 
 
 def unlink(user: User, link_row: EvidenceLink) -> None:
     """Remove a link (the evidence itself stays in the library and the audit trail)."""
     if not can(user, "assessment.draft", link_row.response.assessment):
         raise EvidenceError(_l("This assessment cannot be changed now."))
-    AuditEvent.record(
-        user,
-        "evidence.unlinked",
-        link_row,
-        before={
-            "evidence_id": link_row.evidence_id,
-            "response_id": link_row.response_id,
-            "note": link_row.note,
-        },
-    )
-    db.session.delete(link_row)
+    before = {
+        "evidence_id": link_row.evidence_id,
+        "response_id": link_row.response_id,
+        "note": link_row.note,
+    }
+    if not claims.remove(link_row):  # removed by a simultaneous request
+        raise LinkGone(_l("This evidence is not linked to this item any more."))
+    AuditEvent.record(user, "evidence.unlinked", link_row, before=before)
     db.session.commit()
 
 
@@ -289,14 +337,21 @@ def withdraw(user: User, evidence: Evidence, reason: str) -> Evidence:
     if not can(user, "evidence.withdraw", evidence):
         raise EvidenceError(_l("You cannot withdraw this evidence."))
     if evidence.is_withdrawn:
-        raise EvidenceError(_l("This evidence has already been withdrawn."))
+        raise AlreadyWithdrawn(evidence)
     reason = (reason or "").strip()
     if not reason:
         raise EvidenceError(_l("Say why you are withdrawing the evidence"), "reason")
     if len(reason) > DESCRIPTION_MAX:
         raise EvidenceError(_l("The reason must be 4,000 characters or fewer"), "reason")
-    evidence.withdrawn_at, evidence.withdrawn_by_id = utcnow(), user.id
-    evidence.withdrawn_reason = reason
+    won = claims.claim(
+        evidence,
+        Evidence.withdrawn_at.is_(None),
+        withdrawn_at=utcnow(),
+        withdrawn_by_id=user.id,
+        withdrawn_reason=reason,
+    )
+    if not won:  # withdrawn by a simultaneous request: its reason stands
+        raise AlreadyWithdrawn(evidence)
     AuditEvent.record(user, "evidence.withdrawn", evidence, after={"reason": reason})
     db.session.commit()
     return evidence

@@ -15,6 +15,7 @@ from tracker.extensions import db
 from tracker.i18n import current_language
 from tracker.models import Organisation
 from tracker.security import as_id
+from tracker.web import pii_summary
 
 PAGE_SIZE = 50
 
@@ -97,21 +98,33 @@ def new():
     form.source_organisation.choices = [
         (o.id, o.display_name(current_language())) for o in _organisations()
     ]
+    status, headers = 200, {}
     if request.method == "GET":
         form.source_organisation.data = current_user.organisation_id
     elif form.validate_on_submit():
-        evidence = _add(form, org, row)
-        if evidence is not None:
-            return _after_add(evidence, assessment, row, challenge)
-    return render_template(
-        "evidence/new.html",
-        form=form,
-        org=org,
-        assessment=assessment,
-        row=row,
-        challenge=challenge,
-        kinds=KIND_LABELS,
-    ), (400 if form.errors else 200)
+        try:
+            evidence = _add(form, org, row)
+        except service.StoreUnavailable as error:  # what they typed stays in the form
+            form.file.errors.append(error.message)
+            status, headers = 503, {"Retry-After": str(service.STORE_RETRY_SECONDS)}
+        else:
+            if evidence is not None:
+                return _after_add(evidence, assessment, row, challenge)
+    if form.errors and status == 200:
+        status = 400
+    return (
+        render_template(
+            "evidence/new.html",
+            form=form,
+            org=org,
+            assessment=assessment,
+            row=row,
+            challenge=challenge,
+            kinds=KIND_LABELS,
+        ),
+        status,
+        headers,
+    )
 
 
 def _add(form, org, row):
@@ -139,13 +152,24 @@ def _add(form, org, row):
             response,
             form.note.data,
         )
+    except service.StoreUnavailable:
+        raise
     except service.EvidenceError as error:
         getattr(form, error.field or "title").errors.append(error.message)
         return None
 
 
 def _after_add(evidence, assessment, row, challenge=None):
-    if evidence.pii_warnings:
+    warnings = evidence.pii_warnings or {}
+    if set(warnings) == {"checked_pages"}:  # nothing found, but not all of it was read
+        flash(
+            _(
+                "The evidence is added. It was not checked whole for personal details of a "
+                "child (%(what)s): check the rest yourself.",
+                what=pii_summary(warnings),
+            )
+        )
+    elif warnings:
         flash(
             _(
                 "The evidence is added, but it may contain personal details of a child. "
@@ -204,14 +228,16 @@ def download(evidence_id: int):
 def withdraw(evidence_id: int):
     evidence = get_evidence_or_404(evidence_id, current_user, "evidence.withdraw")
     form = WithdrawForm()
+    late = False  # withdrawn by someone else first: their reason stands, and this one is told
     if form.validate_on_submit():
         try:
             service.withdraw(current_user, evidence, form.reason.data)
         except service.EvidenceError as error:
             form.reason.errors.append(error.message)
+            late = isinstance(error, service.AlreadyWithdrawn)
         else:
             flash(_("The evidence is withdrawn. It no longer counts towards any score."))
             return redirect(url_for(".show", evidence_id=evidence.id))
     return render_template("evidence/withdraw.html", evidence=evidence, form=form), (
-        400 if form.errors else 200
+        409 if late else 400 if form.errors else 200
     )

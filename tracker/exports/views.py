@@ -18,7 +18,7 @@ from tracker.models import Cycle, Framework
 from tracker.security import as_id
 
 MIMETYPES = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # Werkzeug adds "; charset=utf-8" to every text/* type
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 WRITERS = {"csv": spreadsheets.to_csv, "xlsx": spreadsheets.to_xlsx}

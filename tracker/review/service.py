@@ -14,9 +14,10 @@ from datetime import date
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from tracker import claims
 from tracker.access import UNDER_REVIEW, can, visible_assessments
 from tracker.assessments.service import (
     RuleError,
@@ -56,14 +57,7 @@ __all__ = ["RuleError"]
 
 def _hold_assessment(assessment: Assessment, statuses=UNDER_REVIEW) -> None:
     """Lock the assessment's row for this transaction if it is in one of `statuses`."""
-    held = db.session.execute(
-        update(Assessment)
-        .where(Assessment.id == assessment.id, Assessment.status.in_(statuses))
-        .values(updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not held:
-        db.session.rollback()
+    if not claims.claim(assessment, Assessment.status.in_(statuses), updated_at=utcnow()):
         raise RuleError(_l("This assessment is no longer under review."))
 
 
@@ -81,15 +75,7 @@ STATE_MESSAGES = {
 
 def _hold_challenge(challenge: Challenge, statuses: tuple[str, ...]) -> None:
     """Lock the challenge's row if it is in one of `statuses`; otherwise say what it is now."""
-    held = db.session.execute(
-        update(Challenge)
-        .where(Challenge.id == challenge.id, Challenge.status.in_(statuses))
-        .values(updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not held:
-        db.session.rollback()
-        db.session.refresh(challenge)
+    if not claims.claim(challenge, Challenge.status.in_(statuses), updated_at=utcnow()):
         raise ChallengeMoved(STATE_MESSAGES[challenge.status])
 
 
