@@ -3,13 +3,22 @@ on every page loaded, refusals included. Nothing is saved: the live server is sh
 
 import pytest
 
-from tests.e2e.test_start_pages import _sign_in
+from tests.e2e.test_start_pages import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("every_page_checked")
 
 
+def _sign_in(page, email, assert_accessible):
+    page.goto("/login")
+    assert_accessible(page)
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
 def test_organisations_pages(page, assert_accessible):
-    _sign_in(page, "admin@tracker.example")
+    _sign_in(page, "admin@tracker.example", assert_accessible)
     assert_accessible(page)
     page.goto("/admin/")
     assert_accessible(page)
@@ -34,7 +43,7 @@ def test_organisations_pages(page, assert_accessible):
 
 
 def test_cycles_pages(page, assert_accessible):
-    _sign_in(page, "admin@tracker.example")
+    _sign_in(page, "admin@tracker.example", assert_accessible)
     assert_accessible(page)
     page.goto("/admin/cycles")
     assert page.locator("h1").inner_text() == "Cycles"
