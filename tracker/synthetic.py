@@ -207,6 +207,7 @@ class _Generator:
                 user_id=self.by_email[email],
                 name="benchmark",
                 token_hash=hashlib.sha256(api_token(self.seed, email).encode()).hexdigest(),
+                expires_at=datetime.now(UTC) + timedelta(days=365),
             )
         self.coordinator = {
             o.id: self.by_email[f"coordinator.{o.code.lower()}@bench.example"]

@@ -206,7 +206,7 @@ def upload_evidence():
         raise ApiError(415, "unsupported_media_type", refused(error).message, "file") from None
     except service.StoreUnavailable as error:
         message, retry = refused(error).message, service.STORE_RETRY_SECONDS
-        raise ApiError(503, "unavailable", message, "file", retry) from None
+        raise ApiError(503, "unavailable", message, "file", retry_after=retry) from None
     except service.EvidenceError as error:
         raise refused(error, FIELD_NAMES) from None
     created = read(evidence_json(evidence), 201)

@@ -36,6 +36,7 @@ class ApiError(Exception):
         code: str,
         message: str,
         field: str | None = None,
+        *,
         details: dict | None = None,
         retry_after: int | None = None,
     ):

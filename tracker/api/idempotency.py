@@ -21,6 +21,7 @@ from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from tracker import database, web
 from tracker.api import bp
 from tracker.api.http import PUBLIC, ApiError
 from tracker.extensions import db
@@ -70,6 +71,9 @@ def _claim_key():
             400, "bad_request", f"{HEADER} must be 1 to 200 printable characters, no spaces."
         )
     user_id, digest, now = g.api_user.id, _request_digest(), utcnow()
+    # The claim is written on a connection of its own; the request's session has done nothing
+    # yet but authenticate (committed), and must hold no lock that would block that write.
+    db.session.rollback()
     with db.engine.begin() as conn:
         conn.execute(
             delete(record).where(
@@ -119,6 +123,9 @@ def _keep_answer(response):
     record_id = g.pop("idempotency_id", None)
     if record_id is None:
         return response
+    # The answer is made: whatever the request's session has not committed never will be.
+    # Let go of it now, or a write lock it holds (SQLite) would block the write below.
+    db.session.rollback()
     with db.engine.begin() as conn:
         if response.status_code >= 500:  # nothing was done: let a retry do it
             conn.execute(delete(record).where(record.c.id == record_id))
@@ -175,10 +182,12 @@ def _database_error(exc: DBAPIError):
             200,
         )
         return response
+    if database.is_locked(exc):  # busy, not broken: said as the pages say it
+        return web.handle_database_error(exc)
     error = make_response(
         {
             "error": {
-                "code": "service_unavailable",
+                "code": "unavailable",
                 "message": "The database did not answer. Nothing was changed; try again.",
             }
         },
