@@ -68,6 +68,10 @@ def load(env: dict | None = None) -> dict:
             "TRACKER_IDLE_MINUTES must be at least 5 and TRACKER_SESSION_HOURS at least 1."
         )
     try:
+        busy_ms = int(env.get("TRACKER_SQLITE_BUSY_MS") or 15_000)
+    except ValueError as exc:
+        raise ConfigError("TRACKER_SQLITE_BUSY_MS must be a whole number of milliseconds.") from exc
+    try:
         max_upload_mb = int(env.get("TRACKER_MAX_UPLOAD_MB", "25"))
     except ValueError as exc:
         raise ConfigError("TRACKER_MAX_UPLOAD_MB must be a whole number of megabytes.") from exc
@@ -102,7 +106,7 @@ def load(env: dict | None = None) -> dict:
         # How long a SQLite write waits for another writer before giving up (the person is
         # then told the tracker is busy). Saves take milliseconds; a backup or a big import
         # may hold the lock for seconds.
-        "TRACKER_SQLITE_BUSY_MS": 15_000,
+        "TRACKER_SQLITE_BUSY_MS": busy_ms,
         # A form's CSRF token lasts no longer than the longest session (it is rotated at sign-in).
         "WTF_CSRF_TIME_LIMIT": session_hours * 3600,
         "BABEL_DEFAULT_LOCALE": "en",

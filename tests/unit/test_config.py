@@ -76,3 +76,10 @@ def test_upload_limit_and_evidence_dir_come_from_the_environment(tmp_path):
 )
 def test_database_url_gets_the_psycopg_driver(tmp_path, raw, expected):
     assert database_url(raw, tmp_path) == expected
+
+
+def test_the_sqlite_busy_timeout_comes_from_the_environment():
+    assert load({"TRACKER_SQLITE_BUSY_MS": "2500"})["TRACKER_SQLITE_BUSY_MS"] == 2500
+    assert load({})["TRACKER_SQLITE_BUSY_MS"] == 15_000
+    with pytest.raises(ConfigError):
+        load({"TRACKER_SQLITE_BUSY_MS": "soon"})
