@@ -266,3 +266,42 @@ def test_the_pages_read_in_welsh(client, as_admin, world):
     response = client.get("/admin/organisations?lang=cy")
     assert response.status_code == 200
     assert "BDR Gwent" in page_text(response)
+
+
+def test_a_dozen_simultaneous_deactivations_change_and_audit_once(
+    app, client, login, make_org, make_user
+):
+    import threading
+
+    from sqlalchemy import func, select
+
+    from tests.conftest import csrf_token
+    from tracker.extensions import db
+    from tracker.models import AuditEvent, Organisation
+
+    org = make_org("local_authority", make_org("rsb"))
+    admin = make_user("admin", make_org("national"))
+    login(admin.email)
+    token = csrf_token(client, "/admin/organisations")
+    cookie = client.get_cookie("session", domain="tracker.test").value
+    barrier, statuses = threading.Barrier(12), []
+    path = f"/admin/organisations/{org.id}/deactivate"
+
+    def deactivate():
+        browser = app.test_client()
+        browser.set_cookie("session", cookie, domain="tracker.test")
+        barrier.wait()
+        statuses.append(browser.post(path, data={"csrf_token": token}).status_code)
+
+    threads = [threading.Thread(target=deactivate) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [302] * 12
+    db.session.expire_all()
+    assert db.session.get(Organisation, org.id).active is False
+    events = select(func.count(AuditEvent.id)).where(
+        AuditEvent.action == "organisation.deactivated"
+    )
+    assert db.session.scalar(events) == 1

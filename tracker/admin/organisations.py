@@ -6,6 +6,7 @@ import re
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from tracker import claims
 from tracker.extensions import db
 from tracker.models import AuditEvent, Organisation, User
 from tracker.models.organisations import ORGANISATION_KINDS
@@ -143,11 +144,11 @@ def change(actor: User, org: Organisation, name=None, name_cy=None, kind=None, r
 
 def set_active(actor: User, org: Organisation, active: bool) -> bool:
     """Deactivate (offered for nothing new; everything it holds is kept) or reactivate."""
-    if org.active == active:
-        return False
     if not active and actor.organisation_id == org.id:
         raise RuleError(_("You cannot deactivate your own organisation."))
-    org.active = active
+    # One conditional UPDATE: of two identical requests at once, one changes it and audits.
+    if not claims.claim(org, Organisation.active.is_(not active), active=active):
+        return False
     AuditEvent.record(
         actor, "organisation.activated" if active else "organisation.deactivated", org
     )
