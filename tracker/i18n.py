@@ -1,12 +1,11 @@
-"""Language choice: `?lang=cy|en` on any page switches and is remembered (DESIGN §9, §11)."""
+"""Language choice: `?lang=cy|en` on any page switches for the session (DESIGN §9, §11); the
+stored preference changes only by a POST from the account page."""
 
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
-
-from tracker.extensions import db
 
 
 def _wanted_from_query() -> str | None:
@@ -28,14 +27,12 @@ def select_locale() -> str:
 
 
 def remember_language() -> None:
-    """Keep a language picked with ?lang= in the session and on the signed-in user's account."""
+    """Keep a language picked with ?lang= for the rest of this session. A GET changes nothing
+    stored: a person's preference (which also sets their e-mails' language) is saved only by
+    the POST on their account page."""
     lang = _wanted_from_query()
-    if not lang:
-        return
-    session["lang"] = lang
-    if current_user.is_authenticated and current_user.locale != lang:
-        current_user.locale = lang
-        db.session.commit()
+    if lang:
+        session["lang"] = lang
 
 
 def language_switch_url(lang: str) -> str:

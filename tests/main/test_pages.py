@@ -81,9 +81,18 @@ def test_language_switch_shows_welsh_and_is_remembered(client):
 
 
 def test_language_choice_is_saved_on_the_account(client, login, make_user):
+    """?lang= switches this session only: a GET changes nothing stored (#16 point 12). The
+    preference, which also sets the language of one's e-mails, is saved by a POST."""
     user = make_user()
     login(user.email)
-    client.get("/?lang=cy")
+    assert '<html lang="cy"' in page_text(client.get("/?lang=cy"))
+    assert '<html lang="cy"' in page_text(client.get("/"))  # for the rest of the session
+    db.session.refresh(user)
+    assert user.locale == "en"
+    saved = client.post(
+        "/account/language", data={"locale": "cy", "csrf_token": csrf_token(client, "/account")}
+    )
+    assert saved.status_code == 302
     db.session.refresh(user)
     assert user.locale == "cy"
     # A new browser session picks the account's language.

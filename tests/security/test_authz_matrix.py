@@ -421,6 +421,7 @@ ROUTES = [
         {"POST": _form(current=_const("not-the-password"))},
     ),
     R("auth.sign_out_everywhere", NONE, {"POST": ALL_OK}, {"POST": CSRF_ONLY}),
+    R("auth.set_language", NONE, {"POST": ALL_OK}, {"POST": _form(locale=_const("cy"))}),
     R(
         "auth.forgot_password",
         NONE,

@@ -1,7 +1,8 @@
 """Your own account: set a password through an e-mailed link, forgotten password, change
 password, sign out everywhere (issue #15)."""
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
@@ -9,7 +10,12 @@ from sqlalchemy import select
 from tracker import security
 from tracker.admin import people
 from tracker.auth import bp, links, passwords
-from tracker.auth.forms import ChangePasswordForm, ForgotPasswordForm, NewPasswordForm
+from tracker.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LanguageForm,
+    NewPasswordForm,
+)
 from tracker.extensions import db, limiter
 from tracker.forms import PostForm
 from tracker.models import AuditEvent, User
@@ -98,3 +104,30 @@ def sign_out_everywhere():
     logout_user()
     flash(_("You are signed out on every device and browser."))
     return redirect(url_for(".login"))
+
+
+@bp.post("/account/language")
+@login_required
+def set_language():
+    """Save the language of one's pages and e-mails (a GET's ?lang= lasts the session only)."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if user.locale != form.locale.data:
+            AuditEvent.record(
+                user,
+                "user.language_set",
+                user,
+                before={"locale": user.locale},
+                after={"locale": form.locale.data},
+            )
+            user.locale = form.locale.data
+            db.session.commit()
+        session["lang"] = form.locale.data
+        with force_locale(form.locale.data):
+            flash(
+                _("Your pages and e-mails will be in English.")
+                if form.locale.data == "en"
+                else _("Your pages and e-mails will be in Welsh.")
+            )
+    return redirect(url_for(".account"))

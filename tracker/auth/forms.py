@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from tracker.forms import PostForm  # noqa: F401 - shared; imported from here by older code
@@ -67,4 +67,12 @@ class ForgotPasswordForm(FlaskForm):
     email = EmailField(
         _l("Email address"),
         validators=[DataRequired(message=_l("Enter your email address")), Length(max=254)],
+    )
+
+
+class LanguageForm(FlaskForm):
+    locale = RadioField(
+        _l("Language for your pages and e-mails"),
+        choices=[("en", "English"), ("cy", "Cymraeg")],
+        validators=[DataRequired(message=_l("Choose English or Welsh."))],
     )
