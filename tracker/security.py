@@ -64,6 +64,15 @@ def login_limit() -> str:
     return current_app.config["TRACKER_LOGIN_LIMIT"]
 
 
+def sign_in_attempts():
+    """The rate limit of every way to try a password or a link from one address: the sign-in
+    page, POST /api/v1/tokens, the forgotten-password page and the set-password link. One
+    count for them all, so that spreading guesses over the routes gains nothing."""
+    from tracker.extensions import limiter
+
+    return limiter.shared_limit(login_limit, scope="sign-in", methods=["POST"])
+
+
 def start_session() -> None:
     """Call on signing in: the session's age and idle time are counted from now."""
     now = int(time.time())

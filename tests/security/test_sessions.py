@@ -214,3 +214,18 @@ def test_the_header_check_fails_a_response_without_the_headers(app):
         whole = security.add_security_headers(Response("hello"))
         whole.request = bare.request
         assert_security_headers(whole)
+
+
+def test_pages_and_tokens_share_one_count(client, make_user, rate_limited):
+    """Guesses spread over the sign-in page, the token endpoint and the forgotten-password
+    page count together (#16 point 15b)."""
+    user = make_user("coordinator")
+    token = csrf_token(client)
+    form = {"email": user.email, "password": "not the password", "csrf_token": token}
+    assert client.post("/login", data=form).status_code == 400
+    body = {"email": user.email, "password": "not the password"}
+    assert client.post("/api/v1/tokens", json=body).status_code == 401
+    forgot = {"email": user.email, "csrf_token": token}
+    assert client.post("/password/forgot", data=forgot).status_code == 200
+    assert client.post("/api/v1/tokens", json=body).status_code == 429
+    assert client.post("/login", data=form).status_code == 429

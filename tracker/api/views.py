@@ -27,7 +27,7 @@ from tracker.api.http import (
 from tracker.api.openapi import document as openapi_document
 from tracker.assessments import service as assessments
 from tracker.auth import service as auth
-from tracker.extensions import db, limiter
+from tracker.extensions import db
 from tracker.models import Action, Assessment, Cycle, Framework, Organisation, Response, Section
 from tracker.models.assessments import ASSESSMENT_STATUSES
 from tracker.review import service as review
@@ -184,7 +184,7 @@ def response_read(response_id: int, status: int = 200):
 
 
 @bp.post("/tokens")
-@limiter.limit(security.login_limit)
+@security.sign_in_attempts()
 def create_token():
     body = json_body()
     email = field(body, "email", str, required=True)

@@ -16,14 +16,14 @@ from tracker.auth.forms import (
     LanguageForm,
     NewPasswordForm,
 )
-from tracker.extensions import db, limiter
+from tracker.extensions import db
 from tracker.forms import PostForm
 from tracker.models import AuditEvent, User
 from tracker.rules import RuleError
 
 
 @bp.route("/password/set/<token>", methods=["GET", "POST"])
-@limiter.limit(security.login_limit, methods=["POST"])
+@security.sign_in_attempts()
 def set_password(token: str):
     """The page an invitation or a reset e-mail links to."""
     found = links.find(token)
@@ -55,7 +55,7 @@ def set_password(token: str):
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(security.login_limit, methods=["POST"])
+@security.sign_in_attempts()
 def forgot_password():
     """The same answer whether or not the address has an account: nothing is given away."""
     form = ForgotPasswordForm()

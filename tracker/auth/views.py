@@ -10,7 +10,7 @@ from tracker.access import get_token_or_404
 from tracker.api import tokens
 from tracker.auth import bp, service
 from tracker.auth.forms import LoginForm, PostForm, TokenForm
-from tracker.extensions import db, limiter, login_manager
+from tracker.extensions import db, login_manager
 from tracker.models import EndedSession, User
 
 
@@ -35,7 +35,7 @@ def load_user(session_id: str) -> User | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(security.login_limit, methods=["POST"])
+@security.sign_in_attempts()
 def login():
     next_url = service.safe_next(request.args.get("next"))
     if current_user.is_authenticated:
