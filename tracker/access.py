@@ -24,7 +24,7 @@ from tracker.models import (
     Statement,
     User,
 )
-from tracker.models.assessments import EDITABLE_STATUSES
+from tracker.models.assessments import EDITABLE_STATUSES, SUBMITTED_STATUSES
 
 UNDER_REVIEW = ("submitted", "in_review")
 
@@ -48,16 +48,17 @@ def _assigned(user: User, assessment: Assessment) -> bool:
 
 
 def _view_assessment(user: User, a: Assessment) -> bool:
-    # Drafts are private to the organisation (and its region's contributors) until submitted.
+    # Drafts are private to the organisation (and its region's contributors) until submitted;
+    # a returned assessment is a draft again until it is submitted again.
     match user.role:
         case "admin" | "inspector":
-            return a.submitted_at is not None
+            return a.status in SUBMITTED_STATUSES
         case "coordinator":
             return _own(user, a.organisation_id)
         case "contributor":
             return _contributes_to(user, a.organisation_id)
         case "reviewer":
-            return a.submitted_at is not None and _assigned(user, a)
+            return a.status in SUBMITTED_STATUSES and _assigned(user, a)
     return False
 
 
@@ -252,7 +253,7 @@ def visible_assessments(user) -> Select:
     query = select(Assessment)
     if not _signed_in(user):
         return query.where(false())
-    submitted = Assessment.submitted_at.is_not(None)
+    submitted = Assessment.status.in_(SUBMITTED_STATUSES)
     match user.role:
         case "admin" | "inspector":
             condition = submitted

@@ -35,21 +35,18 @@ ALLOWED = {
     ("reviewer", "assigned"): {
         S: {"view", "return"},
         IR: {"view", "return", "challenge", "validate", "conclude"},
-        RT: {"view"},
-        C: {"view"},
+        C: {"view"},  # returned: a draft again, private until submitted again (#16 point 14)
     },
     ("reviewer", "own"): {},  # assigned to their own organisation: never
     ("reviewer", "other"): {},
     ("inspector", "other"): {
         S: {"view", "return", "assign", "challenge"},
         IR: {"view", "return", "assign", "challenge"},
-        RT: {"view"},
         C: {"view"},
     },
     ("admin", "other"): {
         S: {"view", "return", "assign"},
         IR: {"view", "return", "assign"},
-        RT: {"view"},
         C: {"view"},
     },
 }

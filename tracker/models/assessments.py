@@ -23,6 +23,10 @@ from tracker.models.users import User
 
 ASSESSMENT_STATUSES = ("draft", "submitted", "in_review", "returned", "concluded")
 EDITABLE_STATUSES = ("draft", "returned")
+# What readers outside the organisation (reviewers, inspectors, administrators) may read: work
+# as submitted. A returned assessment is a draft again, being changed: hidden from them until
+# it is submitted again, like any draft (issue #16 point 14).
+SUBMITTED_STATUSES = ("submitted", "in_review", "concluded")
 ACTION_STATUSES = ("open", "in_progress", "done")
 
 
