@@ -709,6 +709,16 @@ def document() -> dict:
         for path, operations in area().items():
             paths.setdefault(path, {}).update(operations)
     paths = _with_idempotency_keys(paths)
+    for operations in paths.values():  # any call can find the database busy or away
+        for operation in operations.values():
+            operation["responses"].setdefault(
+                "503",
+                {
+                    "description": "The database is busy or did not answer: nothing was "
+                    "changed. Retry after the Retry-After header's seconds.",
+                    "content": {"application/json": {"schema": ref("Error")}},
+                },
+            )
     return {
         "openapi": "3.1.0",
         "info": {
