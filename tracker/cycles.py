@@ -121,16 +121,8 @@ def change_cycle(
     _check(label, opens_on, due_on, closes_on, except_id=cycle.id)
     cycle.label, cycle.opens_on, cycle.due_on, cycle.closes_on = label, opens_on, due_on, closes_on
     after = _dates(cycle)
-    if after == before:
+    if not AuditEvent.record_changes(actor, "cycle.changed", cycle, before, after):
         return False
-    changed = {k for k in after if after[k] != before[k]}
-    AuditEvent.record(
-        actor,
-        "cycle.changed",
-        cycle,
-        before={k: before[k] for k in changed},
-        after={k: after[k] for k in changed},
-    )
     db.session.commit()
     return True
 

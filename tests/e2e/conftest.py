@@ -38,6 +38,36 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def serve(env: dict, instance: Path, commands, port: int | None = None):
+    """Run `commands` (flask subcommands) in `env`, then serve the app on a free local port:
+    (server process, its log file, base URL). Fails the test if it does not start."""
+    flask = [sys.executable, "-m", "flask", "--app", "app"]
+    for command in commands:
+        subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True)
+    port = port or _free_port()
+    # The server logs every request: to a file, as a pipe nobody reads would fill and stall it.
+    log = (instance / "server.log").open("w+b")
+    server = subprocess.Popen(
+        flask + ["run", "--port", str(port), "--no-reload"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(f"{base_url}/healthz", timeout=1)
+            return server, log, base_url
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                log.seek(0)
+                pytest.fail(f"server did not start: {log.read().decode()[-2000:]}")
+            time.sleep(0.2)
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """Set up a demo database with the real commands, then serve it on a random local port."""
@@ -54,31 +84,8 @@ def live_server(tmp_path_factory):
     drop = None
     if os.environ.get("TRACKER_TEST_DATABASE_URL"):
         env["DATABASE_URL"], drop = postgres_schema(os.environ["TRACKER_TEST_DATABASE_URL"])
-    flask = [sys.executable, "-m", "flask", "--app", "app"]
-    for command in (["init-db"], ["seed-demo"]):
-        subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True)
-    port = _free_port()
-    # The server logs every request: to a file, as a pipe nobody reads would fill and stall it.
-    log = (instance / "server.log").open("w+b")
-    server = subprocess.Popen(
-        flask + ["run", "--port", str(port), "--no-reload"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            urllib.request.urlopen(f"{base_url}/healthz", timeout=1)
-            break
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                log.seek(0)
-                pytest.fail(f"server did not start: {log.read().decode()[-2000:]}")
-            time.sleep(0.2)
+    commands = (["init-db"], ["seed-demo"])
+    server, log, base_url = serve(env, instance, commands)
     yield base_url
     server.terminate()
     server.wait(timeout=10)

@@ -10,17 +10,14 @@ and they sign in again. axe checks every page on the way.
 
 import os
 import re
-import subprocess
-import sys
 import time
-import urllib.request
 from datetime import date, timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
 
 from tests.conftest import SmtpSink, free_port, postgres_schema
-from tests.e2e.conftest import ROOT, gettext_in, seeded_name
+from tests.e2e.conftest import ROOT, gettext_in, seeded_name, serve
 
 ADMIN_PASSWORD = "granite-orchard-lantern"
 NEW_PASSWORD = "harbour-thistle-compass"
@@ -67,7 +64,6 @@ def real_install(tmp_path_factory):
     drop = None
     if os.environ.get("TRACKER_TEST_DATABASE_URL"):
         env["DATABASE_URL"], drop = postgres_schema(os.environ["TRACKER_TEST_DATABASE_URL"])
-    flask = [sys.executable, "-m", "flask", "--app", "app"]
     commands = [["init-db"], ["seed-reference"]] + [
         [
             "create-user",
@@ -86,27 +82,7 @@ def real_install(tmp_path_factory):
         ]
         for lang, run in RUNS.items()
     ]
-    for command in commands:
-        subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True)
-    log = (instance / "server.log").open("w+b")
-    server = subprocess.Popen(
-        flask + ["run", "--port", str(port), "--no-reload"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            urllib.request.urlopen(f"{base_url}/healthz", timeout=1)
-            break
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                log.seek(0)
-                pytest.fail(f"server did not start: {log.read().decode()[-2000:]}")
-            time.sleep(0.2)
+    server, log, _url = serve(env, instance, commands, port)
     yield base_url, sink
     server.terminate()
     server.wait(timeout=10)

@@ -128,16 +128,8 @@ def change(actor: User, org: Organisation, name=None, name_cy=None, kind=None, r
     org.name, org.name_cy, org.kind = name, name_cy, kind
     org.region_id, org.region = getattr(rsb, "id", None), rsb
     after = _fields(org)
-    if after == before:
+    if not AuditEvent.record_changes(actor, "organisation.changed", org, before, after):
         return False
-    changed = {k for k in after if after[k] != before[k]}
-    AuditEvent.record(
-        actor,
-        "organisation.changed",
-        org,
-        before={k: before[k] for k in changed},
-        after={k: after[k] for k in changed},
-    )
     db.session.commit()
     return True
 

@@ -243,10 +243,7 @@ def change(
     user.organisation = new["organisation"]
     if before["role"] != after["role"] or before["organisation"] != after["organisation"]:
         user.end_sessions()  # what they may see has changed: sign in again to see it
-    changed = {k: v for k, v in after.items() if before[k] != v}
-    AuditEvent.record(
-        actor, "user.changed", user, before={k: before[k] for k in changed}, after=changed
-    )
+    AuditEvent.record_changes(actor, "user.changed", user, before, after)
     db.session.commit()
     return True
 

@@ -49,3 +49,19 @@ class AuditEvent(Timestamped, db.Model):
         )
         db.session.add(event)
         return event
+
+    @classmethod
+    def record_changes(cls, user, action: str, entity, before: dict, after: dict) -> bool:
+        """Audit the fields whose values differ between `before` and `after`, and only those;
+        False (and nothing recorded) when none does."""
+        changed = [k for k in after if after[k] != before.get(k)]
+        if not changed:
+            return False
+        cls.record(
+            user,
+            action,
+            entity,
+            {k: before.get(k) for k in changed},
+            {k: after[k] for k in changed},
+        )
+        return True
