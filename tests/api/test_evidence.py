@@ -124,6 +124,7 @@ def test_upload_a_link_and_link_it_to_a_response_at_once(
         ({}, (b"MZ\x90\x00\x03 a Windows program", "report.pdf"), 415, "file"),
         ({}, (files.png(), "photo.txt"), 415, "file"),  # the name claims one type, content another
         ({}, (b"", "empty.txt"), 415, "file"),
+        ({}, (files.macro_docx(), "policy.docx"), 415, "file"),  # a .docm dressed as a .docx
     ],
 )
 def test_upload_refusals(people, coordinator, upload, fields, file, status, field):

@@ -87,6 +87,35 @@ def odt() -> bytes:
     )
 
 
+def content_types(defaults=(), overrides=()) -> bytes:
+    """An OOXML [Content_Types].xml declaring `defaults` (extension, type) and `overrides`
+    (part name, type) on top of the ones every Word file has."""
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>',
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">',
+        '<Default Extension="rels" '
+        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>',
+        '<Default Extension="xml" ContentType="application/xml"/>',
+        '<Default Extension="png" ContentType="image/png"/>',
+    ]
+    lines += [f'<Default Extension="{e}" ContentType="{t}"/>' for e, t in defaults]
+    lines += [f'<Override PartName="{p}" ContentType="{t}"/>' for p, t in overrides]
+    return "".join(lines + ["</Types>"]).encode()
+
+
+def macro_docx() -> bytes:
+    """A Word file carrying a VBA project, as a .docm does, but named and typed as a .docx."""
+    return _zip(
+        {
+            "[Content_Types].xml": content_types(
+                defaults=[("bin", "application/vnd.ms-office.vbaProject")]
+            ),
+            "word/document.xml": b"<w:document/>",
+            "word/vbaProject.bin": b"\xd0\xcf\x11\xe0 VBA",
+        }
+    )
+
+
 def plain_zip() -> bytes:
     return _zip({"minutes.txt": b"Minutes", "notes.txt": b"Notes"})
 

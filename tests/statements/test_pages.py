@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from tests.conftest import csrf_token, page_text
 from tracker.extensions import db
 from tracker.models import Assessment, PublishedStatement, Response, Statement
+from tracker.statements.document import chart_keys
 
 WELSH_NAME = "Bwrdd Diogelu Gŵyl Ŷ"
 
@@ -215,6 +216,32 @@ def test_a_welsh_and_english_statement_prints_both_with_welsh_names(client, post
     assert WELSH_NAME in text  # the Welsh part names the board in Welsh
     assert "Region B Safeguarding Board" in text  # and the English part in English
     assert text.index("Fframwaith prawf") < text.index("Test framework")  # Welsh first
+
+
+def test_a_section_naming_files_prints_with_only_the_trackers_fonts_and_charts(
+    client, post, statement, reads
+):
+    asked, own = reads
+    text = (
+        "Gŵyl Ŷ in our words.\n\n"
+        '<img src="file:///etc/passwd"> ![meta](http://169.254.169.254/latest/meta-data/)\n\n'
+        '<p style="background-image: url(/etc/passwd)">Styled</p>'
+    )
+    post(f"/statements/{statement.id}/sections/en/progress", {"version": 1, "text": text})
+    publish(post, statement.id, 2)
+    download = client.get(f"/statements/{statement.id}/versions/1.pdf")
+    assert download.status_code == 200
+    assert set(asked) == own  # DejaVu, regular and bold; the section's addresses never asked for
+    reader = PdfReader(io.BytesIO(download.data))
+    assert "Gŵyl Ŷ in our words." in pdf_text(download.data)
+    fonts = {
+        str(font["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"].get("/Font", {}).values()
+    }
+    assert any("DejaVuSans" in name for name in fonts), fonts
+    images = sum(len(page.images) for page in reader.pages)
+    assert images == len(chart_keys(statement)), images  # the charts, drawn inline, still print
 
 
 def test_publishing_a_stale_version_is_refused_and_nothing_is_recorded(client, post, statement):

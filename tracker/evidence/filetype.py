@@ -5,9 +5,11 @@ spreadsheets, CSV, plain text, PNG and JPEG. Everything else is refused with a r
 can act on, and so is a file whose name claims one type while its content is another.
 """
 
+import string
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from xml.etree import ElementTree
 
 from flask_babel import lazy_gettext as _l
 
@@ -60,7 +62,23 @@ OOXML_MAIN_PARTS = {
     "ppt/presentation.xml": "pptx",
 }
 SUSPICIOUS_ENTRIES = (".html", ".htm", ".svg", ".js", ".exe", ".dll", ".bat", ".sh", ".ps1")
+# Parts that run code or hide a web page: VBA projects (what makes a .docm or .xlsm), the macro
+# folders of OpenDocument, and MHT web archives (Word shows them through altChunk).
+MACRO_PARTS = ("vbaproject.bin", "vbaprojectsignature.bin", "vbadata.xml")
+MACRO_FOLDERS = ("scripts", "basic")
+WEB_ARCHIVE_ENTRIES = (".mht", ".mhtml")
+# Content types, lower-cased, that mark such a part whatever its name.
+ACTIVE_CONTENT_TYPES = ("macroenabled", "vbaproject", "vbadata", "message/rfc822", "multipart/")
+ACTIVE_CONTENT_TYPES_EXACT = ("text/html", "application/xhtml+xml", "image/svg+xml")
+CONTENT_TYPES_LIMIT = 1024 * 1024  # a real [Content_Types].xml is a few kilobytes
+HIDDEN_CONTENT = _l(
+    "Documents that contain macros, scripts, programs or web pages are not accepted, as these "
+    "can run code. Save the document again without them (for example as .docx rather than "
+    ".docm) and upload it."
+)
 BACKSLASH = chr(92)
+# Windows drops trailing spaces and dots from a name, so "X.HTM " opens as "X.HTM".
+TRAILING = string.whitespace + "."
 
 
 class FileRefused(Exception):
@@ -87,30 +105,85 @@ def _zip_type(path: Path) -> str:
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
-            if any(_suspicious(n) for n in names):
+            if any(_outside(n) for n in names):
                 raise FileRefused(NO_ARCHIVES)
+            entries = [_entry_name(n) for n in names]
+            if any(_active(e) for e in entries):
+                raise FileRefused(HIDDEN_CONTENT)
             if "mimetype" in names and archive.getinfo("mimetype").file_size <= 100:
                 with archive.open("mimetype") as fh:  # read a little, never a whole entry
                     mimetype = fh.read(100).decode("ascii", "replace").strip()
                 if mimetype in OPENDOCUMENT and "content.xml" in names:
                     return OPENDOCUMENT[mimetype]
             if "[Content_Types].xml" in names:
+                if _declares_active_parts(archive, entries):
+                    raise FileRefused(HIDDEN_CONTENT)
                 for main_part, kind in OOXML_MAIN_PARTS.items():
                     if main_part in names:
                         return kind
-    except (zipfile.BadZipFile, OSError, KeyError, RuntimeError, NotImplementedError):
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        KeyError,
+        RuntimeError,
+        NotImplementedError,
+        ElementTree.ParseError,
+    ):
         pass
     raise FileRefused(NO_ARCHIVES)
 
 
-def _suspicious(name: str) -> bool:
-    """An entry no Office document has: a web page, a script, a program, or an odd path."""
-    lowered = name.lower().replace(BACKSLASH, "/")
-    return (
-        lowered.startswith("/")
-        or ".." in PurePosixPath(lowered).parts
-        or lowered.endswith(SUSPICIOUS_ENTRIES)
+def _entry_name(name: str) -> str:
+    """An entry's name as Windows would open it: lower case, each part without trailing
+    spaces or dots, so that "word/X.HTM " is compared as "word/x.htm"."""
+    parts = name.replace(BACKSLASH, "/").lower().split("/")
+    return "/".join(part.rstrip(TRAILING) for part in parts)
+
+
+def _outside(name: str) -> bool:
+    """An entry whose path leaves the document: absolute, or with a part of only dots (and
+    perhaps spaces, which Windows drops), such as ".." or ".. "."""
+    parts = name.replace(BACKSLASH, "/").split("/")
+    return name.startswith(("/", BACKSLASH)) or any(
+        p.strip(string.whitespace) and not p.strip(TRAILING) for p in parts
     )
+
+
+def _active(entry: str) -> bool:
+    """An entry (named as by `_entry_name`) that can run code or show a web page: a script, a
+    program, a web page, a macro project or macro folder, or an MHT web archive."""
+    first, _, _ = entry.partition("/")
+    return (
+        entry.endswith(SUSPICIOUS_ENTRIES + WEB_ARCHIVE_ENTRIES)
+        or entry.rpartition("/")[2] in MACRO_PARTS
+        or (first in MACRO_FOLDERS and entry != first)
+    )
+
+
+def _declares_active_parts(archive: zipfile.ZipFile, entries: list[str]) -> bool:
+    """Whether [Content_Types].xml gives any part in the file a macro or web-page type: a
+    renamed vbaProject.bin, a .docm's main part or an altChunk of type message/rfc822."""
+    with archive.open("[Content_Types].xml") as fh:  # never more than the limit, whatever
+        raw = fh.read(CONTENT_TYPES_LIMIT + 1)  # the ZIP's header claims
+    if len(raw) > CONTENT_TYPES_LIMIT or b"<!doctype" in raw.lower():
+        # Office never writes a DTD; refusing one means no entity can spell a type out of sight.
+        raise FileRefused(NO_ARCHIVES)
+    defaults, overrides = {}, {}
+    for element in ElementTree.fromstring(raw).iter():
+        tag = element.tag.rpartition("}")[2]
+        content_type = element.get("ContentType", "").strip().lower()
+        if tag == "Default":
+            defaults[element.get("Extension", "").lower().lstrip(".")] = content_type
+        elif tag == "Override":
+            overrides[_entry_name(element.get("PartName", "")).lstrip("/")] = content_type
+    for entry in entries:
+        extension = PurePosixPath(entry).suffix.lstrip(".")
+        content_type = overrides.get(entry, defaults.get(extension, ""))
+        if content_type in ACTIVE_CONTENT_TYPES_EXACT or any(
+            marker in content_type for marker in ACTIVE_CONTENT_TYPES
+        ):
+            return True
+    return False
 
 
 def _text_type(head: bytes, extension: str) -> str:

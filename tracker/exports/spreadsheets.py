@@ -2,11 +2,14 @@
 
 Every text cell is neutralised first: a spreadsheet program would run a cell beginning with
 `=`, `+`, `-` or `@` (or a tab or carriage return that hides one) as a formula, so such text
-gets a leading apostrophe and is shown as typed (OWASP's advice on CSV injection).
+gets a leading apostrophe and is shown as typed (OWASP's advice on CSV injection). So do their
+full-width and small look-alikes (`＝`, `＋`, `－`, `＠`), which Excel reads as the real thing, and
+a starter behind spaces, which an import that trims them would uncover.
 """
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,6 +21,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTERS = ("=", "+", "-", "@")
 XLSX_CELL_MAX = 32_767  # the most characters a spreadsheet cell holds
 DATE_FORMAT = "dd/mm/yyyy"  # as dates are written in Wales
 SHEET_NAME_MAX = 31
@@ -36,9 +40,16 @@ class Table:
 
 def neutralise(value):
     """Text that a spreadsheet would take for a formula, made inert; other values unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and (
+        value.startswith(FORMULA_PREFIXES) or _starts_formula(value.lstrip())
+    ):
         return "'" + value
     return value
+
+
+def _starts_formula(text: str) -> bool:
+    # NFKC folds the full-width and small forms (U+FF1D, U+FE66, ...) to the ASCII starter.
+    return unicodedata.normalize("NFKC", text[:1]).startswith(FORMULA_STARTERS)
 
 
 def _csv_value(value) -> str:

@@ -2,6 +2,10 @@
 
 The PDF base fonts lack the Welsh letters ŵ and ŷ, so DejaVu Sans (which matplotlib ships) is
 embedded and used for all text (DESIGN §11).
+
+xhtml2pdf fetches whatever a document names: `<img src>`, `@font-face`, `@import`, over http(s)
+or from the disk. A statement only ever needs its two fonts and the charts drawn into it as
+`data:` images, so every other address is replaced by an empty one before anything is read.
 """
 
 import io
@@ -11,6 +15,12 @@ import matplotlib
 from xhtml2pdf import pisa
 
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+REGULAR, BOLD = FONTS / "DejaVuSans.ttf", FONTS / "DejaVuSans-Bold.ttf"
+OWN_FILES = frozenset({str(REGULAR), str(BOLD)})
+CHART_PREFIX = "data:image/png;base64,"  # charts are drawn by tracker.statements.charts
+# What a refused address becomes: an inline resource with no bytes, which xhtml2pdf drops with a
+# warning and no read. Returning None instead would keep the original address.
+NOTHING = "data:,"
 
 
 class PdfFailed(Exception):
@@ -19,17 +29,25 @@ class PdfFailed(Exception):
 
 def font_faces() -> str:
     """The @font-face rules that embed DejaVu Sans, for the document's stylesheet."""
-    regular, bold = FONTS / "DejaVuSans.ttf", FONTS / "DejaVuSans-Bold.ttf"
     return (
-        f"@font-face {{ font-family: 'DejaVu Sans'; src: url('{regular}'); }}\n"
-        f"@font-face {{ font-family: 'DejaVu Sans'; src: url('{bold}'); font-weight: bold; }}"
+        f"@font-face {{ font-family: 'DejaVu Sans'; src: url('{REGULAR}'); }}\n"
+        f"@font-face {{ font-family: 'DejaVu Sans'; src: url('{BOLD}'); font-weight: bold; }}"
     )
+
+
+def resolve_link(uri, rel=None) -> str:
+    """xhtml2pdf's link_callback: the tracker's own fonts and chart images pass as they are,
+    every other address (http, https, file:, any other path) becomes `NOTHING`."""
+    uri = str(uri or "")
+    if uri in OWN_FILES or uri.startswith(CHART_PREFIX):
+        return uri
+    return NOTHING
 
 
 def render(html: str) -> bytes:
     """The PDF of a complete HTML document."""
     out = io.BytesIO()
-    result = pisa.CreatePDF(html, dest=out, encoding="utf-8")
+    result = pisa.CreatePDF(html, dest=out, encoding="utf-8", link_callback=resolve_link)
     if result.err:
         raise PdfFailed(f"xhtml2pdf reported {result.err} error(s)")
     return out.getvalue()
