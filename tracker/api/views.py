@@ -386,7 +386,9 @@ def return_assessment(assessment_id: int):
         assessments.return_assessment(user(), assessment, reason)
     except assessments.RuleError as error:
         raise refused(error) from None
-    return read(assessment_json(assessment_or_404(assessment_id)))
+    # Returned, it is a draft again, which the returner may no longer read: the answer is the
+    # assessment as it stood when they sent it back, its status now "returned".
+    return read(assessment_json(assessments.load_assessment(assessment_id)))
 
 
 @bp.post("/assessments/<int:assessment_id>/conclude")
