@@ -28,7 +28,7 @@ def test_framework_pages_are_accessible(page, assert_accessible, tmp_path):
     page.get_by_label("Framework file").set_input_files(str(second))
     page.get_by_role("button", name="Upload and preview").click()
     assert page.locator("h1").inner_text() == "Check the changes before importing"
-    assert page.get_by_role("button", name="Import version 2").is_visible()
+    page.get_by_role("button", name="Import version 2").wait_for()  # the preview has loaded
     assert_accessible(page)
 
 

@@ -50,7 +50,7 @@ def test_cycles_pages(page, assert_accessible):
     assert "Current" in page.locator("table").inner_text()
     assert_accessible(page)
     page.locator("table a").first.click()
-    assert page.get_by_role("button", name="Close cycle").is_visible()
+    page.get_by_role("button", name="Close cycle").wait_for()  # waits for the page the click opens
     assert_accessible(page)
     page.goto("/admin/cycles/new")
     assert_accessible(page)
