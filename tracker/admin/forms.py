@@ -61,6 +61,20 @@ def _name_field():
     )
 
 
+def _organisation_field() -> SelectField:
+    return SelectField(
+        _l("Organisation"),
+        validate_choice=False,
+        validators=[DataRequired(message=_l("Choose an organisation."))],
+    )
+
+
+def _role_field() -> SelectField:
+    return SelectField(
+        _l("Role"), validate_choice=False, validators=[DataRequired(message=_l("Choose a role."))]
+    )
+
+
 # The organisation and role lists depend on who is asking: the views fill in their choices,
 # and the services and access rules, not the lists, decide what is allowed.
 class InviteForm(FlaskForm):
@@ -70,14 +84,8 @@ class InviteForm(FlaskForm):
         validators=[DataRequired(message=_l("Enter the person's e-mail address."))],
     )
     name = _name_field()
-    organisation = SelectField(
-        _l("Organisation"),
-        validate_choice=False,
-        validators=[DataRequired(message=_l("Choose an organisation."))],
-    )
-    role = SelectField(
-        _l("Role"), validate_choice=False, validators=[DataRequired(message=_l("Choose a role."))]
-    )
+    organisation = _organisation_field()
+    role = _role_field()
     locale = _locale_field()
 
 
@@ -85,14 +93,8 @@ class PersonForm(FlaskForm):
     """An administrator's change to a person's name, role, organisation or language."""
 
     name = _name_field()
-    organisation = SelectField(
-        _l("Organisation"),
-        validate_choice=False,
-        validators=[DataRequired(message=_l("Choose an organisation."))],
-    )
-    role = SelectField(
-        _l("Role"), validate_choice=False, validators=[DataRequired(message=_l("Choose a role."))]
-    )
+    organisation = _organisation_field()
+    role = _role_field()
     locale = _locale_field()
 
 

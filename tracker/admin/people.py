@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select, update
 from tracker.auth import links
 from tracker.database import take_turns
 from tracker.extensions import db
-from tracker.models import AccountLink, ApiToken, AuditEvent, Organisation, User
+from tracker.models import ApiToken, AuditEvent, Organisation, User
 from tracker.models.base import utcnow
 from tracker.models.users import LOCALES, ROLES
 from tracker.rules import RuleError
@@ -133,7 +133,7 @@ def resend_invitation(actor: User, user: User) -> None:
         raise RuleError(
             _("%(name)s has already set a password: send a password reset instead.", name=user.name)
         )
-    _spend_links(user)
+    links.spend_all(user)
     user.invited_at = utcnow()
     AuditEvent.record(actor, "user.invitation_resent", user)
     links.send_invitation(user, actor)
@@ -146,19 +146,10 @@ def send_reset(actor: User | None, user: User) -> None:
         raise RuleError(
             _("%(name)s's account is deactivated: reactivate it first.", name=user.name)
         )
-    _spend_links(user)
+    links.spend_all(user)
     AuditEvent.record(actor, "user.reset_sent", user)
     links.send_reset(user)
     db.session.commit()
-
-
-def _spend_links(user: User) -> None:
-    db.session.execute(
-        update(AccountLink)
-        .where(AccountLink.user_id == user.id, AccountLink.used_at.is_(None))
-        .values(used_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
 
 
 def _hold(user: User) -> None:
@@ -278,7 +269,7 @@ def deactivate(actor: User, user: User, reason: str) -> bool:
     now = utcnow()
     user.active, user.deactivated_at, user.deactivated_reason = False, now, reason
     user.end_sessions()
-    _spend_links(user)
+    links.spend_all(user)
     db.session.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))

@@ -110,7 +110,7 @@ def of(user: User) -> list[ApiToken]:
 def warn_expiring(now=None) -> int:
     """E-mail each owner, in their language, once, a week before a token of theirs expires.
     Each warning is claimed by a conditional UPDATE, so hosts running this together send one."""
-    from flask import current_app, url_for
+    from flask import url_for
     from flask_babel import force_locale
     from flask_babel import gettext as _
 
@@ -119,7 +119,6 @@ def warn_expiring(now=None) -> int:
     from tracker.notifications.service import absolute
 
     now = now or _utcnow()
-    server = mail.Server.from_config(current_app.config)
     due = db.session.scalars(
         select(ApiToken).where(
             ApiToken.revoked_at.is_(None),
@@ -139,8 +138,6 @@ def warn_expiring(now=None) -> int:
         if not claimed or not token.user.active:
             continue
         sent += 1
-        if server is None:
-            continue
         user = token.user
         with force_locale(user.locale or "en"):
             subject = _("Your API token %(name)s expires soon", name=token.name)
@@ -157,7 +154,6 @@ def warn_expiring(now=None) -> int:
                     absolute(url_for("auth.account")),
                 ]
             )
-        message = mail.compose(current_app.config["MAIL_DEFAULT_SENDER"], user.email, subject, body)
-        mail.queue(db.session(), server, message)
+        mail.send_after_commit(db.session(), user.email, subject, body)
     db.session.commit()
     return sent

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -98,17 +98,22 @@ def use(raw: str, password: str) -> User:
 def set_password(user: User, password: str, action: str, after: dict | None = None) -> None:
     """Store a new password: every session ends, every outstanding link is spent, any lock is
     lifted. Added to the session; the caller commits."""
-    now = utcnow()
     user.set_password(password)
     user.end_sessions()
     user.failed_logins, user.locked_until = 0, None
+    spend_all(user)
+    AuditEvent.record(user, action, user, after=after)
+
+
+def spend_all(user: User) -> None:
+    """Every link `user` holds and has not used stops working (a new one was sent, the
+    password was set, or the account was deactivated). Added to the session."""
     db.session.execute(
         update(AccountLink)
         .where(AccountLink.user_id == user.id, AccountLink.used_at.is_(None))
-        .values(used_at=now)
+        .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    AuditEvent.record(user, action, user, after=after)
 
 
 def refusal(state: str) -> str:
@@ -172,11 +177,4 @@ def send_reset(user: User) -> None:
 
 
 def _send(user: User, subject: str, body: str) -> None:
-    server = mail.Server.from_config(current_app.config)
-    if server is None:
-        current_app.logger.warning(
-            "No MAIL_SERVER is configured: the e-mail to %s was not sent.", user.email
-        )
-        return
-    message = mail.compose(current_app.config["MAIL_DEFAULT_SENDER"], user.email, subject, body)
-    mail.queue(db.session(), server, message)
+    mail.send_after_commit(db.session(), user.email, subject, body)

@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -60,6 +60,17 @@ def compose(sender: str, to: str, subject: str, body: str) -> EmailMessage:
 def queue(session: Session, server: Server, message: EmailMessage) -> None:
     """Send `message` once `session` commits; forget it if the session rolls back."""
     session.info.setdefault(_OUTBOX, []).append((server, message))
+
+
+def send_after_commit(session: Session, to: str, subject: str, body: str) -> bool:
+    """Queue a plain-text e-mail from the tracker to `to`, sent once `session` commits; False
+    (and a warning for the operators) when no mail server is configured."""
+    server = Server.from_config(current_app.config)
+    if server is None:
+        log.warning("No MAIL_SERVER is configured: the e-mail to %s was not sent.", to)
+        return False
+    queue(session, server, compose(current_app.config["MAIL_DEFAULT_SENDER"], to, subject, body))
+    return True
 
 
 def _deliver(server: Server, message: EmailMessage) -> bool:
