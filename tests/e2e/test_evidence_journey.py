@@ -20,7 +20,7 @@ def _journey(page, assert_accessible, snap):
     items = [page.locator(".govuk-task-list__link").nth(i).get_attribute("href") for i in range(3)]
 
     page.goto(items[0])
-    page.get_by_role("link", name="Upload new evidence and link it to this item").click()
+    page.get_by_role("button", name="Upload new evidence and link it to this item").click()
     assert_accessible(page)
     page.set_input_files(
         "input[type=file]",

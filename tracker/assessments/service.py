@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker import claims
+from tracker import claims, drafts
 from tracker.access import can
 from tracker.evidence import service as evidence
 from tracker.evidence import triangulation
@@ -354,6 +354,8 @@ def save_response(
     response.narrative, response.impact_measure = narrative, impact
     after = _snapshot(response) | ({"validated_score": None} if "validated_score" in before else {})
     if after == before:
+        drafts.discard(user, drafts.response_answer(response.id))  # what it held is saved
+        db.session.commit()
         return response
     AuditEvent.record(
         user,
@@ -363,6 +365,7 @@ def save_response(
         after={k: v for k, v in after.items() if before[k] != v},
     )
     try:
+        drafts.discard(user, drafts.response_answer(response.id))  # saved: nothing to keep
         db.session.commit()  # the version column makes a concurrent commit fail, not overwrite
     except StaleDataError:
         db.session.rollback()

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from tracker import claims
+from tracker import claims, drafts
 from tracker.access import UNDER_REVIEW, can, visible_assessments
 from tracker.assessments.service import (
     RuleError,
@@ -572,6 +572,7 @@ def answer(
         _about(challenge),
         _challenge_link(challenge),
     )
+    drafts.discard(user, drafts.challenge_answer(challenge.id))  # sent: nothing left to keep
     db.session.commit()
     return challenge
 

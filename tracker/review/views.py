@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from tracker import drafts
 from tracker.access import can, get_assessment_or_404, get_challenge_or_404
 from tracker.assessments import service as assessments
 from tracker.auth.forms import PostForm
@@ -240,8 +241,13 @@ def _challenge_page(
     row = assessments.find_row(assessment, challenge.response.item.key)
     if answer_form is None:
         answer_form = _answer_form(challenge, formdata=False)
-        added = request.args.getlist("add", type=as_id)  # just uploaded for this answer
-        answer_form.evidence.data = [i for i in added if i in dict(answer_form.evidence.choices)]
+        # What they had typed before leaving to upload, and what they have just uploaded.
+        draft = drafts.recall(current_user, drafts.challenge_answer(challenge.id)) or {}
+        answer_form.body.data = draft.get("body")
+        answer_form.revised_score.data = draft.get("revised_score")
+        added = draft.get("evidence", []) + request.args.getlist("add", type=as_id)
+        offered = dict(answer_form.evidence.choices)
+        answer_form.evidence.data = [i for i in dict.fromkeys(added) if i in offered]
     if reopen_form is None:
         reopen_form = ReopenForm(formdata=None)
         reopen_form.due_on.data = _default_due()
@@ -275,6 +281,8 @@ def challenge(challenge_id: int):
 def answer(challenge_id: int):
     challenge = _load_challenge(challenge_id, "challenge.answer")
     form = _answer_form(challenge)
+    if request.form.get("then") == "upload":  # leaving to upload evidence: keep what is typed
+        return _keep_answer_for_upload(challenge, form)
     if form.validate_on_submit():
         try:
             service.answer(
@@ -292,6 +300,18 @@ def answer(challenge_id: int):
             flash(_("Your answer is sent."))
             return redirect(url_for(".challenge", challenge_id=challenge_id))
     return _challenge_page(challenge, answer_form=form, status=400)
+
+
+def _keep_answer_for_upload(challenge, form):
+    if not PostForm().validate_on_submit():
+        abort(400)
+    evidence = [i for i in form.evidence.data or [] if i is not None]
+    drafts.keep(
+        current_user,
+        drafts.challenge_answer(challenge.id),
+        {"body": form.body.data, "revised_score": form.revised_score.data, "evidence": evidence},
+    )
+    return redirect(url_for("evidence.new", challenge=challenge.id))
 
 
 @bp.post("/challenges/<int:challenge_id>/resolve")
