@@ -45,9 +45,7 @@ def keep(user: User, key: str, data: dict) -> None:
 
 def recall(user: User, key: str) -> dict | None:
     """The user's draft of `key`, or None."""
-    return db.session.scalar(
-        select(Draft.data).where(Draft.user_id == user.id, Draft.key == key)
-    )
+    return db.session.scalar(select(Draft.data).where(Draft.user_id == user.id, Draft.key == key))
 
 
 def discard(user: User, key: str) -> None:

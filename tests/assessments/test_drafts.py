@@ -16,8 +16,13 @@ NARRATIVE = "Multi-agency audit in June showed thresholds applied the same way."
 def _leave(post, base, version=1, **headers):
     return post(
         f"{base}/items/A1",
-        {"score": "3", "narrative": NARRATIVE, "impact": "Re-audit in March.",
-         "version": str(version), "then": "upload"},
+        {
+            "score": "3",
+            "narrative": NARRATIVE,
+            "impact": "Re-audit in March.",
+            "version": str(version),
+            "then": "upload",
+        },
         page=f"{base}/items/A1",
         headers=headers or None,
     )
@@ -32,8 +37,13 @@ def test_the_item_answer_survives_the_upload(client, login, post, region, draft)
     assert upload.endswith(f"/evidence/new?assessment={draft.id}&item=A1")
     uploaded = post(
         upload,
-        {"source": "file", "file": (io.BytesIO(b"Audit findings."), "audit.txt"),
-         "title": "June audit", "kind": "audit", "source_organisation": region["rsb"].id},
+        {
+            "source": "file",
+            "file": (io.BytesIO(b"Audit findings."), "audit.txt"),
+            "title": "June audit",
+            "kind": "audit",
+            "source_organisation": region["rsb"].id,
+        },
         page=upload,
     )
     assert uploaded.status_code == 302, page_text(uploaded)
@@ -45,8 +55,13 @@ def test_the_item_answer_survives_the_upload(client, login, post, region, draft)
 
     saved = post(
         f"{base}/items/A1",
-        {"score": "3", "narrative": NARRATIVE, "impact": "Re-audit in March.",
-         "version": "1", "save": "1"},
+        {
+            "score": "3",
+            "narrative": NARRATIVE,
+            "impact": "Re-audit in March.",
+            "version": "1",
+            "save": "1",
+        },
     )
     assert saved.status_code == 302, page_text(saved)
     assert db.session.scalar(select(func.count(Draft.id))) == 0

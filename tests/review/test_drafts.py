@@ -73,14 +73,14 @@ def test_sending_the_answer_drops_the_draft(client, login, post, people, challen
     login("coord@a.test")
     _leave_for_upload(post, challenge, library_item)
     page = f"/review/challenges/{challenge.id}"
-    response = post(
-        f"{page}/answer", {"body": BODY, "evidence": [str(library_item.id)]}, page=page
-    )
+    response = post(f"{page}/answer", {"body": BODY, "evidence": [str(library_item.id)]}, page=page)
     assert response.status_code == 302
     assert db.session.scalar(select(func.count(Draft.id))) == 0
 
 
-def test_a_draft_is_its_writers_alone(client, login, post, people, challenge, library_item, make_user):
+def test_a_draft_is_its_writers_alone(
+    client, login, post, people, challenge, library_item, make_user
+):
     make_user("coordinator", people["rsb"], email="coord2@a.test")
     login("coord@a.test")
     _leave_for_upload(post, challenge, library_item)
@@ -113,7 +113,10 @@ def test_a_dozen_identical_leaves_keep_one_draft(app, people, challenge, library
         browsers.append((browser, csrf_token(browser, page)))
     data = {"body": BODY, "evidence": [str(library_item.id)], "then": "upload"}
     answers = together(
-        times, lambda n: browsers[n][0].post(f"{page}/answer", data={**data, "csrf_token": browsers[n][1]})
+        times,
+        lambda n: browsers[n][0].post(
+            f"{page}/answer", data={**data, "csrf_token": browsers[n][1]}
+        ),
     )
     assert sorted(a.status_code for a in answers) == [302] * times, answers
     db.session.expire_all()
