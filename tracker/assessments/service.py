@@ -9,7 +9,7 @@ from datetime import date
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -204,6 +204,22 @@ class ItemRow:
     links: list[EvidenceLink] = field(default_factory=list)
     triangulation: str = triangulation.UNEVIDENCED
     claim_beyond_evidence: bool = False
+
+    @property
+    def evidence_now(self) -> dict:
+        """The evidence as triangulation.summary describes it, from the links loaded."""
+        current = [ln.evidence for ln in self.links if not ln.evidence.is_withdrawn]
+        return {
+            "level": self.triangulation,
+            "kinds": sorted({e.kind for e in current}),
+            "sources": sorted({e.source_organisation_id for e in current}),
+        }
+
+    @property
+    def evidence_at_submission(self) -> dict | None:
+        """The evidence as it stood at submission, if it has changed since (issue 17.5)."""
+        then = self.response.submitted_evidence
+        return then if then and then != self.evidence_now else None
 
     @property
     def status(self) -> str:
@@ -484,6 +500,7 @@ def submit(user: User, assessment: Assessment, now=None) -> Assessment:
         db.session.rollback()
         raise RuleError(_l("Every item needs a score and a narrative before you can submit."))
     user_id, submitted_at = user.id, now or utcnow()  # read first: no flush half-way through
+    _keep_evidence_as_submitted(assessment)
     # Sent back during a review and now resubmitted: it goes straight back to its reviewers.
     status = "in_review" if assessment.assignments else "submitted"
     assessment.submitted_by_id = user_id
@@ -492,6 +509,25 @@ def submit(user: User, assessment: Assessment, now=None) -> Assessment:
     AuditEvent.record(user, "assessment.submitted", assessment, before, {"status": status})
     db.session.commit()
     return assessment
+
+
+def _keep_evidence_as_submitted(assessment: Assessment) -> None:
+    """Record each response's evidence as it stands now, so a later withdrawal shows as a
+    change beside what was submitted (issue 17.5). Written to the table directly: it is no
+    edit of the answer, so the response's version does not move."""
+    rule = evidence.rule_of(assessment.framework)
+    ids = [r.id for r in assessment.responses]
+    pieces = evidence.pieces_by_response(ids)
+    table = Response.__table__
+    db.session.execute(
+        table.update()
+        .where(table.c.id == bindparam("response_id"))
+        .values(submitted_evidence=bindparam("summary")),
+        [
+            {"response_id": rid, "summary": triangulation.summary(pieces.get(rid, []), rule)}
+            for rid in ids
+        ],
+    )
 
 
 def return_assessment(user: User, assessment: Assessment, reason: str, now=None) -> Assessment:
