@@ -174,6 +174,23 @@ def raise_challenge(assessment_id: int, item_key: str):
     return _response_page(assessment, row, challenge_form=form, status=400)
 
 
+# Validating and concluding cannot be undone: each asks first, on a page that says what will
+# happen (GOV.UK's confirmation pattern); its button posts to the route below it.
+
+
+@bp.get("/assessments/<int:assessment_id>/items/<item_key>/validate")
+@login_required
+def confirm_validate(assessment_id: int, item_key: str):
+    assessment = _load(assessment_id, "assessment.validate")
+    row = _row_or_404(assessment, item_key)
+    return render_template(
+        "review/confirm_validate.html",
+        assessment=assessment,
+        row=row,
+        refused=service.validation_refused(row.response),
+    )
+
+
 @bp.post("/assessments/<int:assessment_id>/items/<item_key>/validate")
 @login_required
 def validate(assessment_id: int, item_key: str):
@@ -188,6 +205,18 @@ def validate(assessment_id: int, item_key: str):
         return redirect(url_for(".response", assessment_id=assessment_id, item_key=item_key))
     flash(_("The score for %(item)s is validated.", item=item_key))
     return redirect(url_for(".assessment", assessment_id=assessment_id))
+
+
+@bp.get("/assessments/<int:assessment_id>/conclude")
+@login_required
+def confirm_conclude(assessment_id: int):
+    assessment = _load(assessment_id, "assessment.conclude")
+    return render_template(
+        "review/confirm_conclude.html",
+        assessment=assessment,
+        page=service.review_page(assessment, current_user),
+        refused=service.conclusion_refused(assessment),
+    )
 
 
 @bp.post("/assessments/<int:assessment_id>/conclude")
