@@ -80,7 +80,9 @@ def _browsers(app, email: str, page: str, times: int) -> list:
     for _n in range(times):
         browser = app.test_client()
         token = csrf_token(browser, "/login")
-        browser.post("/login", data={"email": email, "password": TEST_PASSWORD, "csrf_token": token})
+        browser.post(
+            "/login", data={"email": email, "password": TEST_PASSWORD, "csrf_token": token}
+        )
         opened.append((browser, csrf_token(browser, page)))
     return opened
 
@@ -96,9 +98,12 @@ def test_a_dozen_confirmations_validate_once_and_conclude_once(app, people, in_r
     answers = together(12, lambda n: browsers[n][0].post(item, data={"csrf_token": browsers[n][1]}))
     assert [a.status_code for a in answers] == [302] * 12
     assert _events("response.validated") == 1
-    assert db.session.scalar(
-        select(Response.validated_score).where(Response.id == response_for(in_review, "A2").id)
-    ) == 2
+    assert (
+        db.session.scalar(
+            select(Response.validated_score).where(Response.id == response_for(in_review, "A2").id)
+        )
+        == 2
+    )
 
     for key in ("A1", "B1"):
         service.validate(people["reviewer"], response_for(in_review, key))
