@@ -500,7 +500,7 @@ def submit(user: User, assessment: Assessment, now=None) -> Assessment:
         db.session.rollback()
         raise RuleError(_l("Every item needs a score and a narrative before you can submit."))
     user_id, submitted_at = user.id, now or utcnow()  # read first: no flush half-way through
-    _keep_evidence_as_submitted(assessment)
+    keep_evidence_as_submitted(assessment)
     # Sent back during a review and now resubmitted: it goes straight back to its reviewers.
     status = "in_review" if assessment.assignments else "submitted"
     assessment.submitted_by_id = user_id
@@ -511,7 +511,7 @@ def submit(user: User, assessment: Assessment, now=None) -> Assessment:
     return assessment
 
 
-def _keep_evidence_as_submitted(assessment: Assessment) -> None:
+def keep_evidence_as_submitted(assessment: Assessment) -> None:
     """Record each response's evidence as it stands now, so a later withdrawal shows as a
     change beside what was submitted (issue 17.5). Written to the table directly: it is no
     edit of the answer, so the response's version does not move."""
