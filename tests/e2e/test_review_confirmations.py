@@ -2,13 +2,11 @@
 demo data other tests read): each validation and the conclusion ask first, on a page that says
 it cannot be undone; with JavaScript on and with it off."""
 
-import os
 import re
 
 import pytest
 
-from tests.conftest import postgres_schema
-from tests.e2e.conftest import serve
+from tests.e2e.conftest import demo_server
 from tests.e2e.test_start_pages import _sign_in
 
 REVIEWER = "reviewer@north-wales.example"
@@ -16,25 +14,8 @@ REVIEWER = "reviewer@north-wales.example"
 
 @pytest.fixture(scope="module")
 def own_server(tmp_path_factory):
-    instance = tmp_path_factory.mktemp("e2e-confirm")
-    env = {
-        **os.environ,
-        "TRACKER_INSTANCE_DIR": str(instance),
-        "TRACKER_ENV": "development",
-        "SECRET_KEY": "e2e-confirm-secret",
-        "TRACKER_LOGIN_LIMIT": "10000 per minute",
-    }
-    env.pop("DATABASE_URL", None)
-    drop = None
-    if os.environ.get("TRACKER_TEST_DATABASE_URL"):
-        env["DATABASE_URL"], drop = postgres_schema(os.environ["TRACKER_TEST_DATABASE_URL"])
-    server, log, base_url = serve(env, instance, (["init-db"], ["seed-demo"]))
-    yield base_url
-    server.terminate()
-    server.wait(timeout=10)
-    log.close()
-    if drop:
-        drop()
+    with demo_server(tmp_path_factory.mktemp("e2e-confirm")) as base_url:
+        yield base_url
 
 
 def _open(browser, base_url, javascript: bool):

@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import func, select
 
-from tests.conftest import TEST_PASSWORD, FreshContextClient, csrf_token, page_text
+from tests.conftest import page_text, signed_in_browsers
 from tests.review.conftest import response_for
 from tests.threads import together
 from tracker.extensions import db
@@ -74,19 +74,6 @@ def test_the_conclusion_page_says_why_it_cannot_be_done(client, login, people, i
     assert not _forms_posting_to(confirm, f"{review}/conclude")
 
 
-def _browsers(app, email: str, page: str, times: int) -> list:
-    app.test_client_class = FreshContextClient
-    opened = []
-    for _n in range(times):
-        browser = app.test_client()
-        token = csrf_token(browser, "/login")
-        browser.post(
-            "/login", data={"email": email, "password": TEST_PASSWORD, "csrf_token": token}
-        )
-        opened.append((browser, csrf_token(browser, page)))
-    return opened
-
-
 def _events(action: str) -> int:
     db.session.expire_all()
     return db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == action))
@@ -94,9 +81,11 @@ def _events(action: str) -> int:
 
 def test_a_dozen_confirmations_validate_once_and_conclude_once(app, people, in_review):
     item = f"/review/assessments/{in_review.id}/items/A2/validate"
-    browsers = _browsers(app, "rev@b.test", item, 12)
+    browsers = signed_in_browsers(app, "rev@b.test", item, 12)
     answers = together(12, lambda n: browsers[n][0].post(item, data={"csrf_token": browsers[n][1]}))
-    assert [a.status_code for a in answers] == [302] * 12
+    assert [a.status_code for a in answers] == [302] * 12, [
+        page_text(a)[-3000:] for a in answers if a.status_code != 302
+    ]
     assert _events("response.validated") == 1
     assert (
         db.session.scalar(
@@ -111,5 +100,5 @@ def test_a_dozen_confirmations_validate_once_and_conclude_once(app, people, in_r
     answers = together(
         12, lambda n: browsers[n][0].post(conclude, data={"csrf_token": browsers[n][1]})
     )
-    assert [a.status_code for a in answers] == [302] * 12
+    assert [a.status_code for a in answers] == [302] * 12  # each back to the review
     assert _events("assessment.concluded") == 1

@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import TEST_PASSWORD, FreshContextClient, csrf_token, page_text
+from tests.conftest import csrf_token, page_text, signed_in_browsers
 from tests.threads import together
 from tracker.extensions import db
 from tracker.models import Draft, Evidence
@@ -100,17 +100,8 @@ def test_leaving_without_a_csrf_token_keeps_nothing(client, login, people, chall
 
 @pytest.mark.parametrize("times", [12])
 def test_a_dozen_identical_leaves_keep_one_draft(app, people, challenge, library_item, times):
-    app.test_client_class = FreshContextClient
     page = f"/review/challenges/{challenge.id}"
-    browsers = []
-    for _n in range(times):
-        browser = app.test_client()
-        token = csrf_token(browser, "/login")
-        browser.post(
-            "/login",
-            data={"email": "coord@a.test", "password": TEST_PASSWORD, "csrf_token": token},
-        )
-        browsers.append((browser, csrf_token(browser, page)))
+    browsers = signed_in_browsers(app, "coord@a.test", page, times)
     data = {"body": BODY, "evidence": [str(library_item.id)], "then": "upload"}
     answers = together(
         times,

@@ -222,9 +222,14 @@ def confirm_conclude(assessment_id: int):
 @bp.post("/assessments/<int:assessment_id>/conclude")
 @login_required
 def conclude(assessment_id: int):
-    assessment = _load(assessment_id, "assessment.conclude")
+    assessment = _load(assessment_id)
     if not PostForm().validate_on_submit():
         abort(400)
+    if assessment.status == "concluded":  # a second click, or someone else was first
+        flash(_("The review is concluded. The validated scores are now final."))
+        return redirect(url_for(".assessment", assessment_id=assessment_id))
+    if not can(current_user, "assessment.conclude", assessment):
+        abort(403)
     try:
         service.conclude(current_user, assessment, _today())
     except service.RuleError as error:
