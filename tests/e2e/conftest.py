@@ -130,6 +130,16 @@ def _watch(target) -> None:
 
     target.on("console", _console)
     target.on("weberror" if hasattr(target, "pages") else "pageerror", _page_error)
+    # Chromium's own message does not say where the refused style came from: the page's
+    # violation event does.
+    target.add_init_script(_REPORT_WHERE)
+
+
+_REPORT_WHERE = """
+document.addEventListener("securitypolicyviolation", (e) => console.error(
+  `Content Security Policy refused ${e.effectiveDirective} ${e.blockedURI || ""} ` +
+  `from ${e.sourceFile || "the page"}:${e.lineNumber}:${e.columnNumber} ${e.sample || ""}`));
+"""
 
 
 class WatchedBrowser:

@@ -17,13 +17,17 @@ def waiting(region, make_assessment, make_user, make_org):
     """Region A's assessment in review, with an open challenge and an overdue action."""
     reviewer = make_user("reviewer", make_org("rsb"), email="rev@b.test")
     admin = make_user("admin", make_org("national"), email="admin@w.test")
-    assessment = make_assessment(organisation=region["rsb"], cycle=region["cycle"], status="in_review")
+    assessment = make_assessment(
+        organisation=region["rsb"], cycle=region["cycle"], status="in_review"
+    )
     response = assessment.responses[0]
     db.session.add_all(
         [
             ReviewAssignment(assessment=assessment, reviewer=reviewer, assigned_by=admin),
             Challenge(response=response, raised_by=reviewer, question="Why 3?"),
-            Action(response=response, description="Refresh the guidance", owner="BM", due_on=LONG_AGO),
+            Action(
+                response=response, description="Refresh the guidance", owner="BM", due_on=LONG_AGO
+            ),
         ]
     )
     db.session.commit()

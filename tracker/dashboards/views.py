@@ -200,3 +200,7 @@ def chart(name: str):
     response.headers["Cache-Control"] = "private, max-age=300"
     response.set_etag(hashlib.sha256(image).hexdigest())
     return response.make_conditional(request)
+
+
+# The improvement plan's pages, on this blueprint too.
+from tracker.dashboards import views_plan  # noqa: E402, F401
