@@ -239,16 +239,8 @@ def test_queries_do_not_grow_with_the_data(
 
 
 def test_every_national_page_opens_on_a_framework_for_the_persons_organisation(
-    client, login, nation, make_org, make_user, tmp_path
+    client, login, nation, rsb_only_framework, make_org, make_user
 ):
-    from tests.conftest import FRAMEWORK_FIXTURES
-    from tracker.frameworks.service import import_framework
-
-    text = (FRAMEWORK_FIXTURES / "valid.yaml").read_text()
-    text = text.replace("key: test-framework", "key: a-boards-only")
-    text = text.replace("applies_to: [rsb, health_board]", "applies_to: [rsb]")
-    (tmp_path / "boards.yaml").write_text(text)
-    import_framework(tmp_path / "boards.yaml")
     lead = make_user("coordinator", make_org("health_board"), email="lead@hb.test")
     login(lead.email)
     chosen = f'<option value="{nation["framework"].id}" selected>'

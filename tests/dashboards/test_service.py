@@ -156,19 +156,6 @@ def test_response_links_by_role(nation):
     assert service.response_endpoint(nation["coordinator"]) == "assessments.item"
 
 
-@pytest.fixture
-def rsb_only_framework(tmp_path):
-    """A framework for boards only, whose key sorts before every other: the first framework."""
-    from tests.conftest import FRAMEWORK_FIXTURES
-    from tracker.frameworks.service import import_framework
-
-    text = (FRAMEWORK_FIXTURES / "valid.yaml").read_text()
-    text = text.replace("key: test-framework", "key: a-boards-only")
-    text = text.replace("applies_to: [rsb, health_board]", "applies_to: [rsb]")
-    (tmp_path / "boards.yaml").write_text(text)
-    return import_framework(tmp_path / "boards.yaml")
-
-
 def test_a_health_board_lead_opens_on_a_framework_that_applies_to_them(
     nation, rsb_only_framework, make_org, make_user
 ):
