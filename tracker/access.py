@@ -99,6 +99,14 @@ def _answer_challenges(user: User, a: Assessment) -> bool:
     return user.role == "coordinator" and _own(user, a.organisation_id) and a.status in UNDER_REVIEW
 
 
+def _follow_up_actions(user: User, a: Assessment) -> bool:
+    """Keep the improvement actions moving: the organisation's coordinator, whatever the
+    assessment's status, and whoever may still draft it (a region's contributors)."""
+    return (user.role == "coordinator" and _own(user, a.organisation_id)) or _draft_assessment(
+        user, a
+    )
+
+
 def _view_challenge(user: User, challenge) -> bool:
     return _view_assessment(user, challenge.response.assessment)
 
@@ -210,6 +218,7 @@ RULES: dict[str, Callable] = {
     "assessment.validate": _validate,
     "assessment.conclude": _validate,
     "assessment.answer": _answer_challenges,
+    "assessment.follow_up": _follow_up_actions,
     "challenge.view": _view_challenge,
     "challenge.answer": _answer_challenge,
     "challenge.resolve": _settle_challenge,

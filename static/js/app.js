@@ -4,6 +4,12 @@ import { watchSession } from "./session.js";
 
 initAll();
 
+// "Print this page" buttons: shown only where JavaScript can print.
+for (const button of document.querySelectorAll("[data-app-print]")) {
+  button.hidden = false;
+  button.addEventListener("click", () => window.print());
+}
+
 const sessionWarning = document.getElementById("session-warning");
 if (sessionWarning) watchSession(sessionWarning);
 

@@ -95,3 +95,16 @@ def nation(region, make_org, make_user, make_assessment):
         "draft": draft,
         "challenge": challenge,
     }
+
+
+@pytest.fixture
+def rsb_only_framework(tmp_path):
+    """A framework for boards only, whose key sorts before every other: the first framework."""
+    from tests.conftest import FRAMEWORK_FIXTURES
+    from tracker.frameworks.service import import_framework
+
+    text = (FRAMEWORK_FIXTURES / "valid.yaml").read_text()
+    text = text.replace("key: test-framework", "key: a-boards-only")
+    text = text.replace("applies_to: [rsb, health_board]", "applies_to: [rsb]")
+    (tmp_path / "boards.yaml").write_text(text)
+    return import_framework(tmp_path / "boards.yaml")

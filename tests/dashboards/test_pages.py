@@ -249,3 +249,13 @@ def test_a_missing_validated_score_says_not_yet_validated(client, login, nation)
     }
     assert "2 · " in rows["A1"]  # validated
     assert "Not yet validated" in rows["A2"] and "Not scored" not in rows["A2"]
+
+
+def test_every_national_page_opens_on_a_framework_for_the_persons_organisation(
+    client, login, nation, rsb_only_framework, make_org, make_user
+):
+    lead = make_user("coordinator", make_org("health_board"), email="lead@hb.test")
+    login(lead.email)
+    chosen = f'<option value="{nation["framework"].id}" selected>'
+    for path in ("/dashboards/", "/dashboards/trends", "/dashboards/calibration"):
+        assert chosen in client.get(path).get_data(as_text=True), path

@@ -154,3 +154,14 @@ def test_empty_database_has_no_filters():
 def test_response_links_by_role(nation):
     assert service.response_endpoint(nation["inspector"]) == "review.response"
     assert service.response_endpoint(nation["coordinator"]) == "assessments.item"
+
+
+def test_a_health_board_lead_opens_on_a_framework_that_applies_to_them(
+    nation, rsb_only_framework, make_org, make_user
+):
+    lead = make_user("coordinator", make_org("health_board"))
+    assert service.filters(user=lead).framework == nation["framework"]  # for health boards
+    # A board's coordinator opens on what their board is assessed against; an inspectorate,
+    # to which no framework applies, on the first.
+    assert service.filters(user=nation["coordinator"]).framework == nation["framework"]
+    assert service.filters(user=nation["inspector"]).framework == rsb_only_framework

@@ -3,6 +3,7 @@
 import contextlib
 import functools
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -115,8 +116,72 @@ def browser():
         )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
+        yield WatchedBrowser(browser)
         browser.close()
+
+
+# What Chromium says when the Content-Security-Policy refuses something (an inline style or
+# script, an eval, a resource from elsewhere), in the console or as an uncaught error.
+CSP_REFUSAL = re.compile(r"Content[ -]Security[ -]Policy", re.IGNORECASE)
+_refusals: list[str] = []
+
+
+def _watch(target) -> None:
+    """Record every CSP refusal reported by `target` (a context or a page) for `no_csp_refusals`."""
+
+    def _console(message):
+        if CSP_REFUSAL.search(message.text):
+            _refusals.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    def _page_error(error):
+        text = str(error.error if hasattr(error, "error") else error)
+        if CSP_REFUSAL.search(text):
+            _refusals.append(f"{getattr(error, 'page', None) and error.page.url}: {text}")
+
+    target.on("console", _console)
+    target.on("weberror" if hasattr(target, "pages") else "pageerror", _page_error)
+    # Chromium's own message does not say where the refused style came from: the page's
+    # violation event does.
+    target.add_init_script(_REPORT_WHERE)
+
+
+_REPORT_WHERE = """
+document.addEventListener("securitypolicyviolation", (e) => console.error(
+  `Content Security Policy refused ${e.effectiveDirective} ${e.blockedURI || ""} ` +
+  `from ${e.sourceFile || "the page"}:${e.lineNumber}:${e.columnNumber} ${e.sample || ""}`));
+"""
+
+
+class WatchedBrowser:
+    """The session's browser: every context made from it, by any test, reports the
+    Content-Security-Policy refusals of all its pages, so no test can leave them unseen."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **kwargs):
+        context = self._browser.new_context(**kwargs)
+        _watch(context)
+        return context
+
+    def new_page(self, **kwargs):
+        page = self._browser.new_page(**kwargs)
+        _watch(page)
+        return page
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
+@pytest.fixture(autouse=True)
+def no_csp_refusals():
+    """Fail any browser test whose pages met a Content-Security-Policy refusal (issue #17
+    point 17): an inline style or script the policy blocks is a page that looks or works
+    differently from the one we test. Checked after the test's pages are closed."""
+    _refusals.clear()
+    yield
+    refusals, _refusals[:] = list(dict.fromkeys(_refusals)), []
+    assert not refusals, "Content-Security-Policy refusals:\n" + "\n".join(refusals)
 
 
 @pytest.fixture

@@ -57,3 +57,33 @@ def test_national_tracker_in_welsh(page, assert_accessible, snap):
     snap(page, "cy")
     assert_accessible(page)
     page.goto("/dashboards/?lang=en")  # the account's language back as it was
+
+
+def test_coordinator_prints_and_downloads_the_improvement_plan(page, assert_accessible):
+    """#17 point 19: from the organisation's dashboard to its plan, overdue first; the print
+    button appears with JavaScript, and printing shows the plan alone; the PDF downloads."""
+    _sign_in(page, "coordinator@cardiff-vale.example")
+    assert_accessible(page)
+    page.get_by_role("link", name="Dashboards").click()
+    page.wait_for_url("**/dashboards/")
+    assert_accessible(page)
+    page.get_by_role("link", name="Your organisation").click()
+    page.wait_for_url("**/dashboards/organisations/**")
+    assert_accessible(page)
+    page.get_by_role("link", name="Improvement plan, 2026–27").click()
+    page.get_by_role("heading", name="Improvement plan, 2026–27").wait_for()
+    assert_accessible(page)
+    page.get_by_role("link", name="Improvement plan, 2025–26").click()
+    page.get_by_role("heading", name="Improvement plan, 2025–26").wait_for()
+    assert_accessible(page)
+    first = page.locator("table.app-plan tbody tr").first
+    assert "Overdue" in first.inner_text()
+    assert page.get_by_role("button", name="Print this page").is_visible()
+    page.emulate_media(media="print")
+    assert not page.locator(".govuk-header").is_visible()
+    assert not page.get_by_role("link", name="Download the plan as a PDF").is_visible()
+    assert "Printed on" in page.locator("main").inner_text()
+    page.emulate_media(media="screen")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download the plan as a PDF").click()
+    assert info.value.suggested_filename.startswith("improvement-plan-RSB-CV")

@@ -598,6 +598,10 @@ ROUTES = [
     R("dashboards.organisation", ORGANISATION_CYCLE, {"GET": ALL_OK}),
     # A chart is drawn only from an assessment the user may see: 404 when there is none.
     R("dashboards.chart", ORGANISATION_CHART, {"GET": VIEW_ASSESSMENT}),
+    # --- branch layout (#17 point 19): an organisation's improvement plan for a cycle, from
+    # the assessments the user may read there: 404 when there is none ---
+    R("dashboards.plan_page", ORGANISATION_CYCLE, {"GET": VIEW_ASSESSMENT}),
+    R("dashboards.plan_download", ORGANISATION_CYCLE, {"GET": VIEW_ASSESSMENT}),
     R("exports.index", NONE, {"GET": ALL_OK}),
     R(
         "exports.download",

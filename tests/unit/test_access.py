@@ -17,16 +17,16 @@ ASSESSMENT_ACTIONS = sorted(a for a in RULES if a.startswith("assessment."))
 D, S, IR, RT, C = "draft", "submitted", "in_review", "returned", "concluded"
 ALLOWED = {
     ("coordinator", "own"): {
-        D: {"view", "edit", "draft", "submit"},
-        RT: {"view", "edit", "draft", "submit"},
-        S: {"view", "answer"},
-        IR: {"view", "answer"},
-        C: {"view"},
+        D: {"view", "edit", "draft", "submit", "follow_up"},
+        RT: {"view", "edit", "draft", "submit", "follow_up"},
+        S: {"view", "answer", "follow_up"},
+        IR: {"view", "answer", "follow_up"},
+        C: {"view", "follow_up"},
     },
     ("coordinator", "other"): {},
     ("contributor", "own"): {
-        D: {"view", "draft"},
-        RT: {"view", "draft"},
+        D: {"view", "draft", "follow_up"},
+        RT: {"view", "draft", "follow_up"},
         S: {"view"},
         IR: {"view"},
         C: {"view"},

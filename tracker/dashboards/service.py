@@ -68,8 +68,9 @@ def filters(
     organisation: Organisation | None = None,
 ) -> Filters:
     """The framework and cycle asked for (by id, as text), else the current cycle (the one
-    opened most recently) and the first framework — for an organisation, the first it has an
-    assessment against that the user may see, else the first that applies to it.
+    opened most recently) and the first framework — for an organisation (by default the
+    user's own), the first it has an assessment against that the user may see, else the
+    first that applies to it, so no one opens on a framework that is not theirs.
     Raises NotFound for an unknown id."""
     frameworks = list(
         db.session.scalars(
@@ -81,6 +82,8 @@ def filters(
     cycles = list(db.session.scalars(select(Cycle).order_by(Cycle.opens_on.desc())))
     cycle = _pick(cycles, cycle_id, cycles[0] if cycles else None)
     default = frameworks[0] if frameworks else None
+    if organisation is None and user is not None:
+        organisation = user.organisation
     if organisation is not None and framework_id in (None, "") and frameworks:
         default = _organisation_default(user, organisation, cycle, frameworks)
     framework = _pick(frameworks, framework_id, default)

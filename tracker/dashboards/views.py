@@ -20,7 +20,9 @@ TREND_VIEWS = ("section", "item")
 
 def _filters(**kwargs) -> service.Filters:
     try:
-        return service.filters(request.args.get("framework"), request.args.get("cycle"), **kwargs)
+        return service.filters(
+            request.args.get("framework"), request.args.get("cycle"), current_user, **kwargs
+        )
     except service.NotFound:
         abort(404)
 
@@ -35,7 +37,7 @@ def _national():
 
 def _organisation(organisation_id: int):
     organisation = get_organisation_or_404(organisation_id, current_user)
-    chosen = _filters(user=current_user, organisation=organisation)
+    chosen = _filters(organisation=organisation)
     view = service.OrganisationView(None, [], {})
     if chosen.framework and chosen.cycle:
         view = service.organisation_view(current_user, organisation, chosen.framework, chosen.cycle)
@@ -198,3 +200,7 @@ def chart(name: str):
     response.headers["Cache-Control"] = "private, max-age=300"
     response.set_etag(hashlib.sha256(image).hexdigest())
     return response.make_conditional(request)
+
+
+# The improvement plan's pages, on this blueprint too.
+from tracker.dashboards import views_plan  # noqa: E402, F401

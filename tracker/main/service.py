@@ -40,6 +40,9 @@ class AssessmentRow:
     challenges_to_answer: int = 0
     actions_overdue: int = 0
     actions_due_soon: int = 0
+    # What the viewer may act on here (tracker/access.py); the figures of what they may not
+    # are not theirs to see as waiting for them.
+    may_act: bool = False
 
 
 @dataclass
@@ -54,6 +57,11 @@ class StartPage:
     days_left: int | None = None
     challenges: list = field(default_factory=list)  # for a coordinator: to answer
     older_cycles: bool = False  # cycles before the recent ones exist (see the dashboards)
+
+    @property
+    def waiting_for_you(self) -> bool:
+        """Whether the viewer may act on any assessment listed: else no "Waiting for you"."""
+        return any(row.may_act for _cycle, rows in self.rows_by_cycle for row in rows)
 
 
 def _grouped(query) -> dict[int, tuple]:
@@ -129,17 +137,22 @@ def _rows(user: User, today: date) -> list[AssessmentRow]:
         .group_by(Item.framework_id)
     )
     evidence = _evidence_figures(assessments)
-    return [
-        AssessmentRow(
-            a,
-            items.get(a.framework_id, (0,))[0],
-            *answers.get(a.id, (0, 0)),
-            *evidence.get(a.id, (0, 0)),
-            challenges.get(a.id, (0,))[0],
-            *actions.get(a.id, (0, 0)),
+    rows = []
+    for a in assessments:
+        answers_challenges = can(user, "assessment.answer", a)
+        follows_up = can(user, "assessment.follow_up", a)
+        rows.append(
+            AssessmentRow(
+                a,
+                items.get(a.framework_id, (0,))[0],
+                *answers.get(a.id, (0, 0)),
+                *evidence.get(a.id, (0, 0)),
+                challenges.get(a.id, (0,))[0] if answers_challenges else 0,
+                *(actions.get(a.id, (0, 0)) if follows_up else (0, 0)),
+                may_act=answers_challenges or follows_up,
+            )
         )
-        for a in assessments
-    ]
+    return rows
 
 
 def _evidence_figures(assessments: list[Assessment]) -> dict[int, tuple[int, int]]:
