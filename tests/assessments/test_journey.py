@@ -17,7 +17,7 @@ def test_start_answer_submit(client, login, post, region):
     assessment = db.session.scalar(select(Assessment))
     assert (assessment.status, assessment.organisation_id) == ("draft", region["rsb"].id)
     base = f"/assessments/{assessment.id}"
-    assert "Not started" in page_text(client.get(base))
+    assert "Not yet started" in page_text(client.get(base))
 
     items = [i.key for i in framework.items]
     for n, key in enumerate(items):

@@ -340,6 +340,7 @@ RESPONSE_FORM = _form(
     impact=_const("Measured."),
     version=_response_version,
 )
+CONFIRM_FORM = _form(version=_response_version)  # branch assess
 ACTION_FORM = _form(
     description=_const("An action from the matrix"),
     owner=_const("Matrix"),
@@ -526,6 +527,8 @@ ROUTES = [
         {"GET": RETURN_ASSESSMENT, "POST": RETURN_ASSESSMENT},
         {"POST": REASON_FORM},
     ),
+    # --- branch assess (issue #17 points 2, 13): carried-over answers, check your answers ---
+    R("assessments.confirm", ITEM, {"POST": SUBMIT_ASSESSMENT}, {"POST": CONFIRM_FORM}),
     # --- peer review ---
     R("review.index", NONE, {"GET": _only(("reviewer", "inspector", "admin"))}),
     R(

@@ -134,6 +134,11 @@ SCHEMAS = {
         narrative=nullable("string"),
         impact_measure=nullable("string"),
         validated_score=SCORE,
+        carried_over={
+            "type": "boolean",
+            "description": "Copied from last cycle and not yet confirmed: it counts as not "
+            "done. A PATCH at the current version, with or without changes, confirms it.",
+        },
         version=INTEGER,
         triangulation=TRIANGULATION,
         claim_beyond_evidence={"type": "boolean"},

@@ -53,6 +53,12 @@ class VersionField(IntegerField):
             self.data = 0
 
 
+class ConfirmForm(FlaskForm):
+    """"This is still right" for an answer carried over from last cycle, at the version read."""
+
+    version = VersionField(default=0)
+
+
 class ResponseForm(FlaskForm):
     score = RadioField(_l("Score"), coerce=_score, validators=[Optional()], validate_choice=False)
     narrative = TextAreaField(

@@ -172,6 +172,8 @@ def _copy_forward(previous: Assessment, framework: Framework, responses: dict) -
             continue
         new.self_score = old.self_score if old.self_score in scale else None
         new.narrative, new.impact_measure = old.narrative, old.impact_measure
+        # Last cycle's words are not this cycle's answer until someone has read them.
+        new.carried_over = bool(new.is_scored or new.has_narrative or new.impact_measure)
         for action in old.actions:
             if action.status != "done":
                 new.actions.append(
@@ -180,6 +182,7 @@ def _copy_forward(previous: Assessment, framework: Framework, responses: dict) -
                         owner=action.owner,
                         due_on=action.due_on,
                         status=action.status,
+                        carried_from_id=action.id,
                     )
                 )
         for link in links:
@@ -208,6 +211,8 @@ class ItemRow:
     @property
     def status(self) -> str:
         r = self.response
+        if r.carried_over:
+            return "carried_over"
         if r.is_scored and r.has_narrative:
             return "complete"
         if r.is_scored or r.has_narrative or (r.impact_measure or "").strip() or r.actions:
@@ -353,15 +358,19 @@ def save_response(
         response.self_score = score
     response.narrative, response.impact_measure = narrative, impact
     after = _snapshot(response) | ({"validated_score": None} if "validated_score" in before else {})
+    carried, response.carried_over = response.carried_over, False  # read, and saved
     if after == before:
-        return response
-    AuditEvent.record(
-        user,
-        "response.updated",
-        response,
-        before={k: v for k, v in before.items() if after[k] != v},
-        after={k: v for k, v in after.items() if before[k] != v},
-    )
+        if not carried:
+            return response
+        AuditEvent.record(user, "response.confirmed", response, {"carried_over": True}, {})
+    else:
+        AuditEvent.record(
+            user,
+            "response.updated",
+            response,
+            before={k: v for k, v in before.items() if after[k] != v},
+            after={k: v for k, v in after.items() if before[k] != v},
+        )
     try:
         db.session.commit()  # the version column makes a concurrent commit fail, not overwrite
     except StaleDataError:
@@ -369,6 +378,24 @@ def save_response(
         db.session.refresh(response)
         raise StaleResponse(response) from None
     return response
+
+
+def confirm_response(user: User, response: Response, version: int) -> bool:
+    """Confirm a carried-over answer as still right this cycle, unchanged. False if it needed no
+    confirming (already confirmed or changed, perhaps by the same click a moment before)."""
+    if not can(user, "assessment.edit", response.assessment):
+        raise RuleError(_l("Only your organisation's coordinator can confirm an answer."))
+    if not response.carried_over:
+        return False
+    try:
+        save_response(
+            user, response, version, response.narrative, response.impact_measure, UNCHANGED
+        )
+    except StaleResponse as stale:
+        if stale.current.carried_over:
+            raise
+        return False
+    return True
 
 
 def _hold_editable(assessment: Assessment) -> None:
@@ -455,14 +482,16 @@ def save_action(
 @dataclass
 class Missing:
     item: Item
-    problem: str  # "unscored" or "no_narrative"
+    problem: str  # "carried_over", "unscored" or "no_narrative"
 
 
 def missing_items(assessment: Assessment) -> list[Missing]:
     """What stops the assessment being submitted, item by item, in framework order."""
     missing = []
     for row in task_list(assessment).rows:
-        if not row.response.is_scored:
+        if row.response.carried_over:
+            missing.append(Missing(row.item, "carried_over"))
+        elif not row.response.is_scored:
             missing.append(Missing(row.item, "unscored"))
         elif not row.response.has_narrative:
             missing.append(Missing(row.item, "no_narrative"))
@@ -479,7 +508,12 @@ def submit(user: User, assessment: Assessment, now=None) -> Assessment:
     db.session.expire_all()
     if missing_items(assessment):
         db.session.rollback()
-        raise RuleError(_l("Every item needs a score and a narrative before you can submit."))
+        raise RuleError(
+            _l(
+                "Every item needs a score and a narrative before you can submit, and every "
+                "answer carried over from last cycle must be confirmed or changed."
+            )
+        )
     user_id, submitted_at = user.id, now or utcnow()  # read first: no flush half-way through
     # Sent back during a review and now resubmitted: it goes straight back to its reviewers.
     status = "in_review" if assessment.assignments else "submitted"

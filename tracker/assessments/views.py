@@ -10,7 +10,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from tracker import cycles
 from tracker.access import can, get_assessment_or_404, get_evidence_or_404, get_framework_or_404
 from tracker.assessments import bp, service
-from tracker.assessments.forms import ActionForm, ResponseForm, ReturnForm, StartForm
+from tracker.assessments.forms import (
+    ActionForm,
+    ConfirmForm,
+    ResponseForm,
+    ReturnForm,
+    StartForm,
+)
 from tracker.auth.forms import PostForm
 from tracker.evidence import pii
 from tracker.evidence import service as evidence
@@ -90,6 +96,27 @@ def item(assessment_id: int, item_key: str):
         if form.validate_on_submit() and not form.preview.data:
             return _save(assessment, row, form)
     return _item_page(assessment, row, form, status=400 if form.errors else 200, fragment=is_htmx())
+
+
+@bp.post("/<int:assessment_id>/items/<item_key>/confirm")
+@login_required
+def confirm(assessment_id: int, item_key: str):
+    assessment = _load(assessment_id, "assessment.edit")
+    row = _row_or_404(assessment, item_key)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            service.confirm_response(current_user, row.response, form.version.data)
+        except service.StaleResponse:
+            flash(
+                _("This answer changed since you opened it. Read it again before confirming."),
+                "error",
+            )
+        except service.RuleError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("You confirmed that your answer to %(item)s is still right.", item=item_key))
+    return redirect(url_for(".item", assessment_id=assessment_id, item_key=item_key))
 
 
 def _save(assessment, row, form):
