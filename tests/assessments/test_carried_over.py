@@ -160,3 +160,10 @@ def test_the_api_shows_the_mark_and_a_save_at_the_version_confirms(client, carri
     assert confirmed.get_json()["carried_over"] is False
     listed = client.get(f"/api/v1/assessments/{carried.id}/responses", headers=headers)
     assert [r["carried_over"] for r in listed.get_json()["items"]] == [False, True, True]
+
+
+def test_a_contributors_save_leaves_the_coordinators_check_to_do(region, carried):
+    a1 = _by_key(carried)["A1"]
+    service.save_response(region["contributor"], a1, a1.version, "Their words", None)
+    db.session.refresh(a1)
+    assert a1.carried_over and a1.narrative == "Their words"

@@ -137,7 +137,8 @@ SCHEMAS = {
         carried_over={
             "type": "boolean",
             "description": "Copied from last cycle and not yet confirmed: it counts as not "
-            "done. A PATCH at the current version, with or without changes, confirms it.",
+            "done. A coordinator's PATCH at the current version, with or without changes, "
+            "confirms it.",
         },
         version=INTEGER,
         triangulation=TRIANGULATION,

@@ -358,7 +358,11 @@ def save_response(
         response.self_score = score
     response.narrative, response.impact_measure = narrative, impact
     after = _snapshot(response) | ({"validated_score": None} if "validated_score" in before else {})
-    carried, response.carried_over = response.carried_over, False  # read, and saved
+    # Saved by the person who answers for the score: read and checked. A contributor's
+    # words leave the coordinator's check to do.
+    carried = response.carried_over and can(user, "assessment.edit", assessment)
+    if carried:
+        response.carried_over = False
     if after == before:
         if not carried:
             return response
