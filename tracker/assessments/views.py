@@ -2,7 +2,16 @@
 
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
@@ -30,7 +39,19 @@ from tracker.web import BUSY_RETRY_SECONDS, EVIDENCE_KIND_LABELS, is_htmx
 
 
 def _load(assessment_id: int, action: str = "assessment.view"):
-    return get_assessment_or_404(assessment_id, current_user, action, service.load_assessment)
+    assessment = get_assessment_or_404(assessment_id, current_user, loader=service.load_assessment)
+    if not can(current_user, action, assessment):
+        _refuse(assessment)
+    return assessment
+
+
+def _refuse(assessment):
+    """403; for work already submitted (Back after submitting, a form sent again) the page
+    says so, when and by whom, and links to it, rather than "You do not have permission"."""
+    if assessment.is_editable or assessment.submitted_at is None:
+        abort(403)
+    page = render_template("assessments/submitted.html", assessment=assessment)
+    abort(make_response(page, 403))
 
 
 def _row_or_404(assessment, item_key: str) -> service.ItemRow:
@@ -92,7 +113,7 @@ def item(assessment_id: int, item_key: str):
     form = _response_form(assessment, row)
     if request.method == "POST":
         if not can(current_user, "assessment.draft", assessment):
-            abort(403)
+            _refuse(assessment)
         if form.validate_on_submit() and not form.preview.data:
             return _save(assessment, row, form)
     return _item_page(assessment, row, form, status=400 if form.errors else 200, fragment=is_htmx())
