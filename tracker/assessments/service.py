@@ -454,6 +454,11 @@ def save_action(
     if not can(user, "assessment.draft", response.assessment):
         raise RuleError(_l("This assessment cannot be changed now."))
     values = _action_values(description, owner, due_on, status)
+    today = today or date.today()
+    if due_on is not None and due_on < today and (action is None or due_on != action.due_on):
+        # An action already overdue keeps its date (it is shown as overdue); a new one, or a
+        # new date, in the past would be printed in a statement as if it were a plan.
+        raise RuleError(_l("The due date must be today or later."), "due_on")
     if action is not None and version != action.version:
         raise StaleAction(action)
     _hold_editable(response.assessment)
@@ -465,7 +470,7 @@ def save_action(
     for key, value in values.items():
         setattr(action, key, value)
     if status == "done" and action.completed_on is None:
-        action.completed_on = today or date.today()
+        action.completed_on = today
     elif status != "done":
         action.completed_on = None
     AuditEvent.record(
