@@ -229,8 +229,8 @@ def test_submit_with_missing_items_is_refused(client, login, post, draft):
     response.self_score = 2  # scored, no narrative; the rest unscored
     db.session.commit()
     check = page_text(client.get(f"/assessments/{draft.id}/submit"))
-    assert "A1 · Thresholds</a>:\n        scored, but with no narrative" in check
-    assert "A2 · Auditing</a>:\n        not scored" in check
+    assert "A1 · Thresholds</a>: scored, but with no narrative" in check
+    assert "A2 · Auditing</a>: not scored" in check
     refused = post(f"/assessments/{draft.id}/submit", {})
     assert refused.status_code == 400
     assert "Every item needs a score and a narrative" in page_text(refused)

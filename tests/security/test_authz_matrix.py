@@ -529,6 +529,18 @@ ROUTES = [
     ),
     # --- branch assess (issue #17 points 2, 13): carried-over answers, check your answers ---
     R("assessments.confirm", ITEM, {"POST": SUBMIT_ASSESSMENT}, {"POST": CONFIRM_FORM}),
+    # The confirmation after submitting; a draft's goes to its task list.
+    R(
+        "assessments.submitted",
+        ASSESSMENT,
+        {
+            "GET": {
+                **VIEW_ASSESSMENT,
+                "coordinator": "302 ok 404 404",
+                "contributor": "302 ok 404 404",
+            }
+        },
+    ),
     # --- peer review ---
     R("review.index", NONE, {"GET": _only(("reviewer", "inspector", "admin"))}),
     R(

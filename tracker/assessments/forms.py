@@ -54,7 +54,7 @@ class VersionField(IntegerField):
 
 
 class ConfirmForm(FlaskForm):
-    """"This is still right" for an answer carried over from last cycle, at the version read."""
+    """The "This is still right" button of an answer carried over, at the version read."""
 
     version = VersionField(default=0)
 

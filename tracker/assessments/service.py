@@ -530,8 +530,21 @@ def submit(user: User, assessment: Assessment, now=None) -> Assessment:
     assessment.submitted_at = submitted_at
     assessment.status = status
     AuditEvent.record(user, "assessment.submitted", assessment, before, {"status": status})
+    notifications.notify(
+        submitted_to(assessment),
+        "assessment_submitted",
+        notifications.about(assessment, name=user.name),
+        url_for("review.assessment", assessment_id=assessment.id),
+    )
     db.session.commit()
     return assessment
+
+
+def submitted_to(assessment: Assessment) -> list[User]:
+    """Who is told of a submission: its reviewers when it goes back to them, otherwise the
+    national team, who assign the peer reviewers."""
+    reviewers = [a.reviewer for a in assessment.assignments]
+    return reviewers or notifications.administrators()
 
 
 def return_assessment(user: User, assessment: Assessment, reason: str, now=None) -> Assessment:

@@ -50,7 +50,7 @@ def _refuse(assessment):
     says so, when and by whom, and links to it, rather than "You do not have permission"."""
     if assessment.is_editable or assessment.submitted_at is None:
         abort(403)
-    page = render_template("assessments/submitted.html", assessment=assessment)
+    page = render_template("assessments/already_submitted.html", assessment=assessment)
     abort(make_response(page, 403))
 
 
@@ -383,8 +383,7 @@ def submit(assessment_id: int):
         except service.RuleError as refused:
             error = refused.message
         else:
-            flash(_("The assessment is submitted. It is now locked for review."))
-            return redirect(url_for(".task_list", assessment_id=assessment_id))
+            return redirect(url_for(".submitted", assessment_id=assessment_id))
     tasks = service.task_list(assessment)
     return render_template(
         "assessments/submit.html",
@@ -395,6 +394,20 @@ def submit(assessment_id: int):
         form=form,
         error=error,
     ), (400 if error else 200)
+
+
+@bp.get("/<int:assessment_id>/submitted")
+@login_required
+def submitted(assessment_id: int):
+    """The confirmation after submitting: what happens next, and who has been told."""
+    assessment = _load(assessment_id)
+    if assessment.submitted_at is None or assessment.is_editable:
+        return redirect(url_for(".task_list", assessment_id=assessment_id))
+    return render_template(
+        "assessments/confirmation.html",
+        assessment=assessment,
+        told=service.submitted_to(assessment),
+    )
 
 
 @bp.route("/<int:assessment_id>/return", methods=["GET", "POST"])

@@ -13,8 +13,9 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    exists,
+    false,
 )
-from sqlalchemy import exists, false
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship, validates
 
 from tracker.extensions import db
