@@ -3,11 +3,12 @@
 import io
 import re
 import time
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_token, page_text
+from tests.conftest import csrf_token, date_parts, page_text
 from tests.evidence import files
 from tracker.evidence import service
 from tracker.extensions import db
@@ -434,3 +435,18 @@ def test_a_crafted_slow_pdf_is_answered_within_seconds_and_says_what_was_checked
     assert response.status_code == 302
     page = page_text(client.get(response.headers["Location"]))
     assert re.search(r"only the first \d+ pages were checked", page, re.I), page
+
+
+def test_the_date_of_the_evidence_is_typed_in_three_boxes(client, login, upload, region):
+    """Issue #17 point 15: GOV.UK's date input, not the browser's mm/dd/yyyy box."""
+    login("coord@a.test")
+    page = page_text(client.get("/evidence/new"))
+    assert 'name="evidence_date-month" type="text" inputmode="numeric"' in page
+    source = {"source_id": region["rsb"].id}
+    refused = upload(b"Minutes", "m.txt", **source, **{"evidence_date-day": "31"})
+    assert refused.status_code == 400
+    assert "The date of the evidence must include a month and year" in page_text(refused)
+    assert _count(Evidence) == 0
+    added = upload(b"Minutes", "m.txt", **source, **date_parts("evidence_date", "2026-03-31"))
+    assert added.status_code == 302
+    assert db.session.scalar(select(Evidence.evidence_date)) == date(2026, 3, 31)
