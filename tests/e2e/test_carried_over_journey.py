@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.e2e.conftest import seeded_name
-from tests.e2e.test_start_pages import _sign_in
+from tests.e2e.test_journeys import _sign_in
 
 pytestmark = pytest.mark.usefixtures("every_page_checked")
 CARRIED = "Carried over — check it"
@@ -16,7 +16,7 @@ CARRIED = "Carried over — check it"
 
 def test_carried_over_answers_are_checked_before_submitting(page, assert_accessible, snap):
     framework = seeded_name("framework", "jicpa-2024", "en")
-    _sign_in(page, "coordinator@gwent.example")
+    _sign_in(page, "en", "coordinator@gwent.example", assert_accessible)
     assert_accessible(page)
     page.get_by_role("link", name=f"Start: {framework}").click()
     page.get_by_label("Start from last cycle's answers").wait_for()
@@ -88,6 +88,7 @@ def test_carried_over_answers_are_checked_before_submitting(page, assert_accessi
 
     # Back to the check page: it says the assessment was submitted, by whom, with a link.
     page.go_back()
+    assert_accessible(page)
     page.reload()
     page.get_by_role("heading", name="This assessment was submitted").wait_for()
     assert "Daniel Price submitted it on" in page.locator("main").inner_text()
