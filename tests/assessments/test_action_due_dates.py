@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import page_text
+from tests.conftest import date_parts, page_text
 from tracker.assessments import service
 from tracker.extensions import db
 from tracker.models import Action
@@ -94,3 +94,25 @@ def test_the_api_refuses_a_new_action_due_in_the_past(client, region, draft):
     )
     assert sent.status_code == 422
     assert sent.get_json()["error"]["field"] == "due_on"
+
+
+def test_the_change_page_of_an_overdue_action_says_so_and_saves(
+    client, login, post, overdue, draft
+):
+    login("coord@a.test")
+    url = f"/assessments/{draft.id}/actions/{overdue.id}"
+    page = page_text(client.get(url))
+    assert 'govuk-tag govuk-tag--red">Overdue</strong>' in page
+    sent = post(
+        url,
+        {
+            "description": "Audit thresholds",
+            "owner": "BM",
+            **date_parts("due_on", PAST),
+            "status": "in_progress",
+            "version": str(overdue.version),
+        },
+    )
+    assert sent.status_code == 302
+    db.session.refresh(overdue)
+    assert (overdue.status, overdue.due_on) == ("in_progress", PAST)

@@ -348,13 +348,18 @@ def edit_action(assessment_id: int, action_id: int):
                 action=stale.current,
                 form=form,
                 stale=True,
+                today=date.today(),
             ), 409
         if saved:
             flash(_("The action is saved."))
             key = action.response.item.key
             return redirect(url_for(".item", assessment_id=assessment_id, item_key=key))
     return render_template(
-        "assessments/action.html", assessment=assessment, action=action, form=form
+        "assessments/action.html",
+        assessment=assessment,
+        action=action,
+        form=form,
+        today=date.today(),
     ), (400 if form.errors else 200)
 
 
