@@ -36,16 +36,28 @@ class DateInputField(Field):
     def __init__(self, label=None, validators=None, what=THE_DATE, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.what = what
-        self.parts = dict.fromkeys(DATE_PARTS, "")
+        self.typed = dict.fromkeys(DATE_PARTS, "")
         self.error_parts: tuple[str, ...] = ()
+
+    @property
+    def parts(self) -> dict[str, str]:
+        """The three boxes as shown: what was typed, or else the date (which a view may set
+        after the form is made, as a suggestion)."""
+        if any(self.typed.values()) or not isinstance(self.data, date):
+            return self.typed
+        return {
+            "day": str(self.data.day),
+            "month": str(self.data.month),
+            "year": str(self.data.year),
+        }
 
     def process(self, formdata, data=unset_value, extra_filters=None):
         super().process(None, data, extra_filters)  # the saved value, if any
         if formdata is None:
             return
-        self.parts = {p: (formdata.get(f"{self.name}-{p}") or "").strip() for p in DATE_PARTS}
+        self.typed = {p: (formdata.get(f"{self.name}-{p}") or "").strip() for p in DATE_PARTS}
         # Only what was typed: so Optional() and InputRequired() see an empty date as empty.
-        self.raw_data = [value for value in self.parts.values() if value]
+        self.raw_data = [value for value in self.typed.values() if value]
         try:
             self.data = self._parse()
         except ValueError as error:
@@ -54,12 +66,6 @@ class DateInputField(Field):
 
     def process_data(self, value):
         self.data = value if isinstance(value, date) else None
-        if self.data is not None:
-            self.parts = {
-                "day": str(self.data.day),
-                "month": str(self.data.month),
-                "year": str(self.data.year),
-            }
 
     def pre_validate(self, form):
         if not self.raw_data:  # a required date left empty: every box is wrong
@@ -68,15 +74,15 @@ class DateInputField(Field):
     def _parse(self) -> date | None:
         if not self.raw_data:
             return None
-        missing = tuple(p for p in DATE_PARTS if not self.parts[p])
+        missing = tuple(p for p in DATE_PARTS if not self.typed[p])
         if missing:
             self.error_parts = missing
             raise ValueError(MISSING_PARTS[missing](self.what))
-        not_numbers = tuple(p for p in DATE_PARTS if not self.parts[p].isdigit())
+        not_numbers = tuple(p for p in DATE_PARTS if not self.typed[p].isdigit())
         if not_numbers:
             return self._refuse(not_numbers)
-        day, month, year = (int(self.parts[p]) for p in DATE_PARTS)
-        if len(self.parts["year"]) != 4:
+        day, month, year = (int(self.typed[p]) for p in DATE_PARTS)
+        if len(self.typed["year"]) != 4:
             self.error_parts = ("year",)
             raise ValueError(_l("%(what)s must include a year with 4 numbers", what=self.what))
         if not 1 <= month <= 12:

@@ -86,3 +86,11 @@ def test_a_saved_date_fills_the_three_fields(app):
     with app.test_request_context():
         form = _Form(data={"when": date(2027, 3, 9)})
     assert form.when.parts == {"day": "9", "month": "3", "year": "2027"}
+
+
+def test_a_date_set_after_the_form_is_made_is_shown(app):
+    """A view may suggest a date (a challenge due in 14 days) after making the form."""
+    with app.test_request_context():
+        form = _Form()
+        form.due.data = date(2027, 1, 5)
+    assert form.due.parts == {"day": "5", "month": "1", "year": "2027"}
