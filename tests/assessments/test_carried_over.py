@@ -167,3 +167,39 @@ def test_a_contributors_save_leaves_the_coordinators_check_to_do(region, carried
     service.save_response(region["contributor"], a1, a1.version, "Their words", None)
     db.session.refresh(a1)
     assert a1.carried_over and a1.narrative == "Their words"
+
+
+def test_a_dozen_confirmations_at_once_confirm_once(app, carried):
+    """STYLE 13: the same click sent twelve times at the same moment."""
+    from tests.conftest import FreshContextClient, csrf_token
+    from tests.threads import together
+
+    app.test_client_class = FreshContextClient
+    a1 = _by_key(carried)["A1"]
+    page = f"/assessments/{carried.id}/items/A1"
+    browsers = []
+    for _n in range(12):
+        browser = app.test_client()
+        token = csrf_token(browser, "/login")
+        browser.post(
+            "/login",
+            data={"email": "coord@a.test", "password": TEST_PASSWORD, "csrf_token": token},
+        )
+        browsers.append((browser, csrf_token(browser, page)))
+    version = str(a1.version)
+    answers = together(
+        12,
+        lambda n: browsers[n][0].post(
+            f"{page}/confirm", data={"version": version, "csrf_token": browsers[n][1]}
+        ),
+    )
+    assert not [a for a in answers if isinstance(a, Exception)], answers
+    assert {a.status_code for a in answers} == {302}
+    db.session.expire_all()
+    assert not db.session.get(Response, a1.id).carried_over
+    confirmed = db.session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == "response.confirmed")
+    )
+    assert confirmed == 1
