@@ -4,6 +4,7 @@ import io
 import re
 import time
 from datetime import date
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
@@ -450,3 +451,24 @@ def test_the_date_of_the_evidence_is_typed_in_three_boxes(client, login, upload,
     added = upload(b"Minutes", "m.txt", **source, **date_parts("evidence_date", "2026-03-31"))
     assert added.status_code == 302
     assert db.session.scalar(select(Evidence.evidence_date)) == date(2026, 3, 31)
+
+
+def test_the_library_filters_by_dates_typed_in_three_boxes(client, login, upload, region):
+    """Issue #17 point 15, the evidence library's filter: GOV.UK's date input there too."""
+    login("coord@a.test")
+    source = {"source_id": region["rsb"].id}
+    upload(
+        b"Minutes", "m.txt", **source, title="Spring", **date_parts("evidence_date", "2026-03-31")
+    )
+    upload(
+        b"Minutes", "n.txt", **source, title="Autumn", **date_parts("evidence_date", "2026-10-01")
+    )
+    page = page_text(client.get("/evidence/"))
+    assert 'name="date_from-day" type="text" inputmode="numeric"' in page
+    assert 'type="date"' not in page
+    query = urlencode(date_parts("date_from", "2026-06-01"))
+    found = page_text(client.get(f"/evidence/?{query}"))
+    assert "Autumn" in found and "Spring" not in found
+    wrong = page_text(client.get("/evidence/?date_to-day=31&date_to-month=2&date_to-year=2026"))
+    assert "date must be a real date" in wrong and 'href="#date_to-day"' in wrong
+    assert "Autumn" in wrong and "Spring" in wrong  # a wrong date filters nothing out

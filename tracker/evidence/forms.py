@@ -18,6 +18,20 @@ KIND_LABELS = {
 }
 
 
+class LibraryDatesForm(FlaskForm):
+    """The evidence library's date filters: a GET form that changes nothing."""
+
+    class Meta:
+        csrf = False
+
+    date_from = DateInputField(
+        _l("Dated from"), validators=[Optional()], what=_l("The 'dated from' date")
+    )
+    date_to = DateInputField(
+        _l("Dated to"), validators=[Optional()], what=_l("The 'dated to' date")
+    )
+
+
 class EvidenceForm(FlaskForm):
     source = RadioField(
         _l("What are you adding?"),
