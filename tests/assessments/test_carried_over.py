@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 
 from tests.assessments.conftest import previous_cycle
 from tests.conftest import TEST_PASSWORD, page_text
+from tests.evidence.test_races import browsers  # noqa: F401 (a dozen signed-in browsers)
+from tests.threads import together
 from tracker.assessments import service
 from tracker.dashboards import service as dashboards
 from tracker.extensions import db
@@ -169,28 +171,16 @@ def test_a_contributors_save_leaves_the_coordinators_check_to_do(region, carried
     assert a1.carried_over and a1.narrative == "Their words"
 
 
-def test_a_dozen_confirmations_at_once_confirm_once(app, carried):
+def test_a_dozen_confirmations_at_once_confirm_once(browsers, carried):  # noqa: F811
     """STYLE 13: the same click sent twelve times at the same moment."""
-    from tests.conftest import FreshContextClient, csrf_token
-    from tests.threads import together
-
-    app.test_client_class = FreshContextClient
     a1 = _by_key(carried)["A1"]
     page = f"/assessments/{carried.id}/items/A1"
-    browsers = []
-    for _n in range(12):
-        browser = app.test_client()
-        token = csrf_token(browser, "/login")
-        browser.post(
-            "/login",
-            data={"email": "coord@a.test", "password": TEST_PASSWORD, "csrf_token": token},
-        )
-        browsers.append((browser, csrf_token(browser, page)))
+    opened = browsers(page)
     version = str(a1.version)
     answers = together(
-        12,
-        lambda n: browsers[n][0].post(
-            f"{page}/confirm", data={"version": version, "csrf_token": browsers[n][1]}
+        len(opened),
+        lambda n: opened[n][0].post(
+            f"{page}/confirm", data={"version": version, "csrf_token": opened[n][1]}
         ),
     )
     assert not [a for a in answers if isinstance(a, Exception)], answers
