@@ -161,7 +161,12 @@ SCHEMAS = {
         response_id=INTEGER,
         description=STRING,
         owner=STRING,
-        due_on=nullable("string", format="date"),
+        due_on=nullable(
+            "string",
+            format="date",
+            description="Today or later for a new action or a new date; an action already "
+            "overdue keeps its date.",
+        ),
         status={"enum": list(ACTION_STATUSES)},
         completed_on=nullable("string", format="date"),
         version={"type": "integer", "description": "Send it back to change the action."},
