@@ -424,3 +424,28 @@ def post(client):
         return client.post(path, data={**data, "csrf_token": token}, headers=headers or {})
 
     return _post
+
+
+def date_parts(name: str, value) -> dict:
+    """A date as GOV.UK's date input sends it, in three boxes `<name>-day`, `-month` and
+    `-year`: from a date, "2027-03-31", "31/03/2027" or "" (all three left empty)."""
+    if isinstance(value, date):
+        day, month, year = value.day, value.month, value.year
+    elif value == "":
+        day = month = year = ""
+    elif re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value):
+        year, month, day = value.split("-")
+    elif re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", value):
+        day, month, year = value.split("/")
+    else:
+        raise ValueError(f"Give the three boxes of {value!r} yourself")
+    return {f"{name}-day": str(day), f"{name}-month": str(month), f"{name}-year": str(year)}
+
+
+def with_dates(data: dict, *names: str) -> dict:
+    """A form's data with each named date (if present) sent as three boxes (date_parts)."""
+    sent = dict(data)
+    for name in names:
+        if name in sent:
+            sent.update(date_parts(name, sent.pop(name)))
+    return sent

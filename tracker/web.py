@@ -37,6 +37,14 @@ ACTION_STATUS_LABELS = {
     "in_progress": _l("In progress"),
     "done": _l("Done"),
 }
+# A task's progress on the task list, in the GOV.UK task list's words: not the scale's words,
+# which name how far the work itself has got (issue #17 point 9).
+TASK_STATUS_LABELS = {
+    "not_started": _l("Not yet started"),
+    "in_progress": _l("In progress"),
+    "carried_over": _l("Carried over — check it"),
+    "complete": _l("Completed"),
+}
 TRIANGULATION_LABELS = {
     "unevidenced": _l("No evidence"),
     "single_source": _l("Single source"),
@@ -219,6 +227,7 @@ def init_app(app: Flask) -> None:
         role_label=lambda role: ROLE_LABELS.get(role, role),
         status_label=lambda status: STATUS_LABELS.get(status, status),
         action_status_label=lambda status: ACTION_STATUS_LABELS.get(status, status),
+        task_status_label=lambda status: TASK_STATUS_LABELS.get(status, status),
         triangulation_label=lambda level: TRIANGULATION_LABELS.get(level, level),
         kind_label=lambda kind: EVIDENCE_KIND_LABELS.get(kind, kind),
         pii_label=lambda kind: PII_LABELS.get(kind, kind),

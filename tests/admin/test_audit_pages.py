@@ -4,11 +4,12 @@ import csv
 import io
 import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import event as sql_event
 
-from tests.conftest import page_text
+from tests.conftest import date_parts, page_text
 from tracker.extensions import db
 from tracker.models import AuditEvent
 
@@ -87,6 +88,13 @@ def test_every_event_newest_first(client, history):
     assert db.session.get(AuditEvent, rows[0]).action == "user.signed_in"
 
 
+def boxes(query: str) -> str:
+    """A query with each `date_from=…`/`date_to=…` sent as the date input's three boxes."""
+    return re.sub(
+        r"\b(date_(?:from|to))=([^&]*)", lambda m: urlencode(date_parts(m[1], m[2])), query
+    )
+
+
 @pytest.mark.parametrize(
     "query, expected",
     [
@@ -108,7 +116,7 @@ def test_each_filter_narrows_the_list(client, history, query, expected):
     query = query.format(
         org_a=history["org_a"].id, org_b=history["org_b"].id, bob=history["bob"].id
     )
-    response = client.get(f"/admin/audit?{query}")
+    response = client.get(f"/admin/audit?{boxes(query)}")
     assert _rows(response) == _ids(history, *expected)
     if not expected:
         assert "No event matches these filters." in page_text(response)
@@ -125,22 +133,25 @@ def test_the_filters_offer_the_actions_and_objects_recorded(client, history):
 def test_a_date_evening_in_summer_time_counts_on_its_own_day(client, history):
     """23:30 UTC on 20 June is 00:30 on 21 June in Wales."""
     late = _event(None, "cycle.changed", "cycle", 1, _at("2026-06-20", 23) + timedelta(minutes=30))
-    assert _rows(client.get("/admin/audit?date_from=2026-06-21&date_to=2026-06-21")) == [late.id]
-    assert _rows(client.get("/admin/audit?date_from=2026-06-20&date_to=2026-06-20")) == []
+    on_21 = boxes("date_from=2026-06-21&date_to=2026-06-21")
+    on_20 = boxes("date_from=2026-06-20&date_to=2026-06-20")
+    assert _rows(client.get(f"/admin/audit?{on_21}")) == [late.id]
+    assert _rows(client.get(f"/admin/audit?{on_20}")) == []
 
 
 @pytest.mark.parametrize(
     "query, message",
     [
-        ("date_from=2026-02-30", "Enter the 'from' date as a real date"),
-        ("date_to=yesterday", "Enter the 'to' date as a real date"),
+        ("date_from=2026-02-30", "The 'from' date must be a real date"),
+        ("date_to-day=yesterday&date_to-month=1&date_to-year=2026", "The 'to' date must be a real"),
+        ("date_to-day=1&date_to-year=2026", "The 'to' date must include a month"),
         ("date_from=2026-03-01&date_to=2026-02-01", "must be the same as or after the 'from'"),
         ("entity_id=abc", "Enter the object number as a whole number"),
     ],
 )
 def test_filters_that_are_not_right_get_a_clear_message(client, history, query, message):
     for path in ("/admin/audit", "/admin/audit.csv"):
-        response = client.get(f"{path}?{query}")
+        response = client.get(f"{path}?{boxes(query)}")
         assert response.status_code == 400
         page = page_text(response)
         assert "There is a problem" in page and message in page
@@ -229,6 +240,7 @@ def _csv(response) -> list[list[str]]:
     "query", ["person=alice", "date_from=2026-02-01&date_to=2026-03-31", "entity=organisation"]
 )
 def test_the_csv_holds_the_filtered_rows(client, history, query):
+    query = boxes(query)
     page = _rows(client.get(f"/admin/audit?{query}"))
     rows = _csv(client.get(f"/admin/audit.csv?{query}"))
     assert rows[0][:5] == [

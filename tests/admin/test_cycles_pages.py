@@ -10,7 +10,7 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import page_text
+from tests.conftest import page_text, with_dates
 from tracker import cycles
 from tracker.extensions import db
 from tracker.models import AuditEvent, Cycle, User
@@ -84,27 +84,37 @@ def test_between_cycles_the_latest_opened_is_current(world):
 def test_the_new_cycle_form_suggests_the_next_label_and_dates(client, as_admin):
     html = client.get("/admin/cycles/new").get_data(as_text=True)
     assert 'value="2027–28"' in html
-    for day in ("2027-04-01", "2028-01-31", "2028-03-31"):
-        assert f'value="{day}"' in html
+    for name, day in (
+        ("opens_on", "1 4 2027"),
+        ("due_on", "31 1 2028"),
+        ("closes_on", "31 3 2028"),
+    ):
+        for part, value in zip(("day", "month", "year"), day.split(), strict=True):
+            assert f'name="{name}-{part}" type="text" inputmode="numeric" value="{value}"' in html
 
 
 def test_with_no_cycle_yet_it_suggests_this_financial_year(client, login, make_org, make_user):
     make_user("admin", make_org("national"), email="first@wales.test")
     login("first@wales.test")
     html = client.get("/admin/cycles/new").get_data(as_text=True)
-    assert 'value="2026–27"' in html and 'value="2026-04-01"' in html
+    assert 'value="2026–27"' in html
+    for part, value in (("day", "1"), ("month", "4"), ("year", "2026")):
+        assert f'name="opens_on-{part}" type="text" inputmode="numeric" value="{value}"' in html
 
 
-@pytest.mark.parametrize("opens_on", ["2027-04-01", "01/04/2027"])  # picker, or typed
+@pytest.mark.parametrize("opens_on", ["2027-04-01", "1/4/2027"])  # with or without noughts
 def test_open_a_cycle(client, as_admin, post, opens_on):
     response = post(
         "/admin/cycles/new",
-        {
-            "label": "2027-28",
-            "opens_on": opens_on,
-            "due_on": "2028-01-31",
-            "closes_on": "31/03/2028",
-        },
+        with_dates(
+            {
+                "label": "2027-28",
+                "opens_on": opens_on,
+                "due_on": "2028-01-31",
+                "closes_on": "31/03/2028",
+            },
+            *DATES,
+        ),
     )
     assert response.status_code == 302
     cycle = db.session.scalar(select(Cycle).where(Cycle.label == "2027–28"))
@@ -117,6 +127,7 @@ def test_open_a_cycle(client, as_admin, post, opens_on):
     assert "Cycle 2027–28 opened." in page_text(client.get("/admin/cycles"))
 
 
+DATES = ("opens_on", "due_on", "closes_on")
 NEXT = {
     "label": "2027–28",
     "opens_on": "2027-04-01",
@@ -145,7 +156,8 @@ NEXT = {
         ({"opens_on": "2027-03-31"}, "opens_on", "These dates overlap the cycle 2026–27"),
         ({"opens_on": "2025-01-01"}, "opens_on", "These dates overlap the cycle 2025–26"),
         ({"opens_on": "31/02/2027"}, "opens_on", "The date the cycle opens must be a real date"),
-        ({"due_on": "tomorrow"}, "due_on", "The due date must be a real date"),
+        ({"due_on-day": "tomorrow"}, "due_on", "The due date must be a real date"),
+        ({"due_on-month": ""}, "due_on", "The due date must include a month"),
         ({"closes_on": "2028-13-01"}, "closes_on", "The date the cycle closes must be a real"),
         ({"closes_on": ""}, "closes_on", "Enter the date the cycle closes"),
     ],
@@ -153,16 +165,18 @@ NEXT = {
 def test_each_refusal_is_shown_against_its_field_with_the_typed_values_kept(
     client, as_admin, post, change, field, message
 ):
-    data = {**NEXT, **change}
+    boxes = {k: v for k, v in change.items() if "-" in k}  # boxes typed one by one
+    data = {**with_dates({**NEXT, **change}, *DATES), **boxes}
     response = post("/admin/cycles/new", data)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     summary = html.split('govuk-error-summary__list">')[1].split("</ul>")[0]
-    assert f'href="#{field}"' in summary and message in unescape(summary)
+    assert f'href="#{field}' in summary and message in unescape(summary)
     assert f'id="{field}-error"' in html
-    for name, value in data.items():
-        assert f'name="{name}" type="{"text" if name == "label" else "date"}"' in html
-        assert f'value="{value}"' in html, name  # what was typed, even if not a date
+    assert f'value="{data["label"]}"' in html
+    for name, value in data.items():  # what was typed, even if not a date
+        if name not in ("label", "csrf_token"):
+            assert f'name="{name}" type="text" inputmode="numeric" value="{value}"' in html, name
     assert db.session.scalar(select(func.count(Cycle.id))) == 2
 
 
@@ -170,12 +184,15 @@ def test_change_a_cycles_dates(client, as_admin, post, world):
     running = world["running"]
     response = post(
         f"/admin/cycles/{running.id}/edit",
-        {
-            "label": "2026–27",
-            "opens_on": "2026-04-01",
-            "due_on": "2027-02-28",
-            "closes_on": "2027-03-31",
-        },
+        with_dates(
+            {
+                "label": "2026–27",
+                "opens_on": "2026-04-01",
+                "due_on": "2027-02-28",
+                "closes_on": "2027-03-31",
+            },
+            *DATES,
+        ),
     )
     assert response.status_code == 302
     db.session.expire_all()
@@ -188,12 +205,15 @@ def test_a_change_that_would_overlap_is_refused(client, as_admin, post, world):
     running = world["running"]
     response = post(
         f"/admin/cycles/{running.id}/edit",
-        {
-            "label": "2026–27",
-            "opens_on": "2026-03-01",
-            "due_on": "2027-01-31",
-            "closes_on": "2027-03-31",
-        },
+        with_dates(
+            {
+                "label": "2026–27",
+                "opens_on": "2026-03-01",
+                "due_on": "2027-01-31",
+                "closes_on": "2027-03-31",
+            },
+            *DATES,
+        ),
     )
     assert response.status_code == 400
     assert "These dates overlap the cycle 2025–26" in page_text(response)

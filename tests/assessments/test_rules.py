@@ -1,16 +1,18 @@
 """Copy-forward, lost-update refusal, validation, submit refusal and return with a reason."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.assessments.conftest import previous_cycle
-from tests.conftest import FreshContextClient, csrf_token, page_text
+from tests.conftest import FreshContextClient, csrf_token, date_parts, page_text
 from tracker.assessments import service
 from tracker.extensions import db
 from tracker.models import Action, Assessment, Evidence, EvidenceLink, Response
 from tracker.models.base import utcnow
+
+FUTURE = date.today() + timedelta(days=120)
 
 
 def _evidence(org, user, title, withdrawn=False):
@@ -198,8 +200,15 @@ def test_item_validation_messages_and_nothing_saved(client, login, post, draft, 
 ACTION_CASES = {
     "no description": ({"action-description": ""}, "Describe the action"),
     "no owner": ({"action-owner": "  "}, "Say who owns the action"),
-    "impossible date": ({"action-due_on": "2027-02-30"}, "The due date must be a real date"),
-    "not a date": ({"action-due_on": "next week"}, "The due date must be a real date"),
+    "impossible date": (date_parts("action-due_on", "2027-02-30"), "The due date must be a real"),
+    "not a date": ({"action-due_on-day": "next week"}, "The due date must be a real date"),
+    "no month": ({"action-due_on-month": ""}, "The due date must include a month"),
+    "no day or year": (
+        {"action-due_on-day": "", "action-due_on-year": ""},
+        "The due date must include a day and year",
+    ),
+    "two-figure year": ({"action-due_on-year": "27"}, "The due date must include a year with 4"),
+    "in the past": (date_parts("action-due_on", "2020-06-30"), "The due date must be today or"),
     "description too long": ({"action-description": "z" * 2_001}, "The action must be 2,000"),
     "unknown status": ({"action-status": "abandoned"}, "Not a valid choice"),
 }
@@ -212,7 +221,7 @@ def test_action_validation_messages_and_nothing_saved(client, login, post, draft
     data = {
         "action-description": "Audit",
         "action-owner": "BM",
-        "action-due_on": "2027-01-31",
+        **date_parts("action-due_on", FUTURE),
         "action-status": "open",
         **fields,
     }
@@ -229,8 +238,8 @@ def test_submit_with_missing_items_is_refused(client, login, post, draft):
     response.self_score = 2  # scored, no narrative; the rest unscored
     db.session.commit()
     check = page_text(client.get(f"/assessments/{draft.id}/submit"))
-    assert "A1 · Thresholds</a>:\n        scored, but with no narrative" in check
-    assert "A2 · Auditing</a>:\n        not scored" in check
+    assert "A1 · Thresholds</a>: scored, but with no narrative" in check
+    assert "A2 · Auditing</a>: not scored" in check
     refused = post(f"/assessments/{draft.id}/submit", {})
     assert refused.status_code == 400
     assert "Every item needs a score and a narrative" in page_text(refused)
@@ -370,21 +379,48 @@ def test_action_edits_never_overwrite_each_other(client, login, post, draft):
     assert (action.status, action.description) == ("done", "Audit")
 
 
-def test_due_date_typed_by_hand_is_accepted(client, login, post, draft):
+def test_due_date_typed_in_three_boxes_is_accepted(client, login, post, draft):
     login("coord@a.test")
     url = f"/assessments/{draft.id}/items/A1"
+    page = page_text(client.get(url))
+    for part in ("day", "month", "year"):
+        assert f'name="action-due_on-{part}" type="text" inputmode="numeric"' in page
+    assert 'type="date"' not in page
     response = post(
         f"{url}/actions",
         {
             "action-description": "Audit",
             "action-owner": "BM",
-            "action-due_on": "31/03/2027",
+            "action-due_on-day": f" {FUTURE.day:02d}",
+            "action-due_on-month": str(FUTURE.month),
+            "action-due_on-year": str(FUTURE.year),
             "action-status": "open",
         },
         page=url,
     )
     assert response.status_code == 302
-    assert db.session.scalar(select(Action.due_on)) == date(2027, 3, 31)
+    assert db.session.scalar(select(Action.due_on)) == FUTURE
+
+
+def test_a_date_error_highlights_its_box_and_keeps_what_was_typed(client, login, post, draft):
+    login("coord@a.test")
+    url = f"/assessments/{draft.id}/items/A1"
+    sent = {
+        "action-description": "Audit",
+        "action-owner": "BM",
+        "action-due_on-day": "31",
+        "action-due_on-month": "",
+        "action-due_on-year": "2030",
+        "action-status": "open",
+    }
+    page = page_text(post(f"{url}/actions", sent, page=url))
+    assert '<a href="#action-due_on-month">The due date must include a month</a>' in page
+    assert 'govuk-input--width-2 govuk-input--error" id="action-due_on-month"' in page
+    assert 'govuk-input--width-2" id="action-due_on-day"' in page  # not highlighted
+    assert (
+        'id="action-due_on-day" name="action-due_on-day" type="text" inputmode="numeric" value="31"'
+        in page
+    )
 
 
 def test_combining_by_hand_starts_from_the_saved_score(client, login, post, draft):

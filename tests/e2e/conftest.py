@@ -297,3 +297,12 @@ def seeded_name(kind: str, key: str, lang: str) -> str:
         return row["name_cy"] if lang == "cy" and row.get("name_cy") else row["name"]
     framework = yaml.safe_load((ROOT / "seeds" / "frameworks" / f"{key}.yaml").read_text())
     return framework["title"].get(lang) or framework["title"]["en"]
+
+
+def fill_date(page, legend: str, day, _=lambda text: text):
+    """Type `day` into the GOV.UK date input whose legend is `legend`, box by box, as a person
+    would (labels read through `_`, the page's language)."""
+    group = page.get_by_role("group", name=legend, exact=True)
+    group.get_by_label(_("Day"), exact=True).fill(str(day.day))
+    group.get_by_label(_("Month"), exact=True).fill(str(day.month))
+    group.get_by_label(_("Year"), exact=True).fill(str(day.year))

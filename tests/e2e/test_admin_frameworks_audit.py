@@ -3,7 +3,9 @@ the list, an upload's problems, its preview, the audit log and its filter errors
 imported or retired here, so the shared demo data stays as the other browser tests expect."""
 
 import re
+from datetime import date
 
+from tests.e2e.conftest import fill_date
 from tests.e2e.test_start_pages import _sign_in
 from tracker.seeding import SEEDS
 
@@ -38,8 +40,8 @@ def test_audit_log_is_accessible(page, assert_accessible):
     assert page.locator("h1").inner_text() == "Audit log"
     assert page.locator("tr.app-audit-event").count() > 0
     assert_accessible(page)
-    page.get_by_label("To", exact=True).fill("2020-01-01")
-    page.get_by_label("From", exact=True).fill("2021-01-01")
+    fill_date(page, "To", date(2020, 1, 1))
+    fill_date(page, "From", date(2021, 1, 1))
     page.get_by_role("button", name="Filter").click()
     assert "must be the same as or after" in page.locator(".govuk-error-summary").inner_text()
     assert_accessible(page)

@@ -17,7 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.conftest import SmtpSink, free_port, postgres_schema
-from tests.e2e.conftest import ROOT, gettext_in, seeded_name, serve
+from tests.e2e.conftest import ROOT, fill_date, gettext_in, seeded_name, serve
 
 ADMIN_PASSWORD = "granite-orchard-lantern"
 NEW_PASSWORD = "harbour-thistle-compass"
@@ -133,9 +133,9 @@ def test_an_administrator_runs_the_tracker_from_the_browser(
     page.get_by_role("link", name=t("Open a new cycle")).click()
     assert_accessible(page)
     page.get_by_label(t("Label")).fill(label)
-    page.get_by_label(t("Opens on")).fill(opens.isoformat())
-    page.get_by_label(t("Assessments due by")).fill((opens + timedelta(days=due_days)).isoformat())
-    page.get_by_label(t("Closes on")).fill((opens + timedelta(days=close_days)).isoformat())
+    fill_date(page, t("Opens on"), opens, t)
+    fill_date(page, t("Assessments due by"), opens + timedelta(days=due_days), t)
+    fill_date(page, t("Closes on"), opens + timedelta(days=close_days), t)
     page.get_by_role("button", name=t("Open cycle")).click()
     page.wait_for_url(lambda url: url.endswith("/admin/cycles"))
     assert label in page.locator("table").inner_text()

@@ -1,8 +1,11 @@
 """The organisations and cycles pages of the administration area in a real browser, with axe
 on every page loaded, refusals included. Nothing is saved: the live server is shared."""
 
+from datetime import date
+
 import pytest
 
+from tests.e2e.conftest import fill_date
 from tests.e2e.test_start_pages import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("every_page_checked")
@@ -54,7 +57,7 @@ def test_cycles_pages(page, assert_accessible):
     assert_accessible(page)
     page.goto("/admin/cycles/new")
     assert_accessible(page)
-    page.get_by_label("Closes on").fill("2001-01-01")  # before it is due
+    fill_date(page, "Closes on", date(2001, 1, 1))  # before it is due
     page.get_by_role("button", name="Open cycle").click()
     summary = page.locator(".govuk-error-summary")
     assert "The cycle must close on or after its due date." in summary.inner_text()

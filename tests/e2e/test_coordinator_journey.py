@@ -41,8 +41,8 @@ def test_coordinator_completes_and_submits_the_cprr_draft(page, assert_accessibl
     snap(page, "submit-ready")
     assert_accessible(page)
     page.get_by_role("button", name="Submit the assessment").click()
-    assert "The assessment is submitted" in page.locator(".govuk-notification-banner").inner_text()
-    assert "Submitted" in page.locator("main").inner_text()
+    assert "Assessment submitted" in page.locator(".govuk-panel--confirmation").inner_text()
+    assert "What happens next" in page.locator("main").inner_text()
 
 
 def test_item_page_is_accessible_and_saves_in_place(page, assert_accessible, snap):

@@ -3,11 +3,13 @@
 import io
 import re
 import time
+from datetime import date
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_token, page_text
+from tests.conftest import csrf_token, date_parts, page_text
 from tests.evidence import files
 from tracker.evidence import service
 from tracker.extensions import db
@@ -434,3 +436,39 @@ def test_a_crafted_slow_pdf_is_answered_within_seconds_and_says_what_was_checked
     assert response.status_code == 302
     page = page_text(client.get(response.headers["Location"]))
     assert re.search(r"only the first \d+ pages were checked", page, re.I), page
+
+
+def test_the_date_of_the_evidence_is_typed_in_three_boxes(client, login, upload, region):
+    """Issue #17 point 15: GOV.UK's date input, not the browser's mm/dd/yyyy box."""
+    login("coord@a.test")
+    page = page_text(client.get("/evidence/new"))
+    assert 'name="evidence_date-month" type="text" inputmode="numeric"' in page
+    source = {"source_id": region["rsb"].id}
+    refused = upload(b"Minutes", "m.txt", **source, **{"evidence_date-day": "31"})
+    assert refused.status_code == 400
+    assert "The date of the evidence must include a month and year" in page_text(refused)
+    assert _count(Evidence) == 0
+    added = upload(b"Minutes", "m.txt", **source, **date_parts("evidence_date", "2026-03-31"))
+    assert added.status_code == 302
+    assert db.session.scalar(select(Evidence.evidence_date)) == date(2026, 3, 31)
+
+
+def test_the_library_filters_by_dates_typed_in_three_boxes(client, login, upload, region):
+    """Issue #17 point 15, the evidence library's filter: GOV.UK's date input there too."""
+    login("coord@a.test")
+    source = {"source_id": region["rsb"].id}
+    upload(
+        b"Minutes", "m.txt", **source, title="Spring", **date_parts("evidence_date", "2026-03-31")
+    )
+    upload(
+        b"Minutes", "n.txt", **source, title="Autumn", **date_parts("evidence_date", "2026-10-01")
+    )
+    page = page_text(client.get("/evidence/"))
+    assert 'name="date_from-day" type="text" inputmode="numeric"' in page
+    assert 'type="date"' not in page
+    query = urlencode(date_parts("date_from", "2026-06-01"))
+    found = page_text(client.get(f"/evidence/?{query}"))
+    assert "Autumn" in found and "Spring" not in found
+    wrong = page_text(client.get("/evidence/?date_to-day=31&date_to-month=2&date_to-year=2026"))
+    assert "date must be a real date" in wrong and 'href="#date_to-day"' in wrong
+    assert "Autumn" in wrong and "Spring" in wrong  # a wrong date filters nothing out

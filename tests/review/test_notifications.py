@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from tests.conftest import csrf_token, free_port, page_text
+from tests.conftest import csrf_token, date_parts, free_port, page_text
 from tests.review.conftest import DUE, TODAY, response_for
 from tracker.extensions import db
 from tracker.models import Challenge, Notification
@@ -65,7 +65,7 @@ def test_a_mail_server_that_is_down_neither_fails_nor_blocks_the_request(
         started = time.monotonic()
         response = client.post(
             f"{page}/challenge",
-            data={"csrf_token": token, "question": "Why 3?", "due_on": DUE.isoformat()},
+            data={"csrf_token": token, "question": "Why 3?", **date_parts("due_on", DUE)},
         )
         elapsed = time.monotonic() - started
         assert response.status_code == 302, page_text(response)

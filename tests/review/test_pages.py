@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.assessments.test_access_and_queries import _count_queries, _framework_with
-from tests.conftest import csrf_token, page_text
+from tests.conftest import csrf_token, date_parts, page_text
 from tests.review.conftest import DUE, TODAY, response_for
 from tracker.extensions import db
 from tracker.models import Assessment, Challenge, Evidence, Response
@@ -70,13 +70,13 @@ def test_assign_page_shows_why_a_reviewer_is_refused(client, login, people, subm
     page = f"/review/assessments/{submitted.id}/assign"
     shown = page_text(client.get(page))
     assert "Ian Insider" in shown and "not eligible" in shown
-    response = post(page, {"reviewer": people["insider"].id, "due_on": DUE.isoformat()})
+    response = post(page, {"reviewer": people["insider"].id, **date_parts("due_on", DUE)})
     assert response.status_code == 400
     assert "Ian Insider works for Region A Safeguarding Board" in page_text(response)
-    response = post(page, {"reviewer": "not-a-number", "due_on": "31/02/2027"})
+    response = post(page, {"reviewer": "not-a-number", **date_parts("due_on", "31/02/2027")})
     assert response.status_code == 400
     assert "must be a real date" in page_text(response)
-    response = post(page, {"reviewer": people["reviewer"].id, "due_on": DUE.isoformat()})
+    response = post(page, {"reviewer": people["reviewer"].id, **date_parts("due_on", DUE)})
     assert response.status_code == 302
     db.session.refresh(submitted)
     assert submitted.status == "in_review"
@@ -106,7 +106,7 @@ def test_the_whole_loop_through_the_pages(client, login, people, in_review, post
         {
             "question": "What do families say?",
             "proposed_score": "2",
-            "due_on": DUE.isoformat(),
+            **date_parts("due_on", DUE),
             "evidence_requested": ["voice", "audit"],
         },
         page=page,
@@ -188,7 +188,15 @@ def test_bad_form_input_gets_messages_not_errors(client, login, people, in_revie
     login("rev@b.test")
     page = f"/review/assessments/{in_review.id}/items/A2"
     response = post(
-        f"{page}/challenge", {"question": "", "proposed_score": "x", "due_on": "soon"}, page=page
+        f"{page}/challenge",
+        {
+            "question": "",
+            "proposed_score": "x",
+            "due_on-day": "soon",
+            "due_on-month": "3",
+            "due_on-year": "2027",
+        },
+        page=page,
     )
     assert response.status_code == 400
     text = page_text(response)
@@ -202,7 +210,7 @@ def test_bad_form_input_gets_messages_not_errors(client, login, people, in_revie
     assert response.status_code == 400
     response = post(
         f"{challenge_page}/reopen",
-        {"body": "More?", "due_on": DUE.isoformat()},
+        {"body": "More?", **date_parts("due_on", DUE)},
         page=challenge_page,
     )
     assert response.status_code == 409  # it has not been answered yet
@@ -286,7 +294,7 @@ def test_the_loop_in_the_demo_data(client, login, post):
     page = f"/review/assessments/{assessment.id}/items/K5"
     response = post(
         f"{page}/challenge",
-        {"question": "Is 15 of 20 enough for a 3?", "due_on": DUE.isoformat()},
+        {"question": "Is 15 of 20 enough for a 3?", **date_parts("due_on", DUE)},
         page=page,
     )
     assert response.status_code == 302
@@ -330,7 +338,7 @@ def test_the_loop_in_the_demo_data(client, login, post):
 def test_ids_too_large_for_the_database_are_refused_cleanly(client, login, people, submitted, post):
     login("admin@wales.test")
     page = f"/review/assessments/{submitted.id}/assign"
-    response = post(page, {"reviewer": "9" * 30, "due_on": DUE.isoformat()})
+    response = post(page, {"reviewer": "9" * 30, **date_parts("due_on", DUE)})
     assert response.status_code == 400
     assert "Choose a peer reviewer" in page_text(response)
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})

@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import url_for
 
-from tests.conftest import CSRF_PATTERN, TEST_PASSWORD, FreshContextClient
+from tests.conftest import CSRF_PATTERN, TEST_PASSWORD, FreshContextClient, date_parts
 from tests.security.conftest import ROLES_SIGNED_IN, fingerprint, restore
 from tracker.extensions import db
 from tracker.models import Response, Statement
@@ -36,6 +36,11 @@ from tracker.statements.drafting import SECTION_KEYS
 ROLES = (*ROLES_SIGNED_IN, "anonymous")
 READS = ("GET", "HEAD")
 DUE = (date.today() + timedelta(days=10)).isoformat()
+
+
+def _boxes(name: str) -> dict:
+    """DUE in a form, as the date input's three boxes (branch assess, #17.15)."""
+    return {key: _const(value) for key, value in date_parts(name, DUE).items()}
 
 
 # --- targets: how to fill a route's URL --------------------------------------------------------
@@ -340,10 +345,12 @@ RESPONSE_FORM = _form(
     impact=_const("Measured."),
     version=_response_version,
 )
+CONFIRM_FORM = _form(version=_response_version)  # branch assess
+DUE_BOXES = _boxes("due_on")  # branch assess
 ACTION_FORM = _form(
     description=_const("An action from the matrix"),
     owner=_const("Matrix"),
-    due_on=_const(DUE),
+    **DUE_BOXES,
     status=_const("open"),
     version=lambda w, values, role: 1,
 )
@@ -351,7 +358,7 @@ PAGE_ACTION_FORM = _form(  # the item page's action form has a prefix
     **{
         "action-description": _const("An action from the matrix"),
         "action-owner": _const("Matrix"),
-        "action-due_on": _const(DUE),
+        **_boxes("action-due_on"),
         "action-status": _const("open"),
     }
 )
@@ -363,9 +370,7 @@ EVIDENCE_FORM = _form(
     kind=_const("data"),
     source_organisation=lambda w, values, role: w.own.rsb,
 )
-CHALLENGE_FORM = _form(
-    question=_const("Why this score?"), proposed_score=_const("1"), due_on=_const(DUE)
-)
+CHALLENGE_FORM = _form(question=_const("Why this score?"), proposed_score=_const("1"), **DUE_BOXES)
 REASON_FORM = _form(reason=_const("Returned by the matrix."))
 UPLOAD_FORM = _form(
     title=_const("Uploaded by the matrix"),
@@ -526,17 +531,27 @@ ROUTES = [
         {"GET": RETURN_ASSESSMENT, "POST": RETURN_ASSESSMENT},
         {"POST": REASON_FORM},
     ),
+    # --- branch assess (issue #17 points 2, 13): carried-over answers, check your answers ---
+    R("assessments.confirm", ITEM, {"POST": SUBMIT_ASSESSMENT}, {"POST": CONFIRM_FORM}),
+    # The confirmation after submitting; a draft's goes to its task list.
+    R(
+        "assessments.submitted",
+        ASSESSMENT,
+        {
+            "GET": {
+                **VIEW_ASSESSMENT,
+                "coordinator": "302 ok 404 404",
+                "contributor": "302 ok 404 404",
+            }
+        },
+    ),
     # --- peer review ---
     R("review.index", NONE, {"GET": _only(("reviewer", "inspector", "admin"))}),
     R(
         "review.assign",
         ASSESSMENT,
         {"GET": ASSIGN_REVIEWER, "POST": ASSIGN_REVIEWER},
-        {
-            "POST": _form(
-                reviewer=lambda w, values, role: w.other_users["reviewer"], due_on=_const(DUE)
-            )
-        },
+        {"POST": _form(reviewer=lambda w, values, role: w.other_users["reviewer"], **DUE_BOXES)},
     ),
     R("review.assessment", ASSESSMENT, {"GET": VIEW_ASSESSMENT}),
     R("review.response", ITEM, {"GET": VIEW_ASSESSMENT}),
@@ -563,7 +578,7 @@ ROUTES = [
         "review.reopen",
         CHALLENGE,
         {"POST": SETTLE_CHALLENGE},
-        {"POST": _form(body=_const("Still unanswered."), due_on=_const(DUE), seen=SEEN_NOTHING)},
+        {"POST": _form(body=_const("Still unanswered."), **DUE_BOXES, seen=SEEN_NOTHING)},
     ),
     # --- evidence ---
     R("evidence.index", NONE, {"GET": LIBRARY_KEEPERS}),

@@ -1,46 +1,28 @@
-"""The form of the cycles pages. Dates come from a browser's date picker (2027-01-31) or are
-typed by hand (31/01/2027); the order and overlap rules are the service's (tracker.cycles)."""
+"""The form of the cycles pages. Dates are typed into GOV.UK's date input (day, month, year);
+the order and overlap rules are the service's (tracker.cycles)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField
+from wtforms import StringField
+from wtforms.validators import InputRequired
 
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
-
-
-class DayField(DateField):
-    """A required date whose errors say which date is missing or not a real date."""
-
-    def __init__(self, label, missing, not_a_date, **kwargs):
-        super().__init__(label, format=DATE_FORMATS, **kwargs)
-        self.missing, self.not_a_date = missing, not_a_date
-
-    def process_formdata(self, valuelist):
-        text = " ".join(valuelist).strip()
-        self.data = None
-        if not text:
-            raise ValueError(self.missing)
-        try:
-            super().process_formdata([text])
-        except ValueError:
-            self.data = None
-            raise ValueError(self.not_a_date) from None
+from tracker.forms import DateInputField
 
 
 class CycleForm(FlaskForm):
     label = StringField(_l("Label"))
-    opens_on = DayField(
+    opens_on = DateInputField(
         _l("Opens on"),
-        _l("Enter the date the cycle opens"),
-        _l("The date the cycle opens must be a real date, for example 01/04/2027"),
+        validators=[InputRequired(_l("Enter the date the cycle opens"))],
+        what=_l("The date the cycle opens"),
     )
-    due_on = DayField(
+    due_on = DateInputField(
         _l("Assessments due by"),
-        _l("Enter the date assessments are due by"),
-        _l("The due date must be a real date, for example 31/01/2028"),
+        validators=[InputRequired(_l("Enter the date assessments are due by"))],
+        what=_l("The due date"),
     )
-    closes_on = DayField(
+    closes_on = DateInputField(
         _l("Closes on"),
-        _l("Enter the date the cycle closes"),
-        _l("The date the cycle closes must be a real date, for example 31/03/2028"),
+        validators=[InputRequired(_l("Enter the date the cycle closes"))],
+        what=_l("The date the cycle closes"),
     )

@@ -1,8 +1,6 @@
 """Administration: the audit log (issue #15), as pages of 50 and as CSV. The reads are in
 tracker/admin/audit.py; the CSV is written by the exports' neutralising writer."""
 
-from datetime import date, datetime
-
 from flask import Response, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,19 +13,9 @@ from tracker.admin import audit, bp
 from tracker.admin.paging import paginate
 from tracker.admin.views import require
 from tracker.exports.spreadsheets import csv_chunks
+from tracker.forms import DateInputField
 from tracker.i18n import current_language
 from tracker.security import as_id
-
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
-
-
-def _as_date(text: str | None) -> date | None:
-    for pattern in DATE_FORMATS:
-        try:
-            return datetime.strptime((text or "").strip(), pattern).date()
-        except ValueError:
-            continue
-    return None
 
 
 class AuditFilterForm(FlaskForm):
@@ -39,22 +27,16 @@ class AuditFilterForm(FlaskForm):
     action = SelectField(_l("Kind of change"), validate_choice=False)
     entity = SelectField(_l("Kind of object"), validate_choice=False)
     entity_id = StringField(_l("Object number"), validators=[Optional()])
-    date_from = StringField(_l("From"), validators=[Optional()])
-    date_to = StringField(_l("To"), validators=[Optional()])
+    date_from = DateInputField(_l("From"), validators=[Optional()], what=_l("The 'from' date"))
+    date_to = DateInputField(_l("To"), validators=[Optional()], what=_l("The 'to' date"))
 
     def validate_entity_id(self, field):
         if as_id(field.data) is None:
             raise ValidationError(_("Enter the object number as a whole number, like 42."))
 
-    def validate_date_from(self, field):
-        if _as_date(field.data) is None:
-            raise ValidationError(_("Enter the 'from' date as a real date, like 31/03/2026."))
-
     def validate_date_to(self, field):
-        if _as_date(field.data) is None:
-            raise ValidationError(_("Enter the 'to' date as a real date, like 31/03/2026."))
-        start = _as_date(self.date_from.data)
-        if start and _as_date(field.data) < start:
+        start = self.date_from.data
+        if start and field.data and field.data < start:
             raise ValidationError(_("The 'to' date must be the same as or after the 'from' date."))
 
     def filters(self) -> audit.AuditFilters:
@@ -64,8 +46,8 @@ class AuditFilterForm(FlaskForm):
             action=self.action.data or None,
             entity=self.entity.data or None,
             entity_id=as_id(self.entity_id.data),
-            date_from=_as_date(self.date_from.data),
-            date_to=_as_date(self.date_to.data),
+            date_from=self.date_from.data,
+            date_to=self.date_to.data,
         )
 
 

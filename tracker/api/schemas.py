@@ -134,6 +134,12 @@ SCHEMAS = {
         narrative=nullable("string"),
         impact_measure=nullable("string"),
         validated_score=SCORE,
+        carried_over={
+            "type": "boolean",
+            "description": "Copied from last cycle and not yet confirmed: it counts as not "
+            "done. A coordinator's PATCH at the current version, with or without changes, "
+            "confirms it.",
+        },
         version=INTEGER,
         triangulation=TRIANGULATION,
         claim_beyond_evidence={"type": "boolean"},
@@ -155,7 +161,12 @@ SCHEMAS = {
         response_id=INTEGER,
         description=STRING,
         owner=STRING,
-        due_on=nullable("string", format="date"),
+        due_on=nullable(
+            "string",
+            format="date",
+            description="Today or later for a new action or a new date; an action already "
+            "overdue keeps its date.",
+        ),
         status={"enum": list(ACTION_STATUSES)},
         completed_on=nullable("string", format="date"),
         version={"type": "integer", "description": "Send it back to change the action."},

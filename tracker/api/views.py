@@ -140,6 +140,7 @@ def response_json(row: assessments.ItemRow) -> dict:
         "narrative": r.narrative,
         "impact_measure": r.impact_measure,
         "validated_score": r.validated_score,
+        "carried_over": r.carried_over,
         "version": r.version,
         "triangulation": row.triangulation,
         "claim_beyond_evidence": row.claim_beyond_evidence,

@@ -3,7 +3,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     IntegerField,
     RadioField,
     SelectField,
@@ -21,6 +20,7 @@ from tracker.assessments.service import (
     OWNER_MAX,
     REASON_MAX,
 )
+from tracker.forms import DateInputField
 
 
 def _too_long(limit: int, message):
@@ -51,6 +51,12 @@ class VersionField(IntegerField):
             super().process_formdata(valuelist)
         except ValueError:
             self.data = 0
+
+
+class ConfirmForm(FlaskForm):
+    """The "This is still right" button of an answer carried over, at the version read."""
+
+    version = VersionField(default=0)
 
 
 class ResponseForm(FlaskForm):
@@ -84,19 +90,6 @@ class ResponseForm(FlaskForm):
             raise ValidationError(_l("Choose a score from the scale"))
 
 
-class DueDateField(DateField):
-    """A date input whose error says what a real date looks like."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(
-                _l("The due date must be a real date, for example 31/03/2027")
-            ) from None
-
-
 class ActionForm(FlaskForm):
     description = TextAreaField(
         _l("Action"),
@@ -112,11 +105,7 @@ class ActionForm(FlaskForm):
             _too_long(OWNER_MAX, _l("The owner must be 200 characters or fewer")),
         ],
     )
-    due_on = DueDateField(
-        _l("Due date"),
-        validators=[Optional()],
-        format=["%Y-%m-%d", "%d/%m/%Y"],  # a browser's date picker, or typed by hand
-    )
+    due_on = DateInputField(_l("Due date"), validators=[Optional()], what=_l("The due date"))
     status = SelectField(
         _l("Status"),
         choices=[

@@ -172,6 +172,8 @@ def _copy_forward(previous: Assessment, framework: Framework, responses: dict) -
             continue
         new.self_score = old.self_score if old.self_score in scale else None
         new.narrative, new.impact_measure = old.narrative, old.impact_measure
+        # Last cycle's words are not this cycle's answer until someone has read them.
+        new.carried_over = bool(new.is_scored or new.has_narrative or new.impact_measure)
         for action in old.actions:
             if action.status != "done":
                 new.actions.append(
@@ -180,6 +182,7 @@ def _copy_forward(previous: Assessment, framework: Framework, responses: dict) -
                         owner=action.owner,
                         due_on=action.due_on,
                         status=action.status,
+                        carried_from_id=action.id,
                     )
                 )
         for link in links:
@@ -224,6 +227,8 @@ class ItemRow:
     @property
     def status(self) -> str:
         r = self.response
+        if r.carried_over:
+            return "carried_over"
         if r.is_scored and r.has_narrative:
             return "complete"
         if r.is_scored or r.has_narrative or (r.impact_measure or "").strip() or r.actions:
@@ -369,17 +374,25 @@ def save_response(
         response.self_score = score
     response.narrative, response.impact_measure = narrative, impact
     after = _snapshot(response) | ({"validated_score": None} if "validated_score" in before else {})
+    # Saved by the person who answers for the score: read and checked. A contributor's
+    # words leave the coordinator's check to do.
+    carried = response.carried_over and can(user, "assessment.edit", assessment)
+    if carried:
+        response.carried_over = False
     if after == before:
-        drafts.discard(user, drafts.response_answer(response.id))  # what it held is saved
-        db.session.commit()
-        return response
-    AuditEvent.record(
-        user,
-        "response.updated",
-        response,
-        before={k: v for k, v in before.items() if after[k] != v},
-        after={k: v for k, v in after.items() if before[k] != v},
-    )
+        if not carried:
+            drafts.discard(user, drafts.response_answer(response.id))  # what it held is saved
+            db.session.commit()
+            return response
+        AuditEvent.record(user, "response.confirmed", response, {"carried_over": True}, {})
+    else:
+        AuditEvent.record(
+            user,
+            "response.updated",
+            response,
+            before={k: v for k, v in before.items() if after[k] != v},
+            after={k: v for k, v in after.items() if before[k] != v},
+        )
     try:
         drafts.discard(user, drafts.response_answer(response.id))  # saved: nothing to keep
         db.session.commit()  # the version column makes a concurrent commit fail, not overwrite
@@ -388,6 +401,24 @@ def save_response(
         db.session.refresh(response)
         raise StaleResponse(response) from None
     return response
+
+
+def confirm_response(user: User, response: Response, version: int) -> bool:
+    """Confirm a carried-over answer as still right this cycle, unchanged. False if it needed no
+    confirming (already confirmed or changed, perhaps by the same click a moment before)."""
+    if not can(user, "assessment.edit", response.assessment):
+        raise RuleError(_l("Only your organisation's coordinator can confirm an answer."))
+    if not response.carried_over:
+        return False
+    try:
+        save_response(
+            user, response, version, response.narrative, response.impact_measure, UNCHANGED
+        )
+    except StaleResponse as stale:
+        if stale.current.carried_over:
+            raise
+        return False
+    return True
 
 
 def _hold_editable(assessment: Assessment) -> None:
@@ -442,6 +473,11 @@ def save_action(
     if not can(user, "assessment.draft", response.assessment):
         raise RuleError(_l("This assessment cannot be changed now."))
     values = _action_values(description, owner, due_on, status)
+    today = today or date.today()
+    if due_on is not None and due_on < today and (action is None or due_on != action.due_on):
+        # An action already overdue keeps its date (it is shown as overdue); a new one, or a
+        # new date, in the past would be printed in a statement as if it were a plan.
+        raise RuleError(_l("The due date must be today or later."), "due_on")
     if action is not None and version != action.version:
         raise StaleAction(action)
     _hold_editable(response.assessment)
@@ -453,7 +489,7 @@ def save_action(
     for key, value in values.items():
         setattr(action, key, value)
     if status == "done" and action.completed_on is None:
-        action.completed_on = today or date.today()
+        action.completed_on = today
     elif status != "done":
         action.completed_on = None
     AuditEvent.record(
@@ -474,14 +510,16 @@ def save_action(
 @dataclass
 class Missing:
     item: Item
-    problem: str  # "unscored" or "no_narrative"
+    problem: str  # "carried_over", "unscored" or "no_narrative"
 
 
 def missing_items(assessment: Assessment) -> list[Missing]:
     """What stops the assessment being submitted, item by item, in framework order."""
     missing = []
     for row in task_list(assessment).rows:
-        if not row.response.is_scored:
+        if row.response.carried_over:
+            missing.append(Missing(row.item, "carried_over"))
+        elif not row.response.is_scored:
             missing.append(Missing(row.item, "unscored"))
         elif not row.response.has_narrative:
             missing.append(Missing(row.item, "no_narrative"))
@@ -498,7 +536,12 @@ def submit(user: User, assessment: Assessment, now=None) -> Assessment:
     db.session.expire_all()
     if missing_items(assessment):
         db.session.rollback()
-        raise RuleError(_l("Every item needs a score and a narrative before you can submit."))
+        raise RuleError(
+            _l(
+                "Every item needs a score and a narrative before you can submit, and every "
+                "answer carried over from last cycle must be confirmed or changed."
+            )
+        )
     user_id, submitted_at = user.id, now or utcnow()  # read first: no flush half-way through
     keep_evidence_as_submitted(assessment)
     # Sent back during a review and now resubmitted: it goes straight back to its reviewers.
@@ -507,6 +550,12 @@ def submit(user: User, assessment: Assessment, now=None) -> Assessment:
     assessment.submitted_at = submitted_at
     assessment.status = status
     AuditEvent.record(user, "assessment.submitted", assessment, before, {"status": status})
+    notifications.notify(
+        submitted_to(assessment),
+        "assessment_submitted",
+        notifications.about(assessment, name=user.name),
+        url_for("review.assessment", assessment_id=assessment.id),
+    )
     db.session.commit()
     return assessment
 
@@ -528,6 +577,13 @@ def keep_evidence_as_submitted(assessment: Assessment) -> None:
             for rid in ids
         ],
     )
+
+
+def submitted_to(assessment: Assessment) -> list[User]:
+    """Who is told of a submission: its reviewers when it goes back to them, otherwise the
+    national team, who assign the peer reviewers."""
+    reviewers = [a.reviewer for a in assessment.assignments]
+    return reviewers or notifications.administrators()
 
 
 def return_assessment(user: User, assessment: Assessment, reason: str, now=None) -> Assessment:

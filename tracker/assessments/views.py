@@ -2,7 +2,16 @@
 
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
@@ -10,7 +19,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from tracker import cycles, drafts
 from tracker.access import can, get_assessment_or_404, get_evidence_or_404, get_framework_or_404
 from tracker.assessments import bp, service
-from tracker.assessments.forms import ActionForm, ResponseForm, ReturnForm, StartForm
+from tracker.assessments.forms import (
+    ActionForm,
+    ConfirmForm,
+    ResponseForm,
+    ReturnForm,
+    StartForm,
+)
 from tracker.auth.forms import PostForm
 from tracker.evidence import pii
 from tracker.evidence import service as evidence
@@ -24,7 +39,19 @@ from tracker.web import BUSY_RETRY_SECONDS, EVIDENCE_KIND_LABELS, is_htmx
 
 
 def _load(assessment_id: int, action: str = "assessment.view"):
-    return get_assessment_or_404(assessment_id, current_user, action, service.load_assessment)
+    assessment = get_assessment_or_404(assessment_id, current_user, loader=service.load_assessment)
+    if not can(current_user, action, assessment):
+        _refuse(assessment)
+    return assessment
+
+
+def _refuse(assessment):
+    """403; for work already submitted (Back after submitting, a form sent again) the page
+    says so, when and by whom, and links to it, rather than "You do not have permission"."""
+    if assessment.is_editable or assessment.submitted_at is None:
+        abort(403)
+    page = render_template("assessments/already_submitted.html", assessment=assessment)
+    abort(make_response(page, 403))
 
 
 def _row_or_404(assessment, item_key: str) -> service.ItemRow:
@@ -86,7 +113,7 @@ def item(assessment_id: int, item_key: str):
     form = _response_form(assessment, row)
     if request.method == "POST":
         if not can(current_user, "assessment.draft", assessment):
-            abort(403)
+            _refuse(assessment)
         if request.form.get("then") == "upload":  # leaving to upload evidence: keep the words
             return _keep_for_upload(assessment, row, form)
         if form.validate_on_submit() and not form.preview.data:
@@ -108,6 +135,27 @@ def _keep_for_upload(assessment, row, form):
     if is_htmx():
         return "", 204, {"HX-Redirect": upload}
     return redirect(upload)
+
+
+@bp.post("/<int:assessment_id>/items/<item_key>/confirm")
+@login_required
+def confirm(assessment_id: int, item_key: str):
+    assessment = _load(assessment_id, "assessment.edit")
+    row = _row_or_404(assessment, item_key)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            service.confirm_response(current_user, row.response, form.version.data)
+        except service.StaleResponse:
+            flash(
+                _("This answer changed since you opened it. Read it again before confirming."),
+                "error",
+            )
+        except service.RuleError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("You confirmed that your answer to %(item)s is still right.", item=item_key))
+    return redirect(url_for(".item", assessment_id=assessment_id, item_key=item_key))
 
 
 def _save(assessment, row, form):
@@ -324,13 +372,18 @@ def edit_action(assessment_id: int, action_id: int):
                 action=stale.current,
                 form=form,
                 stale=True,
+                today=date.today(),
             ), 409
         if saved:
             flash(_("The action is saved."))
             key = action.response.item.key
             return redirect(url_for(".item", assessment_id=assessment_id, item_key=key))
     return render_template(
-        "assessments/action.html", assessment=assessment, action=action, form=form
+        "assessments/action.html",
+        assessment=assessment,
+        action=action,
+        form=form,
+        today=date.today(),
     ), (400 if form.errors else 200)
 
 
@@ -359,8 +412,7 @@ def submit(assessment_id: int):
         except service.RuleError as refused:
             error = refused.message
         else:
-            flash(_("The assessment is submitted. It is now locked for review."))
-            return redirect(url_for(".task_list", assessment_id=assessment_id))
+            return redirect(url_for(".submitted", assessment_id=assessment_id))
     tasks = service.task_list(assessment)
     return render_template(
         "assessments/submit.html",
@@ -371,6 +423,20 @@ def submit(assessment_id: int):
         form=form,
         error=error,
     ), (400 if error else 200)
+
+
+@bp.get("/<int:assessment_id>/submitted")
+@login_required
+def submitted(assessment_id: int):
+    """The confirmation after submitting: what happens next, and who has been told."""
+    assessment = _load(assessment_id)
+    if assessment.submitted_at is None or assessment.is_editable:
+        return redirect(url_for(".task_list", assessment_id=assessment_id))
+    return render_template(
+        "assessments/confirmation.html",
+        assessment=assessment,
+        told=service.submitted_to(assessment),
+    )
 
 
 @bp.route("/<int:assessment_id>/return", methods=["GET", "POST"])

@@ -314,7 +314,7 @@ def open_work(user: User, organisation: Organisation, today: date) -> OpenWork:
         .join(Item, Item.id == Response.item_id)
         .where(
             Assessment.id.in_(visible),
-            Action.status != "done",
+            Action.outstanding(),
             Action.due_on <= today + timedelta(days=DUE_SOON_DAYS),
         )
         .options(*_NAMES)

@@ -3,8 +3,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from tracker.forms import DateInputField
 
 KIND_LABELS = {
     "document": (_l("Document"), _l("A policy, procedure, plan or minutes")),
@@ -16,18 +18,18 @@ KIND_LABELS = {
 }
 
 
-class OptionalDateField(DateField):
-    """A date typed as 2026-03-31 (a browser's date picker) or 31/03/2026."""
+class LibraryDatesForm(FlaskForm):
+    """The evidence library's date filters: a GET form that changes nothing."""
 
-    def __init__(self, label, **kwargs):
-        super().__init__(label, validators=[Optional()], format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
+    class Meta:
+        csrf = False
 
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(_l("Enter a real date, for example 31/03/2026")) from None
+    date_from = DateInputField(
+        _l("Dated from"), validators=[Optional()], what=_l("The 'dated from' date")
+    )
+    date_to = DateInputField(
+        _l("Dated to"), validators=[Optional()], what=_l("The 'dated to' date")
+    )
 
 
 class EvidenceForm(FlaskForm):
@@ -51,7 +53,11 @@ class EvidenceForm(FlaskForm):
         validators=[DataRequired(_l("Choose what kind of evidence this is"))],
     )
     source_organisation = SelectField(_l("Which organisation does it come from?"), coerce=int)
-    evidence_date = OptionalDateField(_l("Date of the evidence (optional)"))
+    evidence_date = DateInputField(
+        _l("Date of the evidence (optional)"),
+        validators=[Optional()],
+        what=_l("The date of the evidence"),
+    )
     description = TextAreaField(
         _l("Description (optional)"),
         validators=[

@@ -1,7 +1,5 @@
 """Evidence pages: HTTP only. Rules are in service.py, access in tracker/access.py."""
 
-from datetime import date
-
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,7 +8,7 @@ from sqlalchemy import select
 from tracker.access import can, get_assessment_or_404, get_challenge_or_404, get_evidence_or_404
 from tracker.assessments import service as assessments
 from tracker.evidence import bp, service
-from tracker.evidence.forms import KIND_LABELS, EvidenceForm, WithdrawForm
+from tracker.evidence.forms import KIND_LABELS, EvidenceForm, LibraryDatesForm, WithdrawForm
 from tracker.extensions import db
 from tracker.i18n import current_language
 from tracker.models import Organisation
@@ -20,23 +18,17 @@ from tracker.web import pii_summary
 PAGE_SIZE = 50
 
 
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _filters() -> service.Filters:
+def _filters(dates: LibraryDatesForm) -> service.Filters:
     args = request.args
+    dates.validate()  # a date that is not one filters nothing out, and says so
     return service.Filters(
         kind=args.get("kind") or None,
         source_id=args.get("source", type=as_id),
         linked=args.get("linked") or None,
         withdrawn=args.get("withdrawn") == "1",
         search=(args.get("q") or "").strip()[:200] or None,
-        date_from=_date(args.get("from")),
-        date_to=_date(args.get("to")),
+        date_from=dates.date_from.data,
+        date_to=dates.date_to.data,
     )
 
 
@@ -50,7 +42,8 @@ def index():
     org = service.library_organisation(current_user)
     if not can(current_user, "evidence.add", org):
         abort(403)
-    filters = _filters()
+    dates = LibraryDatesForm(formdata=request.args)
+    filters = _filters(dates)
     items = db.session.scalars(service.library(org, filters).limit(PAGE_SIZE + 1)).all()
     return render_template(
         "evidence/index.html",
@@ -58,6 +51,7 @@ def index():
         items=items[:PAGE_SIZE],
         more=len(items) > PAGE_SIZE,
         filters=filters,
+        dates=dates,
         organisations=_organisations(),
         kinds=KIND_LABELS,
     )

@@ -128,7 +128,7 @@ def _rows(user: User, today: date) -> list[AssessmentRow]:
             ),
         )
         .join(Action, Action.response_id == Response.id)
-        .where(Response.assessment_id.in_(ids), Action.status != "done")
+        .where(Response.assessment_id.in_(ids), Action.outstanding())
         .group_by(Response.assessment_id)
     )
     items = _grouped(

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -13,8 +14,10 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    exists,
+    false,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship, validates
 
 from tracker.extensions import db
 from tracker.models.base import Timestamped, UTCDateTime
@@ -146,6 +149,8 @@ class Response(Timestamped, db.Model):
     # was submitted beside what is true now (withdrawn evidence stops counting at once):
     # {"level": ..., "kinds": [...], "sources": [organisation ids]}.
     submitted_evidence: Mapped[dict | None] = mapped_column(JSON)
+    # Copied from last cycle and not yet read: not done until confirmed or changed (#17.2).
+    carried_over: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -187,11 +192,27 @@ class Action(Timestamped, db.Model):
     due_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="open")
     completed_on: Mapped[date | None] = mapped_column(Date)
+    # The action of last cycle's assessment this one carries forward: that one is then
+    # followed up here, not there.
+    carried_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("improvement_action.id"), index=True
+    )
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
 
     response: Mapped[Response] = relationship(back_populates="actions")
+
+    @classmethod
+    def outstanding(cls):
+        """SQL: the action is still to do here, not done and not carried into a later cycle
+        (where its copy is the one to follow up), so lists show each piece of work once."""
+        copy = aliased(cls)
+        return (cls.status != "done") & ~exists().where(copy.carried_from_id == cls.id)
+
+    def is_overdue(self, today: date) -> bool:
+        """Due before `today` and not done."""
+        return self.status != "done" and self.due_on is not None and self.due_on < today
 
 
 REMINDER_KINDS = ("due_28", "due_7", "due_1", "overdue")

@@ -46,6 +46,9 @@ MESSAGES = {
         "Your peer review of %(org)s's %(framework)s assessment for %(cycle)s is overdue: "
         "it was due by %(due)s."
     ),
+    "assessment_submitted": _l(
+        "%(name)s has submitted %(org)s's %(framework)s assessment for %(cycle)s for peer review."
+    ),
     "assessment_returned": _l(
         "%(org)s's %(framework)s assessment for %(cycle)s has been returned for changes: %(reason)s"
     ),
@@ -118,6 +121,11 @@ def coordinators_of(organisation: Organisation | int) -> list[User]:
             )
         )
     )
+
+
+def administrators() -> list[User]:
+    """The active administrators: the national team, who assign peer reviewers."""
+    return list(db.session.scalars(select(User).where(User.role == "admin", User.active.is_(True))))
 
 
 def notify(users, kind: str, params: dict, link: str | None) -> list[Notification]:

@@ -6,12 +6,11 @@ from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, T
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from tracker.assessments.forms import DueDateField, _score
+from tracker.assessments.forms import _score
+from tracker.forms import DateInputField
 from tracker.review.service import TEXT_MAX
 from tracker.security import as_id
 from tracker.web import EVIDENCE_KIND_LABELS
-
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]  # a browser's date picker, or typed by hand
 
 
 def _text(label, required_message):
@@ -43,10 +42,10 @@ class AssignForm(FlaskForm):
         validators=[InputRequired(_l("Choose a peer reviewer"))],
         validate_choice=False,  # the service says why a reviewer cannot be chosen
     )
-    due_on = DueDateField(
+    due_on = DateInputField(
         _l("Review due by"),
         validators=[InputRequired(_l("Enter the date the review is due"))],
-        format=DATE_FORMATS,
+        what=_l("The due date"),
     )
 
 
@@ -55,10 +54,10 @@ class ChallengeForm(FlaskForm):
     proposed_score = SelectField(
         _l("Score you would propose (optional)"), coerce=_score, validate_choice=False
     )
-    due_on = DueDateField(
+    due_on = DateInputField(
         _l("Answer due by"),
         validators=[InputRequired(_l("Enter the date an answer is due"))],
-        format=DATE_FORMATS,
+        what=_l("The due date"),
     )
     evidence_requested = CheckboxesField(
         _l("Evidence you would like to see (optional)"),
@@ -105,8 +104,8 @@ class ResolveForm(FlaskForm):
 class ReopenForm(FlaskForm):
     body = _text(_l("What still needs an answer"), _l("Say what still needs an answer"))
     seen = HiddenField(filters=[as_id])
-    due_on = DueDateField(
+    due_on = DateInputField(
         _l("Answer due by"),
         validators=[InputRequired(_l("Enter the date an answer is due"))],
-        format=DATE_FORMATS,
+        what=_l("The due date"),
     )
