@@ -633,7 +633,8 @@ ROUTES = [
     R(
         "statements.publish",
         STATEMENT,
-        {"POST": EDIT_STATEMENT},
+        # branch statements: the GET is the page that says what publishing does, to confirm.
+        {"GET": EDIT_STATEMENT, "POST": EDIT_STATEMENT},
         # One behind: an inspector is answered 409 (past access, nothing published) rather
         # than printing a PDF per case; anyone else must be refused before the version counts.
         {"POST": _form(version=lambda w, values, role: _statement_version(w, values, role) - 1)},

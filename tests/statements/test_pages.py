@@ -49,11 +49,12 @@ def statement(login, post, wales):
     return db.session.get(Statement, int(response.headers["Location"].rsplit("/", 1)[1]))
 
 
-def publish(post, statement_id: int, version: int):
+def publish(post, statement_id: int, version: int, **extra):
+    """Confirm publishing on the page that says what it does."""
     return post(
         f"/statements/{statement_id}/publish",
-        {"version": version},
-        page=f"/statements/{statement_id}",
+        {"version": version, **extra},
+        page=f"/statements/{statement_id}/publish",
     )
 
 
@@ -210,7 +211,8 @@ def test_a_welsh_and_english_statement_prints_both_with_welsh_names(client, post
         f"/statements/{statement_id}/sections/cy/progress",
         {"version": 1, "text": "Bu cynnydd nodedig yng Ngŵyl Ŷ."},
     )
-    publish(post, statement_id, 2)
+    # The English was not changed to match: publishing asks, and is confirmed.
+    publish(post, statement_id, 2, differences="publish")
     text = pdf_text(client.get(f"/statements/{statement_id}/versions/1.pdf").data)
     assert "Bu cynnydd nodedig yng Ngŵyl Ŷ." in text
     assert WELSH_NAME in text  # the Welsh part names the board in Welsh
@@ -274,7 +276,7 @@ def test_editing_in_place_returns_the_section_and_the_new_version(client, post, 
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Our headline." in html
-    assert 'id="publish-version" value="2"' in html and 'hx-swap-oob="true"' in html
+    assert 'id="statement-status" hx-swap-oob="innerHTML"' in html
     form = client.get(
         f"/statements/{statement.id}/sections/en/headline", headers={"HX-Request": "true"}
     )

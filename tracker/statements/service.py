@@ -165,6 +165,8 @@ def edit_section(
     else:
         sections.get(locale, {}).pop(key, None)
     statement.sections = sections
+    if text != (before or ""):
+        statement.note_edit(locale, key, languages(statement))
     statement.status = "draft"  # a published statement with a new edit awaits a new version
     AuditEvent.record(
         user,
@@ -174,6 +176,41 @@ def edit_section(
         after={"section": f"{locale}/{key}", "text": text or None},
     )
     return statement
+
+
+def confirm_section(
+    user: User, statement: Statement, locale: str, key: str, version: int
+) -> Statement:
+    """Record that a section marked as needing an update still says what the other language
+    says; its text is unchanged."""
+    if version != statement.version:
+        raise StaleStatement(statement)
+    if not statement.confirm_matches(locale, key):
+        raise RuleError(_("This section is not marked as needing an update"), "text")
+    AuditEvent.record(
+        user, "statement.section_confirmed", statement, after={"section": f"{locale}/{key}"}
+    )
+    return statement
+
+
+@dataclass(frozen=True)
+class Differing:
+    """A section of a bilingual statement that may no longer say what the other language says."""
+
+    locale: str
+    key: str
+    title: str
+
+
+def differing_sections(statement: Statement) -> list[Differing]:
+    """The sections marked as needing an update, in the order the statement shows them."""
+    titles = dict(drafting.SECTIONS)
+    return [
+        Differing(locale, key, str(titles[key]))
+        for locale in languages(statement)
+        for key in drafting.SECTION_KEYS
+        if statement.needs_update(locale, key)
+    ]
 
 
 # --- publishing --------------------------------------------------------------------------------

@@ -165,6 +165,8 @@ def section(statement_id: int, locale: str, key: str):
     if request.method != "POST":  # GET, and HEAD as GET
         form.version.data, form.text.data = statement.version, current.text
     elif form.validate_on_submit():
+        if request.form.get("confirm") == "matches":
+            return _confirm_section(statement, locale, key, form)
         try:
             service.edit_section(
                 current_user, statement, locale, key, form.text.data, as_id(form.version.data) or 0
@@ -185,6 +187,12 @@ def section(statement_id: int, locale: str, key: str):
         else:
             db.session.commit()
             if is_htmx():
+                # The other languages' blocks of this section come too: their marks changed.
+                others = [
+                    (other, document.section_text(statement, data, other, key, today))
+                    for other in service.languages(statement)
+                    if other != locale
+                ]
                 return render_template(
                     "statements/_section.html",
                     statement=statement,
@@ -192,6 +200,7 @@ def section(statement_id: int, locale: str, key: str):
                     section=document.section_text(statement, data, locale, key, today),
                     may_edit=True,
                     saved=True,
+                    others=others,
                 )
             flash(_("Section saved."))
             return redirect(url_for(".show", statement_id=statement.id, _anchor=f"{locale}-{key}"))
@@ -226,13 +235,58 @@ def chart(statement_id: int, locale: str, key: str):
     return response
 
 
-@bp.post("/<int:statement_id>/publish")
+def _confirm_section(statement, locale: str, key: str, form: SectionForm):
+    """Someone checked that a section marked as needing an update still matches."""
+    anchor = url_for(".show", statement_id=statement.id, _anchor=f"{locale}-{key}")
+    try:
+        service.confirm_section(
+            current_user, statement, locale, key, as_id(form.version.data) or 0
+        )
+    except service.StaleStatement:
+        db.session.rollback()
+        flash(
+            _(
+                "Someone else changed this statement since you opened it, so nothing was "
+                "recorded. Check the section again."
+            ),
+            "error",
+        )
+        return redirect(anchor)
+    except service.RuleError as error:
+        flash(error.message, "error")
+        return redirect(anchor)
+    db.session.commit()
+    flash(_("You confirmed that the section still matches."))
+    return redirect(anchor)
+
+
+def _publish_page(statement, form: PublishForm, differing, status: int = 200):
+    return render_template(
+        "statements/publish.html",
+        statement=statement,
+        form=form,
+        differing=differing,
+        number=len(statement.versions) + 1,
+    ), status
+
+
+@bp.route("/<int:statement_id>/publish", methods=["GET", "POST"])
 @login_required
 def publish(statement_id: int):
+    """GET: what publishing will do, to confirm; POST: publish, showing each step."""
     statement = _load(statement_id, "statement.publish")
     form = PublishForm()
+    differing = service.differing_sections(statement)
+    if request.method != "POST":
+        form.version.data = statement.version
+        return _publish_page(statement, form, differing)
     if not form.validate_on_submit():
         abort(400)
+    if differing and not form.differences.data:
+        form.differences.errors.append(
+            _("Confirm that you want to publish although these sections may differ")
+        )
+        return _publish_page(statement, form, differing, 400)
     if as_id(form.version.data) != statement.version:
         flash(
             _(
@@ -331,6 +385,12 @@ def verify():
 def statement_title(statement, locale: str) -> str:
     """A statement's title in a language, for lists and headings."""
     return document.title(statement, locale)
+
+
+@bp.app_template_global("statement_languages")
+def statement_languages(statement) -> tuple[str, ...]:
+    """The languages a statement is written in, for its templates."""
+    return service.languages(statement)
 
 
 @bp.app_template_global("language_name")
