@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tracker.models.base import localised
-from tracker.statements.figures import Dataset, Headline, headline, themes
+from tracker.statements.figures import Dataset, Headline, headline, since_last_cycle, themes
 
 # The editable sections, in the order the statement shows them.
 SECTIONS = (
@@ -48,7 +48,9 @@ def draft(data: Dataset, subject: Subject, locale: str) -> dict[str, str]:
         return {
             "assessed": _assessed(figures, subject, locale),
             "headline": _headline(data, figures),
-            "progress": _progress([localised(i.theme, locale) for i in notable], figures, locale),
+            "progress": _progress(
+                [localised(i.theme, locale) for i in notable], data, figures, locale
+            ),
             "remaining": _remaining(
                 [localised(i.theme, locale) for i in remaining], figures, locale
             ),
@@ -187,12 +189,36 @@ def join_themes(names: list[str], locale: str) -> str:
     return f"{', '.join(first)} {joined}"
 
 
-def _progress(theme_names: list[str], h: Headline, locale: str) -> str:
+SHOWN = 3  # themes named in a sentence; the rest are counted
+
+
+def capped(names: list[str], locale: str) -> str:
+    """The first SHOWN names as a list, the rest counted: "a, b, c and 2 more"."""
+    if len(names) <= SHOWN:
+        return join_themes(names, locale)
+    rest = len(names) - SHOWN
+    return join_themes([*names[:SHOWN], ngettext("%(num)s more", "%(num)s more", rest)], locale)
+
+
+def _progress(theme_names: list[str], data: Dataset, h: Headline, locale: str) -> str:
+    if theme_names and since_last_cycle(data):
+        return _(
+            "Since the last cycle there has been notable progress in %(themes)s.",
+            themes=capped(theme_names, locale),
+        )
     if theme_names:
         return _(
             "There has been notable progress in %(themes)s.",
-            themes=join_themes(theme_names, locale),
+            themes=capped(theme_names, locale),
         )
+    if h.scored and not any(r.supports_progress for r in data.rows):
+        return _(
+            "No progress is called notable yet: that needs scores validated by a reviewer or "
+            "supported by triangulated evidence, within what the evidence shows, and there are "
+            "none."
+        )
+    if h.scored and since_last_cycle(data):
+        return _("No theme's supported scores have risen since the last cycle.")
     if h.scored:
         return _("No theme stands out above the others yet: progress is even across the framework.")
     return _("There is not yet enough submitted data to say where progress is notable.")
@@ -202,7 +228,7 @@ def _remaining(theme_names: list[str], h: Headline, locale: str) -> str:
     if theme_names:
         return _(
             "However, challenges remain in %(themes)s.",
-            themes=join_themes(theme_names, locale),
+            themes=capped(theme_names, locale),
         )
     if h.scored:
         return _("No theme lags behind the others: progress is even across the framework.")

@@ -65,9 +65,7 @@ class SectionForm(FlaskForm):
 class PublishForm(FlaskForm):
     version = HiddenField(validators=[DataRequired()])
     # Asked only while sections of a bilingual statement may differ; the view checks it then.
-    differences = BooleanField(
-        _l("I have checked these sections: publish them as they are")
-    )
+    differences = BooleanField(_l("I have checked these sections: publish them as they are"))
 
 
 class VerifyForm(FlaskForm):

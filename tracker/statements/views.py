@@ -239,9 +239,7 @@ def _confirm_section(statement, locale: str, key: str, form: SectionForm):
     """Someone checked that a section marked as needing an update still matches."""
     anchor = url_for(".show", statement_id=statement.id, _anchor=f"{locale}-{key}")
     try:
-        service.confirm_section(
-            current_user, statement, locale, key, as_id(form.version.data) or 0
-        )
+        service.confirm_section(current_user, statement, locale, key, as_id(form.version.data) or 0)
     except service.StaleStatement:
         db.session.rollback()
         flash(
