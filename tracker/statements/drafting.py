@@ -136,22 +136,26 @@ def _headline(data: Dataset, h: Headline) -> str:
     rag = {"red": 0, "amber": 0, "green": 0}
     for level in data.scale:
         rag[level.rag] += h.by_level.get(level.value, 0)
+    # Each count agrees with its own verb: "1 of the 14 … is", "3 of the 14 … are".
     parts = [
         ngettext(
-            "Of %(num)s scored response, %(green)s (%(green_share)s) is at a green level, "
+            "%(num)s of the %(scored)s scored responses (%(share)s) is at a green level, "
             "%(amber)s amber and %(red)s red.",
-            "Of %(num)s scored responses, %(green)s (%(green_share)s) are at a green level, "
+            "%(num)s of the %(scored)s scored responses (%(share)s) are at a green level, "
             "%(amber)s amber and %(red)s red.",
-            h.scored,
-            green=rag["green"],
-            green_share=share(rag["green"], h.scored),
+            rag["green"],
+            scored=h.scored,
+            share=share(rag["green"], h.scored),
             amber=rag["amber"],
             red=rag["red"],
         ),
-        _(
-            "%(count)s (%(share)s) are supported by triangulated evidence: several kinds of "
-            "evidence from more than one source.",
-            count=h.triangulated,
+        ngettext(
+            "%(num)s of the %(scored)s scored responses (%(share)s) is supported by "
+            "triangulated evidence: several kinds of evidence from more than one source.",
+            "%(num)s of the %(scored)s scored responses (%(share)s) are supported by "
+            "triangulated evidence: several kinds of evidence from more than one source.",
+            h.triangulated,
+            scored=h.scored,
             share=share(h.triangulated, h.scored),
         ),
     ]
