@@ -41,6 +41,18 @@ def test_build_edit_publish_and_verify_a_national_statement(
     snap(page, "builder")
     assert_accessible(page)
 
+    # A refused edit in place shows the GOV.UK error summary in the form, and it takes focus.
+    page.locator("#en-headline").get_by_role("link", name=re.compile("^Edit")).click()
+    page.get_by_label("Headline figures (English)").fill("x" * 6001)
+    page.locator("#en-headline").get_by_role("button", name=re.compile("^Save")).click()
+    summary = page.locator("#en-headline .govuk-error-summary")
+    summary.get_by_role("link", name="The text must be 6,000 characters or fewer").wait_for()
+    page.wait_for_function("document.activeElement.classList.contains('govuk-error-summary')")
+    snap(page, "section-error")
+    assert_accessible(page)
+    page.locator("#en-headline").get_by_role("link", name="Cancel").click()
+    page.get_by_role("heading", name=re.compile("Progress statement for Wales")).wait_for()
+
     # htmx swaps each form in place; the saved text replaces it and is announced. Editing the
     # English marks the Welsh of the same section as needing an update, and only that one.
     _edit_in_place(

@@ -437,3 +437,18 @@ def test_the_figures_carry_each_organisations_score_of_the_last_cycle(
         (b, "A2"): None,
         (b, "B1"): None,
     }
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "in place"])
+def test_a_refused_section_shows_the_error_summary_on_both_paths(post, statement, htmx):
+    response = post(
+        f"/statements/{statement.id}/sections/en/progress",
+        {"version": 1, "text": "x" * 6001},
+        headers={"HX-Request": "true"} if htmx else None,
+    )
+    html = page_text(response)
+    assert response.status_code == 400
+    assert html.count('class="govuk-error-summary"') == 1
+    assert "There is a problem" in html
+    assert 'href="#text-en-progress">The text must be 6,000 characters or fewer' in html
+    assert ("<html" in html) is not htmx

@@ -208,7 +208,7 @@ def section(statement_id: int, locale: str, key: str):
         status = 400
     template = "statements/_section_form.html" if is_htmx() else "statements/section.html"
     return render_template(
-        template, statement=statement, locale=locale, section=current, form=form
+        template, statement=statement, locale=locale, section=current, form=form, in_place=is_htmx()
     ), status
 
 
