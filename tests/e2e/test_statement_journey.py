@@ -130,3 +130,15 @@ def test_build_edit_publish_and_verify_a_national_statement(
     page.get_by_role("button", name="Check").click()
     page.get_by_role("heading", name="Not recognised").wait_for()
     assert_accessible(page)
+
+    # Signed out, the verification page leads to every published statement, its PDF and
+    # fingerprint; the footer of every page does too.
+    page.get_by_role("link", name=re.compile("^See every published statement")).click()
+    page.get_by_role("heading", name="Published progress statements").wait_for()
+    assert fingerprint in page.locator("main").inner_text()
+    assert "Our edited words on progress." not in page.content()
+    snap(page, "published-list")
+    assert_accessible(page)
+    page.goto("/login")
+    page.locator("footer").get_by_role("link", name="Published progress statements").click()
+    page.get_by_role("heading", name="Published progress statements").wait_for()

@@ -84,6 +84,20 @@ def listing(user: User) -> list[Statement]:
     ).all()
 
 
+def published_listing() -> list[Statement]:
+    """Every statement with a published version, for the public list, the newest first."""
+    return db.session.scalars(
+        access.published_statements()
+        .options(
+            selectinload(Statement.organisation),
+            selectinload(Statement.cycle),
+            selectinload(Statement.framework),
+            selectinload(Statement.versions),
+        )
+        .order_by(Statement.id.desc())
+    ).all()
+
+
 # --- building ----------------------------------------------------------------------------------
 
 

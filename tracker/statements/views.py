@@ -22,7 +22,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from tracker.access import can, get_framework_or_404, get_organisation_or_404, get_statement_or_404
+from tracker.access import (
+    can,
+    get_framework_or_404,
+    get_organisation_or_404,
+    get_published_statement_or_404,
+    get_statement_or_404,
+)
 from tracker.cycles import current_cycle
 from tracker.extensions import db
 from tracker.frameworks.service import latest_frameworks
@@ -328,13 +334,19 @@ def publish(statement_id: int):
     return Response(stream_with_context(page()), mimetype="text/html")
 
 
+@bp.get("/published")
+def published():
+    """Public: every published statement, its versions, PDFs and their fingerprints."""
+    return render_template("statements/published.html", statements=service.published_listing())
+
+
 def _version_or_404(statement_id: int, number: int):
-    statement = _load(statement_id)
+    """A published version, for anyone, signed in or not; never a draft or unpublished text."""
+    statement = get_published_statement_or_404(statement_id, current_user, service.load)
     return statement, service.published_version(statement, number) or abort(404)
 
 
 @bp.get("/<int:statement_id>/versions/<int:number>.pdf")
-@login_required
 def version_pdf(statement_id: int, number: int):
     statement, published = _version_or_404(statement_id, number)
     name = f"statement-{statement.id}-v{published.version}.pdf"
@@ -350,7 +362,6 @@ def version_pdf(statement_id: int, number: int):
 
 
 @bp.get("/<int:statement_id>/versions/<int:number>.html")
-@login_required
 def version_html(statement_id: int, number: int):
     _statement, published = _version_or_404(statement_id, number)
     return _document(published.html)
