@@ -72,29 +72,22 @@ def load(statement_id: int) -> Statement | None:
 
 def listing(user: User) -> list[Statement]:
     """The statements `user` may read, the newest first."""
-    return db.session.scalars(
-        access.visible_statements(user)
-        .options(
-            selectinload(Statement.organisation),
-            selectinload(Statement.cycle),
-            selectinload(Statement.framework),
-            selectinload(Statement.versions),
-        )
-        .order_by(Statement.id.desc())
-    ).all()
+    return _newest_first(access.visible_statements(user))
 
 
 def published_listing() -> list[Statement]:
     """Every statement with a published version, for the public list, the newest first."""
+    return _newest_first(access.published_statements())
+
+
+def _newest_first(query) -> list[Statement]:
     return db.session.scalars(
-        access.published_statements()
-        .options(
+        query.options(
             selectinload(Statement.organisation),
             selectinload(Statement.cycle),
             selectinload(Statement.framework),
             selectinload(Statement.versions),
-        )
-        .order_by(Statement.id.desc())
+        ).order_by(Statement.id.desc())
     ).all()
 
 
