@@ -15,6 +15,7 @@ from tracker.models import Statement
 from tracker.statements import document, pdf, service
 
 TODAY = date(2026, 12, 1)
+WALES_TAGS = "".join(chr(0xE0000 + ord(c)) for c in "gbwls") + "\U000e007f"  # 🏴 + these: Wales
 
 
 def headings(reader: PdfReader) -> set[str]:
@@ -86,11 +87,15 @@ def test_no_heading_ends_a_page_however_the_text_falls(app, bilingual):
 
 def test_characters_the_font_lacks_print_as_words(app, bilingual):
     with app.test_request_context():
-        reader = printed(bilingual, "Da iawn 👍 — Gŵyl Ŷ ✅ done.")
+        reader = printed(
+            bilingual,
+            "Da iawn 👍 — Gŵyl Ŷ ✅ done. Cymru 🏴" + WALES_TAGS + "!",
+        )
     text = " ".join(reader.pages[0].extract_text().split())
     assert "Gŵyl Ŷ" in text and "—" in text  # what the font has is kept as it is
     assert "👍" not in text and "✅" not in text
     assert "[thumbs up sign]" in text and "[white heavy check mark]" in text
+    assert "Cymru [waving black flag]!" in text  # the flag of Wales, its tag letters silent
 
 
 @pytest.mark.parametrize(

@@ -28,8 +28,9 @@ CHART_PREFIX = "data:image/png;base64,"  # charts are drawn by tracker.statement
 NOTHING = "data:,"
 
 
-# Joiners, variation selectors and skin-tone modifiers only shape the character before them.
-SHAPING = frozenset({0x200D, 0xFE0E, 0xFE0F, *range(0x1F3FB, 0x1F400)})
+# Joiners, variation selectors, skin-tone modifiers and tag characters (which spell a flag such
+# as Wales's after U+1F3F4) only shape the character before them: they print as nothing.
+SHAPING = frozenset({0x200D, 0xFE0E, 0xFE0F, *range(0x1F3FB, 0x1F400), *range(0xE0020, 0xE0080)})
 NOT_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
