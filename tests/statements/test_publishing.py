@@ -120,3 +120,61 @@ def test_publishing_is_a_page_that_says_what_will_happen(client, post, login, wa
 
     body = publish(post, sid, version(sid)).get_data(as_text=True)
     assert "Version 1 is published" in body
+
+
+TIMES = 12
+
+
+@pytest.fixture
+def inspectors(app, bilingual):
+    """A dozen browsers signed in as the inspector, each with its CSRF token."""
+    from tests.conftest import TEST_PASSWORD, FreshContextClient, csrf_token
+
+    app.test_client_class = FreshContextClient
+    opened = []
+    for _n in range(TIMES):
+        browser = app.test_client()
+        token = csrf_token(browser, "/login")
+        browser.post(
+            "/login",
+            data={"email": "insp@ciw.test", "password": TEST_PASSWORD, "csrf_token": token},
+        )
+        opened.append((browser, csrf_token(browser, f"/statements/{bilingual.id}")))
+    return opened
+
+
+def events(action: str) -> int:
+    from tracker.models import AuditEvent
+
+    db.session.expire_all()
+    return db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == action))
+
+
+def test_a_dozen_identical_edits_and_confirmations_at_once_count_once(post, bilingual, inspectors):
+    from tests.threads import together
+
+    sid, at = bilingual.id, version(bilingual.id)
+    path = f"/statements/{sid}/sections/en/progress"
+    answers = together(
+        TIMES,
+        lambda n: inspectors[n][0].post(
+            path, data={"version": at, "text": "Ours.", "csrf_token": inspectors[n][1]}
+        ),
+    )
+    assert not [a for a in answers if isinstance(a, Exception)], answers
+    assert sorted(a.status_code for a in answers) == [302] + [409] * (TIMES - 1)
+    assert events("statement.edited") == 1
+
+    at = version(sid)
+    path = f"/statements/{sid}/sections/cy/progress"
+    answers = together(
+        TIMES,
+        lambda n: inspectors[n][0].post(
+            path, data={"version": at, "confirm": "matches", "csrf_token": inspectors[n][1]}
+        ),
+    )
+    assert not [a for a in answers if isinstance(a, Exception)], answers
+    assert {a.status_code for a in answers} == {302}  # each told on the statement page
+    assert events("statement.section_confirmed") == 1
+    db.session.expire_all()
+    assert db.session.get(Statement, sid).needs_updating == []

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from tracker import access
 from tracker.assessments.service import RuleError
@@ -183,6 +184,16 @@ def edit_section(
         after={"section": f"{locale}/{key}", "text": text or None},
     )
     return statement
+
+
+def commit(statement: Statement) -> None:
+    """Commit a change to `statement`. Its version column makes a change committed first by
+    someone else fail this one rather than be overwritten: that is a stale statement."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleStatement(statement) from None
 
 
 def confirm_section(

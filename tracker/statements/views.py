@@ -177,6 +177,7 @@ def section(statement_id: int, locale: str, key: str):
             service.edit_section(
                 current_user, statement, locale, key, form.text.data, as_id(form.version.data) or 0
             )
+            service.commit(statement)
         except service.StaleStatement:
             db.session.rollback()
             form.version.data = statement.version
@@ -191,7 +192,6 @@ def section(statement_id: int, locale: str, key: str):
             form.text.errors.append(error.message)
             status = 400
         else:
-            db.session.commit()
             if is_htmx():
                 # The other languages' blocks of this section come too: their marks changed.
                 others = [
@@ -246,6 +246,7 @@ def _confirm_section(statement, locale: str, key: str, form: SectionForm):
     anchor = url_for(".show", statement_id=statement.id, _anchor=f"{locale}-{key}")
     try:
         service.confirm_section(current_user, statement, locale, key, as_id(form.version.data) or 0)
+        service.commit(statement)
     except service.StaleStatement:
         db.session.rollback()
         flash(
@@ -259,7 +260,6 @@ def _confirm_section(statement, locale: str, key: str, form: SectionForm):
     except service.RuleError as error:
         flash(error.message, "error")
         return redirect(anchor)
-    db.session.commit()
     flash(_("You confirmed that the section still matches."))
     return redirect(anchor)
 
