@@ -47,7 +47,9 @@ def test_build_edit_publish_and_verify_a_national_statement(
     page.locator("#en-headline").get_by_role("button", name=re.compile("^Save")).click()
     summary = page.locator("#en-headline .govuk-error-summary")
     summary.get_by_role("link", name="The text must be 6,000 characters or fewer").wait_for()
-    page.wait_for_function("document.activeElement.classList.contains('govuk-error-summary')")
+    page.wait_for_function(
+        "() => document.activeElement?.classList.contains('govuk-error-summary')"
+    )
     snap(page, "section-error")
     assert_accessible(page)
     page.locator("#en-headline").get_by_role("link", name="Cancel").click()
