@@ -154,6 +154,12 @@ def _view_statement(user: User, statement) -> bool:
     return _read_statement_draft(user, statement) or bool(statement.versions)
 
 
+def _read_published_statement(user, statement) -> bool:
+    """A published version is a public document: anyone may read it, signed in or not. A
+    statement never published, and text edited since the last version, are not."""
+    return bool(statement.versions)
+
+
 def _read_statement_draft(user: User, statement) -> bool:
     """The working paper: today's figures and charts, and text edited since the last version
     was published. Readers of a published statement get its frozen versions only."""
@@ -244,7 +250,10 @@ RULES: dict[str, Callable] = {
     "statement.draft": _read_statement_draft,
     "statement.edit": _role("inspector"),
     "statement.publish": _role("inspector"),
+    "statement.read_published": _read_published_statement,
 }
+# What anyone may do, signed in or not: the rule sees the visitor as they are.
+PUBLIC_ACTIONS = frozenset({"statement.read_published"})
 
 
 def can(user, action: str, obj=None) -> bool:
@@ -252,7 +261,7 @@ def can(user, action: str, obj=None) -> bool:
     rule = RULES.get(action)
     if rule is None:
         raise ValueError(f"unknown action {action!r}")
-    if not _signed_in(user):
+    if not _signed_in(user) and action not in PUBLIC_ACTIONS:
         return False
     return bool(rule(user, obj))
 
@@ -293,6 +302,11 @@ def visible_statements(user) -> Select:
     if user.role in ("inspector", "admin"):
         return query
     return query.where(Statement.id.in_(select(PublishedStatement.statement_id)))
+
+
+def published_statements() -> Select:
+    """A query of the statements anyone may read: the query form of "statement.read_published"."""
+    return select(Statement).where(Statement.id.in_(select(PublishedStatement.statement_id)))
 
 
 def manageable_people(user) -> Select:
@@ -384,6 +398,13 @@ def get_statement_or_404(statement_id: int, user, action: str = "statement.view"
     return _load_or_404(Statement, statement_id, user, action, "statement.view", loader)
 
 
+def get_published_statement_or_404(statement_id: int, user, loader=None):
+    """Load a statement for reading its published versions: 404 for anyone, signed in or not,
+    when it has none."""
+    read = "statement.read_published"
+    return _load_or_404(Statement, statement_id, user, read, read, loader)
+
+
 __all__ = [
     "EDITABLE_STATUSES",
     "RULES",
@@ -395,10 +416,12 @@ __all__ = [
     "get_notification_or_404",
     "get_organisation_or_404",
     "get_person_or_404",
+    "get_published_statement_or_404",
     "get_statement_or_404",
     "get_token_or_404",
     "invitable_organisations",
     "manageable_people",
+    "published_statements",
     "visible_assessments",
     "visible_statements",
 ]

@@ -280,6 +280,10 @@ def test_inspector_builds_edits_publishes_and_downloads(
     snap(page, "edited")
     assert_accessible(page)
 
+    # Publishing opens a page that says what will happen; its button publishes (#17.13).
+    page.get_by_role("link", name=_("Publish version %(number)s", number=1)).click()
+    page.get_by_role("heading", name=_("Publish version %(number)s", number=1)).wait_for()
+    assert_accessible(page)
     page.get_by_role("button", name=_("Publish version %(number)s", number=1)).click()
     page.get_by_role("heading", name=_("Version %(number)s is published", number=1)).wait_for(
         timeout=60_000

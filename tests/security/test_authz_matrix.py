@@ -655,13 +655,17 @@ ROUTES = [
     R(
         "statements.publish",
         STATEMENT,
-        {"POST": EDIT_STATEMENT},
+        # branch statements: the GET is the page that says what publishing does, to confirm.
+        {"GET": EDIT_STATEMENT, "POST": EDIT_STATEMENT},
         # One behind: an inspector is answered 409 (past access, nothing published) rather
         # than printing a PDF per case; anyone else must be refused before the version counts.
         {"POST": _form(version=lambda w, values, role: _statement_version(w, values, role) - 1)},
     ),
-    R("statements.version_pdf", VERSION, {"GET": _everyone("ok ok")}),
-    R("statements.version_html", VERSION, {"GET": _everyone("ok ok")}),
+    # branch statements: published versions are public documents, listed for anyone (#17.18);
+    # a draft or unpublished text has no version to reach (tests/statements/test_public.py).
+    R("statements.published", NONE, {"GET": ALL_OK}, public=True),
+    R("statements.version_pdf", VERSION, {"GET": _everyone("ok ok")}, public=True),
+    R("statements.version_html", VERSION, {"GET": _everyone("ok ok")}, public=True),
     R(
         "statements.verify",
         NONE,

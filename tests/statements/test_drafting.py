@@ -72,21 +72,21 @@ def keys(items):
 
 def test_notable_progress_is_the_highest_items_and_challenges_the_lowest():
     data = make({"T1": [3, 3], "T2": [2, 3], "T3": [2, 2], "T4": [1, 0], "T5": [0, 0]})
-    notable, remaining = figures.themes(data, count=2)
-    assert keys(notable) == ["T1", "T2"]
+    notable, remaining = figures.themes(data)
+    assert keys(notable) == ["T1", "T2", "T3"]  # above the mean of 1.6, highest first
     assert keys(remaining) == ["T5", "T4"]
 
 
-def test_a_tie_at_the_edge_takes_every_tied_item_in_framework_order():
+def test_tied_items_keep_the_framework_order():
     data = make({"T1": [3], "T2": [3], "T3": [3], "T4": [0], "T5": [1]})
-    notable, remaining = figures.themes(data, count=2)
+    notable, remaining = figures.themes(data)
     assert keys(notable) == ["T1", "T2", "T3"]  # three tied at the top: none left out
     assert keys(remaining) == ["T4", "T5"]
 
 
 def test_an_item_is_never_both_notable_and_a_remaining_challenge():
     data = make({"T1": [3], "T2": [0]})
-    notable, remaining = figures.themes(data, count=3)
+    notable, remaining = figures.themes(data)
     assert keys(notable) == ["T1"] and keys(remaining) == ["T2"]
 
 
@@ -184,3 +184,73 @@ def test_the_same_data_always_drafts_the_same_words():
     two = make({"T1": [3, 1], "T2": [2, 2], "T3": [0, 3], "T4": [1, 1]})
     assert drafting.draft(one, SUBJECT, "en") == drafting.draft(two, SUBJECT, "en")
     assert drafting.draft(one, SUBJECT, "cy") == drafting.draft(two, SUBJECT, "cy")
+
+
+# --- notable progress is what the evidence or a reviewer supports (issue #17, point 4) ---------
+
+
+def rows_of(*rows) -> Dataset:
+    data = make({})
+    data.rows = list(rows)
+    return data
+
+
+def test_notable_progress_lists_only_validated_or_triangulated_scores():
+    data = rows_of(
+        Row(1, "T1", 3, None, "single source", False),  # the organisation's word alone
+        Row(1, "T2", 3, None, "triangulated", False),
+        Row(1, "T3", 3, 3, "partial", False),  # a reviewer validated it
+        Row(1, "T4", 0, None, "unevidenced", False),
+        Row(1, "T5", 0, None, "unevidenced", False),
+    )
+    notable, remaining = figures.themes(data)
+    assert keys(notable) == ["T2", "T3"]
+    assert keys(remaining) == ["T4", "T5"]
+    text = drafting.draft(data, SUBJECT, "en")["progress"]
+    assert text == "There has been notable progress in auditing and the front door."
+
+
+def test_a_claim_beyond_evidence_is_never_notable_even_validated():
+    data = rows_of(
+        Row(1, "T1", 3, 3, "partial", True),
+        Row(2, "T1", 3, 3, "partial", True),
+        Row(1, "T2", 0, None, "unevidenced", False),
+    )
+    notable, _remaining = figures.themes(data)
+    assert notable == []
+    text = drafting.draft(data, SUBJECT, "en")["progress"]
+    assert "thresholds" not in text
+    assert "validated by a reviewer or supported by triangulated evidence" in text
+
+
+def test_notable_progress_is_ranked_by_progress_since_the_last_cycle():
+    data = rows_of(
+        Row(1, "T1", 3, None, "triangulated", False, previous_score=3),  # no change
+        Row(1, "T2", 3, None, "triangulated", False, previous_score=0),  # up three
+        Row(1, "T3", 3, 3, "partial", False, previous_score=2),  # up one
+        Row(1, "T4", 3, None, "unevidenced", False, previous_score=0),  # up three, unsupported
+        Row(1, "T5", 0, None, "unevidenced", False, previous_score=0),
+    )
+    notable, _remaining = figures.themes(data)
+    assert keys(notable) == ["T2", "T3"]
+    assert drafting.draft(data, SUBJECT, "en")["progress"] == (
+        "Since the last cycle there has been notable progress in auditing and the front door."
+    )
+
+
+def test_a_long_list_names_the_first_three_and_counts_the_rest_in_both_languages():
+    data = rows_of(
+        *(
+            Row(1, key, 3, None, "triangulated", False, previous_score=3 - gain)
+            for key, gain in zip(THEMES, (3, 3, 2, 2, 1), strict=True)
+        )
+    )
+    assert keys(figures.themes(data)[0]) == ["T1", "T2", "T3", "T4", "T5"]
+    english = drafting.draft(data, SUBJECT, "en")["progress"]
+    assert english == (
+        "Since the last cycle there has been notable progress in thresholds, auditing, "
+        "the front door and 2 more."
+    )
+    welsh = drafting.draft(data, SUBJECT, "cy")["progress"]
+    assert "trothwyon, archwilio, y drws ffrynt" in welsh
+    assert "hyfforddiant" not in welsh and "sefydlogrwydd" not in welsh and "2" in welsh

@@ -49,11 +49,12 @@ def statement(login, post, wales):
     return db.session.get(Statement, int(response.headers["Location"].rsplit("/", 1)[1]))
 
 
-def publish(post, statement_id: int, version: int):
+def publish(post, statement_id: int, version: int, **extra):
+    """Confirm publishing on the page that says what it does."""
     return post(
         f"/statements/{statement_id}/publish",
-        {"version": version},
-        page=f"/statements/{statement_id}",
+        {"version": version, **extra},
+        page=f"/statements/{statement_id}/publish",
     )
 
 
@@ -94,7 +95,9 @@ def claims_in_database() -> int:
 
 def test_build_edit_publish_download_and_verify(client, post, statement):
     page = page_text(client.get(f"/statements/{statement.id}"))
-    assert "There has been notable progress in thresholds." in page
+    # No evidence is linked and no score validated: nothing may be called notable progress.
+    assert "No progress is called notable yet" in page
+    assert "notable progress in thresholds" not in page
     assert "However, challenges remain in training and auditing." in page
 
     edited = post(
@@ -210,7 +213,8 @@ def test_a_welsh_and_english_statement_prints_both_with_welsh_names(client, post
         f"/statements/{statement_id}/sections/cy/progress",
         {"version": 1, "text": "Bu cynnydd nodedig yng Ngŵyl Ŷ."},
     )
-    publish(post, statement_id, 2)
+    # The English was not changed to match: publishing asks, and is confirmed.
+    publish(post, statement_id, 2, differences="publish")
     text = pdf_text(client.get(f"/statements/{statement_id}/versions/1.pdf").data)
     assert "Bu cynnydd nodedig yng Ngŵyl Ŷ." in text
     assert WELSH_NAME in text  # the Welsh part names the board in Welsh
@@ -274,7 +278,7 @@ def test_editing_in_place_returns_the_section_and_the_new_version(client, post, 
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Our headline." in html
-    assert 'id="publish-version" value="2"' in html and 'hx-swap-oob="true"' in html
+    assert 'id="statement-status" hx-swap-oob="innerHTML"' in html
     form = client.get(
         f"/statements/{statement.id}/sections/en/headline", headers={"HX-Request": "true"}
     )
@@ -285,7 +289,7 @@ def test_emptying_a_section_goes_back_to_the_drafted_text(client, post, statemen
     post(f"/statements/{statement.id}/sections/en/progress", {"version": 1, "text": "Mine."})
     post(f"/statements/{statement.id}/sections/en/progress", {"version": 2, "text": "  "})
     page = page_text(client.get(f"/statements/{statement.id}"))
-    assert "Mine." not in page and "There has been notable progress in thresholds." in page
+    assert "Mine." not in page and "No progress is called notable yet" in page
 
 
 def test_a_stale_edit_keeps_the_text_and_saves_nothing(client, post, statement):
@@ -401,3 +405,50 @@ def test_the_demo_data_holds_a_national_statement_published_in_welsh_and_english
     text = pdf_text(data)
     assert "Bwrdd Diogelu Gwent" in text and "Gwent Safeguarding Board" in text
     assert "Bydd AGC, AGIC ac Estyn yn cwrdd â phob bwrdd" in text
+
+
+def test_the_figures_carry_each_organisations_score_of_the_last_cycle(
+    make_assessment, make_cycle, wales
+):
+    from datetime import date
+
+    from tracker.statements import figures
+
+    earlier = make_cycle("2025–26", 2025)
+    older = make_cycle("2024–25", 2024)
+    for cycle, scores, status in (
+        (earlier, (1, 0, None), "concluded"),
+        (older, (3, 3, 3), "concluded"),
+    ):
+        last = make_assessment(organisation=wales["rsb"], cycle=cycle, status=status)
+        for response, score in zip(last.responses, scores, strict=True):
+            response.self_score = score
+    unsent = make_assessment(organisation=wales["other"], cycle=earlier)  # a draft: private
+    unsent.responses[0].self_score = 3
+    db.session.commit()
+    data = figures.gather("national", None, wales["framework"], wales["cycle"], date(2026, 12, 1))
+    previous = {(r.organisation_id, r.item_key): r.previous_score for r in data.rows}
+    a, b = wales["rsb"].id, wales["other"].id
+    assert previous == {
+        (a, "A1"): 1,
+        (a, "A2"): 0,
+        (a, "B1"): None,
+        (b, "A1"): None,
+        (b, "A2"): None,
+        (b, "B1"): None,
+    }
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "in place"])
+def test_a_refused_section_shows_the_error_summary_on_both_paths(post, statement, htmx):
+    response = post(
+        f"/statements/{statement.id}/sections/en/progress",
+        {"version": 1, "text": "x" * 6001},
+        headers={"HX-Request": "true"} if htmx else None,
+    )
+    html = page_text(response)
+    assert response.status_code == 400
+    assert html.count('class="govuk-error-summary"') == 1
+    assert "There is a problem" in html
+    assert 'href="#text-en-progress">The text must be 6,000 characters or fewer' in html
+    assert ("<html" in html) is not htmx

@@ -3,7 +3,13 @@
 import pytest
 from werkzeug.exceptions import Forbidden, NotFound
 
-from tracker.access import RULES, can, get_assessment_or_404, visible_assessments
+from tracker.access import (
+    PUBLIC_ACTIONS,
+    RULES,
+    can,
+    get_assessment_or_404,
+    visible_assessments,
+)
 from tracker.extensions import db
 from tracker.models import ReviewAssignment
 from tracker.models.assessments import ASSESSMENT_STATUSES
@@ -136,8 +142,9 @@ def test_anonymous_and_inactive_users_may_do_nothing(world, make_assessment):
     assessment = make_assessment(organisation=world["orgs"]["a"])
     coordinator = world["users"]["coordinator"]
     coordinator.active = False
+    private = set(RULES) - PUBLIC_ACTIONS  # a published statement is anyone's to read
     for user in (AnonymousUserMixin(), None, coordinator):
-        assert not any(can(user, action, assessment) for action in RULES)
+        assert not any(can(user, action, assessment) for action in private)
         assert db.session.scalars(visible_assessments(user)).all() == []
 
 
@@ -218,3 +225,17 @@ def test_evidence_of_another_library_is_invisible_to_its_neighbours(world, make_
     assert not can(outsider, "evidence.add", world["orgs"]["a"])
     assert can(world["users"]["contributor"], "evidence.add", world["orgs"]["a"])  # region's RSB
     assert not can(world["users"]["reviewer"], "evidence.add", world["orgs"]["b"])
+
+
+def test_anyone_may_read_a_published_statement_and_nothing_else_of_it():
+    from types import SimpleNamespace
+
+    from flask_login import AnonymousUserMixin
+
+    assert PUBLIC_ACTIONS == {"statement.read_published"}
+    published, draft = SimpleNamespace(versions=[object()]), SimpleNamespace(versions=[])
+    for user in (AnonymousUserMixin(), None):
+        assert can(user, "statement.read_published", published)
+        assert not can(user, "statement.read_published", draft)
+        assert not can(user, "statement.view", published)
+        assert not can(user, "statement.draft", published)

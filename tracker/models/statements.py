@@ -37,6 +37,9 @@ class Statement(Timestamped, db.Model):
     # The inspector's edits, {"en": {"progress": "..."}, "cy": {...}}; a section not here is
     # drafted afresh from the data each time it is shown.
     sections: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The sections of a bilingual statement whose other language was edited since this one
+    # was, as "cy/progress": they may no longer say the same thing (issue #17, point 3).
+    needs_updating: Mapped[list | None] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(20), default="draft")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -50,6 +53,32 @@ class Statement(Timestamped, db.Model):
     versions: Mapped[list[PublishedStatement]] = relationship(
         back_populates="statement", order_by="PublishedStatement.version"
     )
+
+    def needs_update(self, locale: str, key: str) -> bool:
+        """Whether this section's other language was edited since this one was."""
+        return f"{locale}/{key}" in (self.needs_updating or [])
+
+    def note_edit(self, locale: str, key: str, languages: tuple[str, ...]) -> None:
+        """Mark the other languages of an edited section as needing an update. An edit that
+        brings a marked section up to date clears it and marks nothing; once no language of
+        the section is edited, all say what the data says, so none is marked."""
+        marks = set(self.needs_updating or [])
+        own = f"{locale}/{key}"
+        if own in marks:
+            marks.discard(own)
+        else:
+            marks |= {f"{other}/{key}" for other in languages if other != locale}
+        if not any(key in (self.sections or {}).get(lang, {}) for lang in languages):
+            marks -= {f"{lang}/{key}" for lang in languages}
+        self.needs_updating = sorted(marks)
+
+    def confirm_matches(self, locale: str, key: str) -> bool:
+        """Clear the mark on a section someone checked still matches; False if none was."""
+        marks = list(self.needs_updating or [])
+        if f"{locale}/{key}" not in marks:
+            return False
+        self.needs_updating = [m for m in marks if m != f"{locale}/{key}"]
+        return True
 
 
 class PublishedStatement(Timestamped, db.Model):

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tracker.models.base import localised
-from tracker.statements.figures import Dataset, Headline, headline, themes
+from tracker.statements.figures import Dataset, Headline, headline, since_last_cycle, themes
 
 # The editable sections, in the order the statement shows them.
 SECTIONS = (
@@ -48,7 +48,9 @@ def draft(data: Dataset, subject: Subject, locale: str) -> dict[str, str]:
         return {
             "assessed": _assessed(figures, subject, locale),
             "headline": _headline(data, figures),
-            "progress": _progress([localised(i.theme, locale) for i in notable], figures, locale),
+            "progress": _progress(
+                [localised(i.theme, locale) for i in notable], data, figures, locale
+            ),
             "remaining": _remaining(
                 [localised(i.theme, locale) for i in remaining], figures, locale
             ),
@@ -134,22 +136,26 @@ def _headline(data: Dataset, h: Headline) -> str:
     rag = {"red": 0, "amber": 0, "green": 0}
     for level in data.scale:
         rag[level.rag] += h.by_level.get(level.value, 0)
+    # Each count agrees with its own verb: "1 of the 14 … is", "3 of the 14 … are".
     parts = [
         ngettext(
-            "Of %(num)s scored response, %(green)s (%(green_share)s) is at a green level, "
+            "%(num)s of the %(scored)s scored responses (%(share)s) is at a green level, "
             "%(amber)s amber and %(red)s red.",
-            "Of %(num)s scored responses, %(green)s (%(green_share)s) are at a green level, "
+            "%(num)s of the %(scored)s scored responses (%(share)s) are at a green level, "
             "%(amber)s amber and %(red)s red.",
-            h.scored,
-            green=rag["green"],
-            green_share=share(rag["green"], h.scored),
+            rag["green"],
+            scored=h.scored,
+            share=share(rag["green"], h.scored),
             amber=rag["amber"],
             red=rag["red"],
         ),
-        _(
-            "%(count)s (%(share)s) are supported by triangulated evidence: several kinds of "
-            "evidence from more than one source.",
-            count=h.triangulated,
+        ngettext(
+            "%(num)s of the %(scored)s scored responses (%(share)s) is supported by "
+            "triangulated evidence: several kinds of evidence from more than one source.",
+            "%(num)s of the %(scored)s scored responses (%(share)s) are supported by "
+            "triangulated evidence: several kinds of evidence from more than one source.",
+            h.triangulated,
+            scored=h.scored,
             share=share(h.triangulated, h.scored),
         ),
     ]
@@ -187,12 +193,36 @@ def join_themes(names: list[str], locale: str) -> str:
     return f"{', '.join(first)} {joined}"
 
 
-def _progress(theme_names: list[str], h: Headline, locale: str) -> str:
+SHOWN = 3  # themes named in a sentence; the rest are counted
+
+
+def capped(names: list[str], locale: str) -> str:
+    """The first SHOWN names as a list, the rest counted: "a, b, c and 2 more"."""
+    if len(names) <= SHOWN:
+        return join_themes(names, locale)
+    rest = len(names) - SHOWN
+    return join_themes([*names[:SHOWN], ngettext("%(num)s more", "%(num)s more", rest)], locale)
+
+
+def _progress(theme_names: list[str], data: Dataset, h: Headline, locale: str) -> str:
+    if theme_names and since_last_cycle(data):
+        return _(
+            "Since the last cycle there has been notable progress in %(themes)s.",
+            themes=capped(theme_names, locale),
+        )
     if theme_names:
         return _(
             "There has been notable progress in %(themes)s.",
-            themes=join_themes(theme_names, locale),
+            themes=capped(theme_names, locale),
         )
+    if h.scored and not any(r.supports_progress for r in data.rows):
+        return _(
+            "No progress is called notable yet: that needs scores validated by a reviewer or "
+            "supported by triangulated evidence, within what the evidence shows, and there are "
+            "none."
+        )
+    if h.scored and since_last_cycle(data):
+        return _("No theme's supported scores have risen since the last cycle.")
     if h.scored:
         return _("No theme stands out above the others yet: progress is even across the framework.")
     return _("There is not yet enough submitted data to say where progress is notable.")
@@ -202,7 +232,7 @@ def _remaining(theme_names: list[str], h: Headline, locale: str) -> str:
     if theme_names:
         return _(
             "However, challenges remain in %(themes)s.",
-            themes=join_themes(theme_names, locale),
+            themes=capped(theme_names, locale),
         )
     if h.scored:
         return _("No theme lags behind the others: progress is even across the framework.")

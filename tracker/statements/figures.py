@@ -70,6 +70,15 @@ class Row:
     validated_score: int | None
     level: str  # triangulation level
     claim: bool  # claim beyond evidence
+    previous_score: int | None = None  # the organisation's score on the item last cycle
+
+    @property
+    def supports_progress(self) -> bool:
+        """Whether this score may be called notable progress: a reviewer validated it or its
+        evidence is triangulated, and it claims no more than its evidence shows."""
+        if self.score is None or self.claim:
+            return False
+        return self.validated_score is not None or self.level == triangulation.TRIANGULATED
 
     @property
     def score(self) -> int | None:
@@ -207,38 +216,58 @@ def by_section(data: Dataset, rows: list[Row] | None = None) -> list[list[int]]:
     return [counts[s.key] for s in data.sections]
 
 
-def item_means(data: Dataset) -> dict[str, float]:
+def item_means(data: Dataset, rows: list[Row] | None = None) -> dict[str, float]:
     """Mean score of each item over the scored responses; items nobody scored are left out."""
     scores: dict[str, list[int]] = defaultdict(list)
-    for row in data.rows:
+    for row in data.rows if rows is None else rows:
         if row.score is not None:
             scores[row.item_key].append(row.score)
     return {key: mean(values) for key, values in scores.items()}
 
 
-def themes(data: Dataset, count: int = 3) -> tuple[list[ItemInfo], list[ItemInfo]]:
-    """The items of notable progress and those where challenges remain.
+def since_last_cycle(data: Dataset) -> bool:
+    """Whether notable progress is measured against last cycle: some score that supports
+    progress has last cycle's score to compare with."""
+    return any(r.supports_progress and r.previous_score is not None for r in data.rows)
 
-    Items are ranked by their mean score. Notable progress is the top `count` of those above the
-    mean of all items; challenges remain in the bottom `count` of those below it. An item tied
-    with the last one chosen is chosen too, so a tie is never broken by accident of order. When
-    every item has the same mean, neither list has anything in it.
+
+def item_gains(data: Dataset) -> dict[str, float]:
+    """Mean rise of each item's supported scores since last cycle, where there was a score."""
+    gains: dict[str, list[int]] = defaultdict(list)
+    for row in data.rows:
+        if row.supports_progress and row.previous_score is not None:
+            gains[row.item_key].append(row.score - row.previous_score)
+    return {key: mean(values) for key, values in gains.items()}
+
+
+def themes(data: Dataset) -> tuple[list[ItemInfo], list[ItemInfo]]:
+    """The items of notable progress and those where challenges remain, each ranked.
+
+    Challenges remain in the items whose mean score is below the mean of all items, lowest
+    first. Notable progress counts only scores a reviewer validated or triangulated evidence
+    supports, never a claim beyond evidence (DESIGN §6): where last cycle's scores are known,
+    it is the items that rose, most first, as a follow-up statement reports progress since
+    the last; otherwise the items whose supported scores stand above the mean of all items.
+    No item is both. Ties keep the framework's order.
     """
     means = item_means(data)
     if not means:
         return [], []
     overall = mean(means.values())
-    ranked = [i for i in data.items if i.key in means]
-    high = sorted((i for i in ranked if means[i.key] > overall), key=lambda i: -means[i.key])
-    low = sorted((i for i in ranked if means[i.key] < overall), key=lambda i: means[i.key])
-    return _take(high, means, count), _take(low, means, count)
-
-
-def _take(ranked: list[ItemInfo], means: dict[str, float], count: int) -> list[ItemInfo]:
-    if len(ranked) <= count:
-        return ranked
-    edge = means[ranked[count - 1].key]
-    return [i for n, i in enumerate(ranked) if n < count or means[i.key] == edge]
+    low = sorted(
+        (i for i in data.items if means.get(i.key, overall) < overall), key=lambda i: means[i.key]
+    )
+    if since_last_cycle(data):
+        rank = {k: g for k, g in item_gains(data).items() if g > 0}
+    else:
+        supported = item_means(data, [r for r in data.rows if r.supports_progress])
+        rank = {k: m for k, m in supported.items() if m > overall}
+    lagging = {i.key for i in low}
+    high = sorted(
+        (i for i in data.items if i.key in rank and i.key not in lagging),
+        key=lambda i: -rank[i.key],
+    )
+    return high, low
 
 
 def grid(data: Dataset) -> tuple[list[OrgInfo], list[list[Row | None]]]:
@@ -312,6 +341,7 @@ def gather(
         .order_by(Response.id)
     ).all()
     pieces = evidence.pieces_by_response([r.id for r in responses])
+    previous = _previous_scores(framework, cycle, org_ids)
     rule = triangulation.Rule(framework.min_kinds, framework.min_sources, framework.required_from)
     rows = []
     for r in responses:
@@ -325,6 +355,7 @@ def gather(
                 r.validated_score,
                 level,
                 triangulation.claim_beyond_evidence(score, level, rule),
+                previous.get((r.organisation_id, r.key)),
             )
         )
     return Dataset(
@@ -341,6 +372,38 @@ def gather(
         overdue_actions=_overdue_actions(reported, today),
         reviewed=_reviewed(reported),
     )
+
+
+def _previous_scores(
+    framework: Framework, cycle: Cycle, org_ids: list[int]
+) -> dict[tuple[int, str], int]:
+    """Each organisation's reported score on each item in the last cycle before `cycle`
+    (validated where a reviewer set one), by (organisation id, item key)."""
+    last = db.session.scalar(
+        select(Cycle.id)
+        .where(Cycle.opens_on < cycle.opens_on)
+        .order_by(Cycle.opens_on.desc())
+        .limit(1)
+    )
+    if last is None:
+        return {}
+    found = db.session.execute(
+        select(Assessment.organisation_id, Item.key, Response.self_score, Response.validated_score)
+        .join(Response, Response.assessment_id == Assessment.id)
+        .join(Item, Item.id == Response.item_id)
+        .where(
+            Assessment.framework_key == framework.key,
+            Assessment.cycle_id == last,
+            Assessment.organisation_id.in_(org_ids),
+            Assessment.status.in_(REPORTED_STATUSES),
+        )
+    ).all()
+    scores = {}
+    for org_id, key, own, validated in found:
+        score = validated if validated is not None else own
+        if score is not None:
+            scores[(org_id, key)] = score
+    return scores
 
 
 def _challenges(assessment_ids: list[int]) -> list[ChallengeFact]:

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from tracker.security import as_id
@@ -64,6 +64,8 @@ class SectionForm(FlaskForm):
 
 class PublishForm(FlaskForm):
     version = HiddenField(validators=[DataRequired()])
+    # Asked only while sections of a bilingual statement may differ; the view checks it then.
+    differences = BooleanField(_l("I have checked these sections: publish them as they are"))
 
 
 class VerifyForm(FlaskForm):

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from tracker import access
 from tracker.assessments.service import RuleError
@@ -72,15 +73,22 @@ def load(statement_id: int) -> Statement | None:
 
 def listing(user: User) -> list[Statement]:
     """The statements `user` may read, the newest first."""
+    return _newest_first(access.visible_statements(user))
+
+
+def published_listing() -> list[Statement]:
+    """Every statement with a published version, for the public list, the newest first."""
+    return _newest_first(access.published_statements())
+
+
+def _newest_first(query) -> list[Statement]:
     return db.session.scalars(
-        access.visible_statements(user)
-        .options(
+        query.options(
             selectinload(Statement.organisation),
             selectinload(Statement.cycle),
             selectinload(Statement.framework),
             selectinload(Statement.versions),
-        )
-        .order_by(Statement.id.desc())
+        ).order_by(Statement.id.desc())
     ).all()
 
 
@@ -165,6 +173,8 @@ def edit_section(
     else:
         sections.get(locale, {}).pop(key, None)
     statement.sections = sections
+    if text != (before or ""):
+        statement.note_edit(locale, key, languages(statement))
     statement.status = "draft"  # a published statement with a new edit awaits a new version
     AuditEvent.record(
         user,
@@ -174,6 +184,51 @@ def edit_section(
         after={"section": f"{locale}/{key}", "text": text or None},
     )
     return statement
+
+
+def commit(statement: Statement) -> None:
+    """Commit a change to `statement`. Its version column makes a change committed first by
+    someone else fail this one rather than be overwritten: that is a stale statement."""
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleStatement(statement) from None
+
+
+def confirm_section(
+    user: User, statement: Statement, locale: str, key: str, version: int
+) -> Statement:
+    """Record that a section marked as needing an update still says what the other language
+    says; its text is unchanged."""
+    if version != statement.version:
+        raise StaleStatement(statement)
+    if not statement.confirm_matches(locale, key):
+        raise RuleError(_("This section is not marked as needing an update"), "text")
+    AuditEvent.record(
+        user, "statement.section_confirmed", statement, after={"section": f"{locale}/{key}"}
+    )
+    return statement
+
+
+@dataclass(frozen=True)
+class Differing:
+    """A section of a bilingual statement that may no longer say what the other language says."""
+
+    locale: str
+    key: str
+    title: str
+
+
+def differing_sections(statement: Statement) -> list[Differing]:
+    """The sections marked as needing an update, in the order the statement shows them."""
+    titles = dict(drafting.SECTIONS)
+    return [
+        Differing(locale, key, str(titles[key]))
+        for locale in languages(statement)
+        for key in drafting.SECTION_KEYS
+        if statement.needs_update(locale, key)
+    ]
 
 
 # --- publishing --------------------------------------------------------------------------------

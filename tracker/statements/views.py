@@ -22,7 +22,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from tracker.access import can, get_framework_or_404, get_organisation_or_404, get_statement_or_404
+from tracker.access import (
+    can,
+    get_framework_or_404,
+    get_organisation_or_404,
+    get_published_statement_or_404,
+    get_statement_or_404,
+)
 from tracker.cycles import current_cycle
 from tracker.extensions import db
 from tracker.frameworks.service import latest_frameworks
@@ -165,10 +171,13 @@ def section(statement_id: int, locale: str, key: str):
     if request.method != "POST":  # GET, and HEAD as GET
         form.version.data, form.text.data = statement.version, current.text
     elif form.validate_on_submit():
+        if request.form.get("confirm") == "matches":
+            return _confirm_section(statement, locale, key, form)
         try:
             service.edit_section(
                 current_user, statement, locale, key, form.text.data, as_id(form.version.data) or 0
             )
+            service.commit(statement)
         except service.StaleStatement:
             db.session.rollback()
             form.version.data = statement.version
@@ -183,8 +192,13 @@ def section(statement_id: int, locale: str, key: str):
             form.text.errors.append(error.message)
             status = 400
         else:
-            db.session.commit()
             if is_htmx():
+                # The other languages' blocks of this section come too: their marks changed.
+                others = [
+                    (other, document.section_text(statement, data, other, key, today))
+                    for other in service.languages(statement)
+                    if other != locale
+                ]
                 return render_template(
                     "statements/_section.html",
                     statement=statement,
@@ -192,6 +206,7 @@ def section(statement_id: int, locale: str, key: str):
                     section=document.section_text(statement, data, locale, key, today),
                     may_edit=True,
                     saved=True,
+                    others=others,
                 )
             flash(_("Section saved."))
             return redirect(url_for(".show", statement_id=statement.id, _anchor=f"{locale}-{key}"))
@@ -199,7 +214,7 @@ def section(statement_id: int, locale: str, key: str):
         status = 400
     template = "statements/_section_form.html" if is_htmx() else "statements/section.html"
     return render_template(
-        template, statement=statement, locale=locale, section=current, form=form
+        template, statement=statement, locale=locale, section=current, form=form, in_place=is_htmx()
     ), status
 
 
@@ -226,13 +241,56 @@ def chart(statement_id: int, locale: str, key: str):
     return response
 
 
-@bp.post("/<int:statement_id>/publish")
+def _confirm_section(statement, locale: str, key: str, form: SectionForm):
+    """Someone checked that a section marked as needing an update still matches."""
+    anchor = url_for(".show", statement_id=statement.id, _anchor=f"{locale}-{key}")
+    try:
+        service.confirm_section(current_user, statement, locale, key, as_id(form.version.data) or 0)
+        service.commit(statement)
+    except service.StaleStatement:
+        db.session.rollback()
+        flash(
+            _(
+                "Someone else changed this statement since you opened it, so nothing was "
+                "recorded. Check the section again."
+            ),
+            "error",
+        )
+        return redirect(anchor)
+    except service.RuleError as error:
+        flash(error.message, "error")
+        return redirect(anchor)
+    flash(_("You confirmed that the section still matches."))
+    return redirect(anchor)
+
+
+def _publish_page(statement, form: PublishForm, differing, status: int = 200):
+    return render_template(
+        "statements/publish.html",
+        statement=statement,
+        form=form,
+        differing=differing,
+        number=len(statement.versions) + 1,
+    ), status
+
+
+@bp.route("/<int:statement_id>/publish", methods=["GET", "POST"])
 @login_required
 def publish(statement_id: int):
+    """GET: what publishing will do, to confirm; POST: publish, showing each step."""
     statement = _load(statement_id, "statement.publish")
     form = PublishForm()
+    differing = service.differing_sections(statement)
+    if request.method != "POST":
+        form.version.data = statement.version
+        return _publish_page(statement, form, differing)
     if not form.validate_on_submit():
         abort(400)
+    if differing and not form.differences.data:
+        form.differences.errors.append(
+            _("Confirm that you want to publish although these sections may differ")
+        )
+        return _publish_page(statement, form, differing, 400)
     if as_id(form.version.data) != statement.version:
         flash(
             _(
@@ -276,13 +334,19 @@ def publish(statement_id: int):
     return Response(stream_with_context(page()), mimetype="text/html")
 
 
+@bp.get("/published")
+def published():
+    """Public: every published statement, its versions, PDFs and their fingerprints."""
+    return render_template("statements/published.html", statements=service.published_listing())
+
+
 def _version_or_404(statement_id: int, number: int):
-    statement = _load(statement_id)
+    """A published version, for anyone, signed in or not; never a draft or unpublished text."""
+    statement = get_published_statement_or_404(statement_id, current_user, service.load)
     return statement, service.published_version(statement, number) or abort(404)
 
 
 @bp.get("/<int:statement_id>/versions/<int:number>.pdf")
-@login_required
 def version_pdf(statement_id: int, number: int):
     statement, published = _version_or_404(statement_id, number)
     name = f"statement-{statement.id}-v{published.version}.pdf"
@@ -298,7 +362,6 @@ def version_pdf(statement_id: int, number: int):
 
 
 @bp.get("/<int:statement_id>/versions/<int:number>.html")
-@login_required
 def version_html(statement_id: int, number: int):
     _statement, published = _version_or_404(statement_id, number)
     return _document(published.html)
@@ -331,6 +394,12 @@ def verify():
 def statement_title(statement, locale: str) -> str:
     """A statement's title in a language, for lists and headings."""
     return document.title(statement, locale)
+
+
+@bp.app_template_global("statement_languages")
+def statement_languages(statement) -> tuple[str, ...]:
+    """The languages a statement is written in, for its templates."""
+    return service.languages(statement)
 
 
 @bp.app_template_global("language_name")
