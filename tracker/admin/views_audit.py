@@ -12,7 +12,7 @@ from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from tracker.admin import audit, bp
-from tracker.admin.paging import paginate
+from tracker.paging import paginate
 from tracker.admin.views import require
 from tracker.exports.spreadsheets import csv_chunks
 from tracker.i18n import current_language

@@ -15,7 +15,7 @@ from tracker.admin.forms_organisations import (
     FilterForm,
     OrganisationForm,
 )
-from tracker.admin.paging import paginate
+from tracker.paging import paginate
 from tracker.admin.views import require
 from tracker.extensions import db
 from tracker.i18n import current_language
