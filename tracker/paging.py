@@ -34,9 +34,7 @@ class Page:
         )
 
 
-def paginate(
-    query: Select, per_page: int = PER_PAGE, scalars: bool = True, **where
-) -> Page:
+def paginate(query: Select, per_page: int = PER_PAGE, scalars: bool = True, **where) -> Page:
     """The page named by ?page= (1 when missing or wrong) of `query`, already ordered;
     `where` sets the Page's endpoint and anchor."""
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))

@@ -276,12 +276,26 @@ def task_list(assessment: Assessment) -> TaskList:
     return result
 
 
-def find_row(assessment: Assessment, item_key: str) -> ItemRow | None:
-    """The item with this key in the assessment's framework, with its response."""
-    for row in task_list(assessment).rows:
-        if row.item.key == item_key:
-            return row
+def find_row(assessment: Assessment, item_key: str, links: bool = True) -> ItemRow | None:
+    """The item with this key in the assessment's framework, with its response, as
+    `response_row` gives it."""
+    for section in assessment.framework.sections:
+        for item in section.items:
+            if item.key == item_key:
+                response = next((r for r in assessment.responses if r.item_id == item.id), None)
+                return response_row(response, links) if response is not None else None
     return None
+
+
+def response_row(response: Response, links: bool = True) -> ItemRow:
+    """A response's row, its triangulation counted by the database; with `links`, every link
+    loaded (a page that may show thousands reads them a page at a time instead:
+    evidence.links_of)."""
+    rule = evidence.rule_of(response.assessment.framework)
+    level = evidence.levels_by_response([response.id], rule)[response.id]
+    row_links = evidence.links_by_response([response.id])[response.id] if links else []
+    claim = triangulation.claim_beyond_evidence(response.self_score, level, rule)
+    return ItemRow(response.item, response, row_links, level, claim)
 
 
 def previous_scores(

@@ -19,6 +19,7 @@ from tracker.extensions import db
 from tracker.i18n import current_language
 from tracker.models import Action, EvidenceLink
 from tracker.models.assessments import EDITABLE_STATUSES
+from tracker.paging import paginate
 from tracker.review import service as review
 from tracker.web import BUSY_RETRY_SECONDS, EVIDENCE_KIND_LABELS, is_htmx
 
@@ -28,7 +29,8 @@ def _load(assessment_id: int, action: str = "assessment.view"):
 
 
 def _row_or_404(assessment, item_key: str) -> service.ItemRow:
-    return service.find_row(assessment, item_key) or abort(404)
+    # Without its links: the item page reads them a page at a time (there may be thousands).
+    return service.find_row(assessment, item_key, links=False) or abort(404)
 
 
 @bp.route("/start/<int:framework_id>", methods=["GET", "POST"])
@@ -158,12 +160,17 @@ def _item_page(
     if link_form is None:
         link_form = LinkForm(prefix="link")
     find = (request.args.get("find") or request.form.get("link-find") or "").strip()[:200]
+    links = None
     if not fragment:
         link_form.evidence.choices = _link_choices(assessment, row, find)
+        links = paginate(
+            evidence.links_of(row.response.id), endpoint="assessments.item", anchor="evidence"
+        )
     return render_template(
         template,
         assessment=assessment,
         row=row,
+        links=links,
         form=form,
         action_form=action_form or ActionForm(prefix="action"),
         link_form=link_form,
@@ -267,7 +274,7 @@ def _link_choices(assessment, row, find: str | None = None) -> list[tuple[int, s
     if given), for the link form."""
     return [
         (e.id, f"{e.title} ({EVIDENCE_KIND_LABELS[e.kind]})")
-        for e in evidence.linkable(assessment.organisation_id, row.links, find)
+        for e in evidence.linkable(assessment.organisation_id, row.response.id, find)
     ]
 
 

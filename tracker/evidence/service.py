@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, column, exists, func, or_, select, table
+from sqlalchemy import Select, column, distinct, exists, func, or_, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -419,19 +419,19 @@ def library(org: Organisation, filters: Filters) -> Select:
 LINKABLE_LIMIT = 200
 
 
-def linkable(
-    organisation_id: int, already: list[EvidenceLink], title: str | None = None
-) -> list[Evidence]:
+def linkable(organisation_id: int, response_id: int, title: str | None = None) -> list[Evidence]:
     """The library's current evidence not yet linked to this response, whose title contains
     `title` if given: the newest LINKABLE_LIMIT pieces, by title, with their source
     organisations loaded. Searching by title reaches pieces older than the newest."""
-    linked = {link_row.evidence_id for link_row in already}
+    # The database leaves out what is linked: a response may have thousands of links, which
+    # are never read here.
+    linked = exists().where(
+        EvidenceLink.evidence_id == Evidence.id, EvidenceLink.response_id == response_id
+    )
     newest = (
         select(Evidence)
         .where(
-            Evidence.organisation_id == organisation_id,
-            Evidence.withdrawn_at.is_(None),
-            Evidence.id.not_in(linked),
+            Evidence.organisation_id == organisation_id, Evidence.withdrawn_at.is_(None), ~linked
         )
         .order_by(Evidence.id.desc())
         .limit(LINKABLE_LIMIT)
@@ -456,6 +456,44 @@ def where_used(evidence: Evidence) -> list[EvidenceLink]:
             )
         )
     )
+
+
+def links_of(response_id: int) -> Select:
+    """A query of a response's links, oldest first, with their evidence and its source: for
+    reading a page at a time (a response may have thousands)."""
+    return (
+        select(EvidenceLink)
+        .where(EvidenceLink.response_id == response_id)
+        .options(selectinload(EvidenceLink.evidence).selectinload(Evidence.source_organisation))
+        .order_by(EvidenceLink.id)
+    )
+
+
+def kinds_and_sources(*columns) -> Select:
+    """A query of `columns` of responses with, for each response, how many different kinds and
+    different source organisations its current (not withdrawn) linked evidence has: counted by
+    the database, one row per response however many links it has. Add a where clause."""
+    current = (Evidence.id == EvidenceLink.evidence_id) & Evidence.withdrawn_at.is_(None)
+    return (
+        select(
+            *columns,
+            func.count(distinct(Evidence.kind)),
+            func.count(distinct(Evidence.source_organisation_id)),
+        )
+        .select_from(Response)
+        .outerjoin(EvidenceLink, EvidenceLink.response_id == Response.id)
+        .outerjoin(Evidence, current)
+        .group_by(Response.id, *(c for c in columns if c is not Response.id))
+    )
+
+
+def levels_by_response(response_ids, rule: triangulation.Rule) -> dict[int, str]:
+    """The triangulation level of each of these responses, counted by the database."""
+    rows = db.session.execute(kinds_and_sources(Response.id).where(Response.id.in_(response_ids)))
+    return {
+        response_id: triangulation.level_of_counts(kinds, sources, rule)
+        for response_id, kinds, sources in rows
+    }
 
 
 def links_by_response(response_ids: list[int]) -> dict[int, list[EvidenceLink]]:
