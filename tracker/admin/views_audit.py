@@ -12,10 +12,10 @@ from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from tracker.admin import audit, bp
-from tracker.paging import paginate
 from tracker.admin.views import require
 from tracker.exports.spreadsheets import csv_chunks
 from tracker.i18n import current_language
+from tracker.paging import paginate
 from tracker.security import as_id
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")

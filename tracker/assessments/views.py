@@ -162,7 +162,7 @@ def _item_page(
     find = (request.args.get("find") or request.form.get("link-find") or "").strip()[:200]
     links = None
     if not fragment:
-        link_form.evidence.choices = _link_choices(assessment, row, find)
+        link_form.offer(_link_choices(assessment, row, find))
         links = paginate(
             evidence.links_of(row.response.id), endpoint="assessments.item", anchor="evidence"
         )
@@ -195,7 +195,7 @@ def link_evidence(assessment_id: int, item_key: str):
     assessment = _load(assessment_id, "assessment.draft")
     row = _row_or_404(assessment, item_key)
     link_form = LinkForm(prefix="link")
-    link_form.evidence.choices = _link_choices(assessment, row, request.form.get("link-find"))
+    link_form.offer(_link_choices(assessment, row, request.form.get("link-find")))
     if link_form.validate_on_submit():
         chosen = get_evidence_or_404(link_form.evidence.data, current_user)
         try:

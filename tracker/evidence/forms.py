@@ -6,6 +6,8 @@ from flask_wtf.file import FileField
 from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from tracker.security import as_id
+
 KIND_LABELS = {
     "document": (_l("Document"), _l("A policy, procedure, plan or minutes")),
     "data": (_l("Data"), _l("Performance or compliance figures, a dashboard")),
@@ -77,7 +79,13 @@ class EvidenceForm(FlaskForm):
 
 
 class LinkForm(FlaskForm):
-    evidence = SelectField(_l("Evidence from your library"), coerce=int)
+    # It starts at "Choose evidence", so that linking without choosing is refused, not the
+    # first piece linked (issue #17 point 11); anything but an id is no choice.
+    evidence = SelectField(
+        _l("Evidence from your library"),
+        coerce=as_id,
+        validators=[DataRequired(_l("Choose the evidence to link"))],
+    )
     note = TextAreaField(
         _l("What does it show for this item? (optional)"),
         validators=[
@@ -85,6 +93,15 @@ class LinkForm(FlaskForm):
             Length(max=1000, message=_l("The note must be 1,000 characters or fewer")),
         ],
     )
+
+    def offer(self, pieces: list[tuple[int, str]]) -> None:
+        """Offer these pieces of evidence, after an empty "Choose evidence"."""
+        self.evidence.choices = [("", _l("Choose evidence")), *pieces]
+
+    @property
+    def offered(self) -> int:
+        """How many pieces of evidence are offered."""
+        return len(self.evidence.choices or []) - 1
 
 
 class WithdrawForm(FlaskForm):
