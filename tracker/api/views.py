@@ -150,21 +150,31 @@ def link_json(link) -> dict:
     return {"evidence_id": link.evidence_id, "note": link.note, "carried_over": link.carried_over}
 
 
-def first_links(response_id: int) -> tuple[list, int]:
-    """A response's first FIRST_LINKS links, oldest first, and how many it has, in one
-    statement."""
-    rows = db.session.execute(
+def first_links(response_ids: list[int]) -> dict[int, tuple[list, int]]:
+    """Each response's first FIRST_LINKS links, oldest first, and how many it has, in one
+    statement however many links there are."""
+    numbered = (
         select(
+            EvidenceLink.response_id,
             EvidenceLink.evidence_id,
             EvidenceLink.note,
             EvidenceLink.carried_over,
-            func.count().over().label("total"),
+            func.row_number()
+            .over(partition_by=EvidenceLink.response_id, order_by=EvidenceLink.id)
+            .label("n"),
+            func.count().over(partition_by=EvidenceLink.response_id).label("total"),
         )
-        .where(EvidenceLink.response_id == response_id)
-        .order_by(EvidenceLink.id)
-        .limit(FIRST_LINKS)
-    ).all()
-    return rows, (rows[0].total if rows else 0)
+        .where(EvidenceLink.response_id.in_(response_ids))
+        .subquery()
+    )
+    links: dict[int, list] = {rid: [] for rid in response_ids}
+    totals = dict.fromkeys(response_ids, 0)
+    for row in db.session.execute(
+        select(numbered).where(numbered.c.n <= FIRST_LINKS).order_by(numbered.c.n)
+    ):
+        links[row.response_id].append(row)
+        totals[row.response_id] = row.total
+    return {rid: (links[rid], totals[rid]) for rid in response_ids}
 
 
 def response_json(row: assessments.ItemRow, links: list, total: int) -> dict:
@@ -227,7 +237,7 @@ def response_read(response_id: int, status: int = 200):
     """A response as it is now, for answering a change to it or to what hangs on it."""
     db.session.expire_all()
     _assessment, row = response_row(response_id)
-    return read(response_json(row, *first_links(response_id)), status)
+    return read(response_json(row, *first_links([response_id])[response_id]), status)
 
 
 # --- tokens ------------------------------------------------------------------------------------
@@ -378,10 +388,11 @@ def get_assessment(assessment_id: int):
 @bp.get("/assessments/<int:assessment_id>/responses")
 def list_responses(assessment_id: int):
     assessment = assessment_or_404(assessment_id)
-    rows = assessments.task_list(assessment).rows
+    rows = assessments.task_list(assessment, links=False).rows
+    links = first_links([row.response.id for row in rows])
     return read(
         {
-            "items": [response_json(row, row.links[:FIRST_LINKS], len(row.links)) for row in rows],
+            "items": [response_json(row, *links[row.response.id]) for row in rows],
             "total": len(rows),
         }
     )
@@ -390,7 +401,7 @@ def list_responses(assessment_id: int):
 @bp.get("/responses/<int:response_id>")
 def get_response(response_id: int):
     _assessment, row = response_row(response_id)
-    return read(response_json(row, *first_links(response_id)))
+    return read(response_json(row, *first_links([response_id])[response_id]))
 
 
 @bp.get("/responses/<int:response_id>/evidence")

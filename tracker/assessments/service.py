@@ -256,11 +256,15 @@ def load_assessment(assessment_id: int) -> Assessment | None:
     )
 
 
-def task_list(assessment: Assessment) -> TaskList:
-    """Each section's items with the organisation's response, its evidence and triangulation."""
+def task_list(assessment: Assessment, links: bool = True) -> TaskList:
+    """Each section's items with the organisation's response and its triangulation (counted by
+    the database), and with `links` every evidence link (a response may have thousands: a
+    page that shows none leaves them unread)."""
     by_item = {r.item_id: r for r in assessment.responses}
-    links = evidence.links_by_response([r.id for r in assessment.responses])
+    response_ids = [r.id for r in assessment.responses]
     rule = evidence.rule_of(assessment.framework)
+    levels = evidence.levels_by_response(response_ids, rule)
+    all_links = evidence.links_by_response(response_ids) if links else {}
     result = TaskList(assessment)
     for section in assessment.framework.sections:
         rows = []
@@ -268,8 +272,8 @@ def task_list(assessment: Assessment) -> TaskList:
             response = by_item.get(item.id)
             if response is None:
                 continue
-            row_links = links.get(response.id, [])
-            level = evidence.level_of(row_links, rule)
+            row_links = all_links.get(response.id, [])
+            level = levels[response.id]
             claim = triangulation.claim_beyond_evidence(response.self_score, level, rule)
             rows.append(ItemRow(item, response, row_links, level, claim))
         result.sections.append((section, rows))

@@ -75,7 +75,7 @@ def task_list(assessment_id: int):
         days_left=cycles.days_left(assessment.cycle, today)
         if assessment.cycle.contains(today) and assessment.status in EDITABLE_STATUSES
         else None,
-        tasks=service.task_list(assessment),
+        tasks=service.task_list(assessment, links=False),
         previous=service.previous_scores(assessment, current_user),
     )
 

@@ -539,19 +539,6 @@ def rule_of(framework) -> triangulation.Rule:
     return triangulation.Rule(framework.min_kinds, framework.min_sources, framework.required_from)
 
 
-def level_of(links: list[EvidenceLink], rule: triangulation.Rule) -> str:
-    """Triangulation level of a response from its links."""
-    return triangulation.level(
-        (
-            triangulation.Piece(
-                ln.evidence.kind, ln.evidence.source_organisation_id, ln.evidence.is_withdrawn
-            )
-            for ln in links
-        ),
-        rule,
-    )
-
-
 def pii_warnings(rows) -> list[tuple]:
     """Likely personal data in the narratives and linked evidence of task-list rows, as
     (item, evidence or None, kinds) for the submit page; the matched text is never kept."""
