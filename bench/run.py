@@ -3,12 +3,15 @@
     .venv/bin/python -m bench.run              # SQLite, in a fresh temporary instance directory
     DATABASE_URL=postgresql://... make bench   # PostgreSQL: two schemas of its own, dropped after
     BENCH_QUICK=1 make bench                   # fewer requests, 10 s of concurrency
+    .venv/bin/python -m bench.run --large      # only the very large records, at scale 1
 
 It generates the dataset at scale 1 and scale 10 (`flask generate-dataset`), publishes statements
 in process, counts SQL statements per request in process, then measures through gunicorn on a
 free local port: latency per page and API call (one worker, requests to the two scales taken in
 turn so that noise from other work on the machine falls on both alike), the memory a 25 MB upload
-costs a worker, and 50 users for 60 s against 4 workers. It writes bench/results.json (one object
+costs a worker, and 50 users for 60 s against 4 workers; last, it grows the scale-1 dataset to
+very large records (a response with 10,000 evidence links, a library of 20,000 pieces) and
+measures the pages and API calls that show them, and their SQL statements. It writes bench/results.json (one object
 per measurement: name, value, unit, target, pass) and prints a table whose last line is
 `bench: N of M targets met`. A missed target does not fail the run; a broken bench does.
 """
@@ -31,9 +34,12 @@ from sqlalchemy import create_engine, text
 from bench import inprocess
 from bench.client import Client, multipart
 from bench.servers import ROOT, Server, child_env, memory_kb, reset_peak
+from tracker import synthetic
 
 SEED = 1
 QUICK = os.environ.get("BENCH_QUICK", "").lower() in ("1", "true", "yes")
+# `python -m bench.run --large`: only the very large records, on a scale-1 dataset.
+LARGE_ONLY = "--large" in sys.argv[1:]
 REQUESTS = 15 if QUICK else 60  # per endpoint and scale, after warming up
 WARM_UP = 3
 CONCURRENT_USERS, CONCURRENT_SECONDS = 50, (10 if QUICK else 60)
@@ -362,6 +368,115 @@ def statements(results: Results, apps: dict) -> None:
             )
 
 
+# --- very large records ---------------------------------------------------------------------
+
+
+def large_endpoints(ids: dict) -> list[Endpoint]:
+    """The pages and API calls that show a response with 10,000 links and a library of 20,000
+    pieces, and a trivial route to compare them with."""
+    a, r = ids["draft"], ids["large_response"]
+    item = f"/assessments/{a}/items/{ids['large_item']}"
+    last = -(-synthetic.LARGE_LINKS // 50)
+    return [
+        Endpoint("trivial route (healthz)", COORDINATOR, "/healthz"),
+        Endpoint("item page, 10,000 links", COORDINATOR, item),
+        Endpoint("item page, 10,000 links, last page", COORDINATOR, f"{item}?page={last}"),
+        Endpoint(
+            "item page, library of 20,000", COORDINATOR, f"/assessments/{a}/items/{ids['item']}"
+        ),
+        Endpoint(
+            "item page, library of 20,000, found by title",
+            COORDINATOR,
+            f"/assessments/{a}/items/{ids['item']}?find=piece+0001",
+        ),
+        Endpoint("task list, 10,000 links", COORDINATOR, f"/assessments/{a}"),
+        Endpoint("API response, 10,000 links", COORDINATOR, f"/api/v1/responses/{r}", api=True),
+        Endpoint(
+            "API response's links, last page",
+            COORDINATOR,
+            f"/api/v1/responses/{r}/evidence?page=100&per_page=100",
+            api=True,
+        ),
+        Endpoint(
+            "API responses, 10,000 links",
+            COORDINATOR,
+            f"/api/v1/assessments/{a}/responses",
+            api=True,
+        ),
+    ]
+
+
+def large_records(results: Results, dataset: Dataset, app, ids: dict, limit_ms: int) -> None:
+    """DESIGN §10's very large records: their SQL statements as at normal size, and each page's
+    p95 (and size) with them, PATCH of the response with 10,000 links included."""
+    ids = ids | {"large_response": ids["response"], "large_item": ids["item"]}
+    before = inprocess.count_queries(app, large_endpoints(ids), ids["tokens"])
+    ids |= inprocess.grow_large_records(app, ids)
+    after = inprocess.count_queries(app, large_endpoints(ids), ids["tokens"])
+    for name, count in after.items():
+        results.add(
+            f"queries {name}",
+            count,
+            "queries",
+            f"≤ {before[name]} (normal size)",
+            count <= before[name],
+            normal_size=before[name],
+        )
+    with Server(dataset.env, 1, dataset.folder / "gunicorn-large.log") as server:
+        clients = signed_in(server.port, ids["tokens"])
+        for endpoint in large_endpoints(ids):
+            client = clients[(endpoint.who, endpoint.api)]
+            times, sizes, failures = [], set(), []
+            for turn in range(WARM_UP + REQUESTS):
+                started = time.perf_counter()
+                status, body = client.request("GET", endpoint.path)
+                if status != 200:
+                    failures.append(f"status {status}")
+                elif turn >= WARM_UP:
+                    times.append((time.perf_counter() - started) * 1000)
+                    sizes.add(len(body))
+            _report_large(results, endpoint.name, times, failures, limit_ms, max(sizes or {0}))
+        _patch_large(results, clients[(COORDINATOR, True)], ids["large_response"], limit_ms)
+
+
+def _report_large(results, name, times, failures, limit_ms, size) -> None:
+    if failures:
+        results.add(f"p95 {name}", None, "ms", "status 200", False, errors=failures[:5])
+        return
+    p95 = percentile(times, 0.95)
+    results.add(
+        f"p95 {name}",
+        round(p95, 1),
+        "ms",
+        f"< {limit_ms} ms",
+        p95 < limit_ms,
+        p50=round(percentile(times, 0.5), 1),
+        kilobytes=round(size / 1024, 1),
+    )
+
+
+def _patch_large(results: Results, client: Client, response_id: int, limit_ms: int) -> None:
+    """PATCH the response with 10,000 links (each at its current version): its time and the
+    size of its answer."""
+    path = f"/api/v1/responses/{response_id}"
+    times, sizes, failures = [], set(), []
+    for turn in range(WARM_UP + REQUESTS):
+        version = client.get_json(path)["version"]
+        body = json.dumps({"version": version, "narrative": f"Benchmark change {turn}."})
+        started = time.perf_counter()
+        status, answer = client.request(
+            "PATCH", path, body=body, headers={"Content-Type": "application/json"}
+        )
+        if status != 200:
+            failures.append(f"status {status}")
+        elif turn >= WARM_UP:
+            times.append((time.perf_counter() - started) * 1000)
+            sizes.add(len(answer))
+    _report_large(
+        results, "API PATCH response, 10,000 links", times, failures, limit_ms, max(sizes or {0})
+    )
+
+
 def main() -> int:
     postgres = os.environ.get("DATABASE_URL")
     if postgres and postgres.startswith("postgres://"):
@@ -386,17 +501,20 @@ def main() -> int:
     load_at_start = os.getloadavg()
     print(f"bench: {database}, {'quick' if QUICK else 'full'} run, work in {work}", flush=True)
     try:
-        for scale in (1, 10):
+        for scale in (1,) if LARGE_ONLY else (1, 10):
             dataset = Dataset(scale, work, postgres)
             datasets.append(dataset)
             results.add(f"generate-dataset, scale {scale}", round(dataset.generate(), 1), "s")
         apps = {d.scale: inprocess.make_app(d) for d in datasets}
         ids = {scale: inprocess.resolve_ids(app, SEED) for scale, app in apps.items()}
-        statements(results, apps)
-        queries(results, apps, ids)
-        latency(results, datasets[0], datasets[1], ids, limit_ms)
-        upload_memory(results, datasets[0], ids[1]["tokens"][COORDINATOR])
-        concurrency(results, datasets[0], ids[1])
+        if not LARGE_ONLY:
+            statements(results, apps)
+            queries(results, apps, ids)
+            latency(results, datasets[0], datasets[1], ids, limit_ms)
+            upload_memory(results, datasets[0], ids[1]["tokens"][COORDINATOR])
+            concurrency(results, datasets[0], ids[1])
+        # Last: it grows the scale-1 dataset, which the measurements above compare as it was.
+        large_records(results, datasets[0], apps[1], ids[1], limit_ms)
         finished = True
     finally:
         for app in apps.values():
@@ -419,6 +537,7 @@ def main() -> int:
         "load_average_end": os.getloadavg(),
         "database": database,
         "quick": QUICK,
+        "large_records_only": LARGE_ONLY,
         "requests_per_endpoint": REQUESTS,
         "seed": SEED,
         "cpus": os.cpu_count(),
