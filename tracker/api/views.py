@@ -9,7 +9,7 @@ from datetime import date
 
 from flask import current_app, g, jsonify, request, url_for
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from tracker import access, cycles, security
 from tracker.api import bp, tokens
@@ -152,28 +152,48 @@ def link_json(link) -> dict:
 
 def first_links(response_ids: list[int]) -> dict[int, tuple[list, int]]:
     """Each response's first FIRST_LINKS links, oldest first, and how many it has, in one
-    statement however many links there are."""
-    numbered = (
+    statement that reads no further than each response's FIRST_LINKS-th link (by index)."""
+    other = aliased(EvidenceLink)
+    mine = other.response_id == Response.id
+    per_response = (
         select(
-            EvidenceLink.response_id,
+            Response.id.label("response_id"),
+            # The id of its last link on the first page (none if it has fewer).
+            select(other.id)
+            .where(mine)
+            .order_by(other.id)
+            .limit(1)
+            .offset(FIRST_LINKS - 1)
+            .scalar_subquery()
+            .label("last"),
+            select(func.count(other.id)).where(mine).scalar_subquery().label("total"),
+        )
+        .where(Response.id.in_(response_ids))
+        # Worked out once per response, not again for every link joined to it.
+        .cte("per_response")
+        .prefix_with("MATERIALIZED")
+    )
+    on_page = (EvidenceLink.response_id == per_response.c.response_id) & (
+        per_response.c["last"].is_(None) | (EvidenceLink.id <= per_response.c["last"])
+    )
+    rows = db.session.execute(
+        select(
+            per_response.c.response_id,
+            per_response.c.total,
             EvidenceLink.evidence_id,
             EvidenceLink.note,
             EvidenceLink.carried_over,
-            func.row_number()
-            .over(partition_by=EvidenceLink.response_id, order_by=EvidenceLink.id)
-            .label("n"),
-            func.count().over(partition_by=EvidenceLink.response_id).label("total"),
         )
-        .where(EvidenceLink.response_id.in_(response_ids))
-        .subquery()
+        .select_from(per_response)
+        .outerjoin(EvidenceLink, on_page)
+        .order_by(per_response.c.response_id, EvidenceLink.id)
     )
     links: dict[int, list] = {rid: [] for rid in response_ids}
     totals = dict.fromkeys(response_ids, 0)
-    for row in db.session.execute(
-        select(numbered).where(numbered.c.n <= FIRST_LINKS).order_by(numbered.c.n)
-    ):
-        links[row.response_id].append(row)
+    for row in rows:
         totals[row.response_id] = row.total
+        if row.evidence_id is not None:
+            links[row.response_id].append(row)
     return {rid: (links[rid], totals[rid]) for rid in response_ids}
 
 

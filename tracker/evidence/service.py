@@ -433,7 +433,8 @@ def linkable(organisation_id: int, response_id: int, title: str | None = None) -
         .where(
             Evidence.organisation_id == organisation_id, Evidence.withdrawn_at.is_(None), ~linked
         )
-        .order_by(Evidence.id.desc())
+        # In the library's own order, which its index gives without sorting the library.
+        .order_by(Evidence.created_at.desc(), Evidence.id.desc())
         .limit(LINKABLE_LIMIT)
         .options(selectinload(Evidence.source_organisation))
     )
