@@ -408,74 +408,77 @@ def large_endpoints(ids: dict) -> list[Endpoint]:
 
 
 def large_records(results: Results, dataset: Dataset, app, ids: dict, limit_ms: int) -> None:
-    """DESIGN §10's very large records: their SQL statements as at normal size, and each page's
-    p95 (and size) with them, PATCH of the response with 10,000 links included."""
-    ids = ids | {"large_response": ids["response"], "large_item": ids["item"]}
-    before = inprocess.count_queries(app, large_endpoints(ids), ids["tokens"])
-    ids |= inprocess.grow_large_records(app, ids)
-    after = inprocess.count_queries(app, large_endpoints(ids), ids["tokens"])
-    for name, count in after.items():
+    """DESIGN §10's very large records: the SQL statements and time of each page and API call
+    that shows them (PATCH of the response with 10,000 links included), against the same
+    pages at normal size measured in the same run just before."""
+    normal = ids | {"large_response": ids["response"], "large_item": ids["item"]}
+    queries_before = inprocess.count_queries(app, large_endpoints(normal), ids["tokens"])
+    timed_before = _time_large(dataset, normal)
+    large = normal | inprocess.grow_large_records(app, ids)
+    queries_after = inprocess.count_queries(app, large_endpoints(large), ids["tokens"])
+    for name, count in queries_after.items():
         results.add(
             f"queries {name}",
             count,
             "queries",
-            f"≤ {before[name]} (normal size)",
-            count <= before[name],
-            normal_size=before[name],
+            f"≤ {queries_before[name]} (normal size)",
+            count <= queries_before[name],
+            normal_size=queries_before[name],
         )
+    for name, (times, size, failures) in _time_large(dataset, large).items():
+        if failures:
+            results.add(f"p95 {name}", None, "ms", "status 200", False, errors=failures[:5])
+            continue
+        p95, normal_p95 = percentile(times, 0.95), percentile(timed_before[name][0], 0.95)
+        results.add(
+            f"p95 {name}",
+            round(p95, 1),
+            "ms",
+            f"< {limit_ms} ms",
+            p95 < limit_ms,
+            p50=round(percentile(times, 0.5), 1),
+            kilobytes=round(size / 1024, 1),
+            normal_size_p95=round(normal_p95, 1),
+        )
+        ratio = p95 / normal_p95
+        results.add(
+            f"growth at large size {name}", round(ratio, 2), "×", "≤ 1.5× (p95)", ratio <= 1.5
+        )
+
+
+def _time_large(dataset: Dataset, ids: dict) -> dict[str, tuple[list[float], int, list[str]]]:
+    """Times (ms), largest answer (bytes) and failures of each large-record endpoint."""
+    patch = f"/api/v1/responses/{ids['large_response']}"
     with Server(dataset.env, 1, dataset.folder / "gunicorn-large.log") as server:
         clients = signed_in(server.port, ids["tokens"])
-        for endpoint in large_endpoints(ids):
-            client = clients[(endpoint.who, endpoint.api)]
-            times, sizes, failures = [], set(), []
-            for turn in range(WARM_UP + REQUESTS):
-                started = time.perf_counter()
-                status, body = client.request("GET", endpoint.path)
-                if status != 200:
-                    failures.append(f"status {status}")
-                elif turn >= WARM_UP:
-                    times.append((time.perf_counter() - started) * 1000)
-                    sizes.add(len(body))
-            _report_large(results, endpoint.name, times, failures, limit_ms, max(sizes or {0}))
-        _patch_large(results, clients[(COORDINATOR, True)], ids["large_response"], limit_ms)
+        timed = {
+            e.name: _series(clients[(e.who, e.api)], lambda _turn, e=e: ("GET", e.path, None))
+            for e in large_endpoints(ids)
+        }
+        api = clients[(COORDINATOR, True)]
+
+        def change(turn: int):  # at the response's current version, read first (not timed)
+            version = api.get_json(patch)["version"]
+            return "PATCH", patch, {"version": version, "narrative": f"Benchmark change {turn}."}
+
+        timed["API PATCH response, 10,000 links"] = _series(api, change)
+    return timed
 
 
-def _report_large(results, name, times, failures, limit_ms, size) -> None:
-    if failures:
-        results.add(f"p95 {name}", None, "ms", "status 200", False, errors=failures[:5])
-        return
-    p95 = percentile(times, 0.95)
-    results.add(
-        f"p95 {name}",
-        round(p95, 1),
-        "ms",
-        f"< {limit_ms} ms",
-        p95 < limit_ms,
-        p50=round(percentile(times, 0.5), 1),
-        kilobytes=round(size / 1024, 1),
-    )
-
-
-def _patch_large(results: Results, client: Client, response_id: int, limit_ms: int) -> None:
-    """PATCH the response with 10,000 links (each at its current version): its time and the
-    size of its answer."""
-    path = f"/api/v1/responses/{response_id}"
-    times, sizes, failures = [], set(), []
+def _series(client: Client, request_for) -> tuple[list[float], int, list[str]]:
+    times, size, failures = [], 0, []
     for turn in range(WARM_UP + REQUESTS):
-        version = client.get_json(path)["version"]
-        body = json.dumps({"version": version, "narrative": f"Benchmark change {turn}."})
+        method, path, body = request_for(turn)
+        headers = {"Content-Type": "application/json"} if body is not None else None
+        data = json.dumps(body) if body is not None else None
         started = time.perf_counter()
-        status, answer = client.request(
-            "PATCH", path, body=body, headers={"Content-Type": "application/json"}
-        )
+        status, answer = client.request(method, path, body=data, headers=headers)
         if status != 200:
             failures.append(f"status {status}")
         elif turn >= WARM_UP:
             times.append((time.perf_counter() - started) * 1000)
-            sizes.add(len(answer))
-    _report_large(
-        results, "API PATCH response, 10,000 links", times, failures, limit_ms, max(sizes or {0})
-    )
+            size = max(size, len(answer))
+    return times, size, failures
 
 
 def main() -> int:
