@@ -1,0 +1,98 @@
+"""An item with many evidence links in a real browser (issue #16 point 7, #17 point 11): the
+links a page at a time behind GOV.UK pagination, and linking without choosing refused with the
+note kept; both pass axe-core, in English and Welsh."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.e2e.conftest import ROOT, serve
+from tests.e2e.test_start_pages import _sign_in
+
+GROW = """
+from sqlalchemy import select
+from tracker import create_app, synthetic
+from tracker.extensions import db
+from tracker.models import Assessment, Organisation
+app = create_app()
+with app.app_context():
+    board = db.session.scalar(select(Organisation).where(Organisation.code == "RSB-CV"))
+    draft = db.session.scalar(
+        select(Assessment).where(
+            Assessment.organisation_id == board.id, Assessment.status == "draft"
+        )
+    )
+    response = sorted(draft.responses, key=lambda r: r.item.position)[1]
+    synthetic.large_records(response.id, links=120, library=300)
+    print(f"/assessments/{draft.id}/items/{response.item.key}")
+"""
+
+
+@pytest.fixture(scope="module")
+def large_server(tmp_path_factory):
+    """The demo data with one of Cardiff and Vale's draft items holding 120 links."""
+    instance = tmp_path_factory.mktemp("e2e-large")
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+        "TRACKER_INSTANCE_DIR": str(instance),
+        "TRACKER_ENV": "development",
+        "SECRET_KEY": "e2e-secret-key",
+        "TRACKER_LOGIN_LIMIT": "10000 per minute",
+    }
+    flask = [sys.executable, "-m", "flask", "--app", "app"]
+    for command in (["init-db"], ["seed-demo"]):
+        subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True)
+    item = subprocess.run(
+        [sys.executable, "-c", GROW], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    server, log, base_url = serve(env, instance, ())
+    yield base_url, item
+    server.terminate()
+    server.wait(timeout=10)
+    log.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "cy"])
+def test_links_in_pages_and_an_empty_choice_refused(
+    browser, large_server, assert_accessible, snap, lang
+):
+    base_url, item = large_server
+    context = browser.new_context(base_url=base_url, viewport={"width": 390, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        _sign_in(page, "coordinator@cardiff-vale.example")
+        page.goto(f"{item}?lang={lang}")
+        links = page.locator(".app-evidence-list > li")
+        assert links.count() == 50
+        pages = page.locator("nav.govuk-pagination")
+        assert pages.locator(".govuk-pagination__item").count() == 3
+        assert_accessible(page)
+        pages.locator("a[rel=next]").click()
+        page.wait_for_url(f"**{item}?*page=2#evidence")
+        assert links.count() == 50
+        pages.locator(".govuk-pagination__item a").last.click()
+        page.wait_for_url(f"**{item}?*page=3#evidence")
+        assert links.count() == 20
+        assert_accessible(page)
+        snap(page, f"last-page-{lang}")
+
+        chooser = page.locator("#link-evidence")
+        assert chooser.evaluate("el => el.selectedOptions[0].value") == ""
+        page.locator("#link-note").fill("Shows the audit was done")
+        page.locator(f"form[action*='{item}/evidence'] button[type=submit]").click()
+        page.wait_for_load_state()
+        summary = page.locator(".govuk-error-summary")
+        assert "Choose the evidence to link" in summary.inner_text()
+        assert page.locator("#link-note").input_value() == "Shows the audit was done"
+        assert_accessible(page)
+        snap(page, f"empty-choice-{lang}")
+        summary.get_by_role("link").click()  # the summary's link takes the focus to the list
+        assert page.evaluate("document.activeElement.id") == "link-evidence"
+        # Nothing was linked: still 120.
+        page.goto(f"{item}?lang={lang}")
+        assert "120" in page.locator("nav.govuk-pagination + p").inner_text()
+    finally:
+        context.close()
