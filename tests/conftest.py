@@ -199,6 +199,21 @@ def csrf_token(client, path: str = "/login") -> str:
     return match.group(1)
 
 
+def signed_in_browsers(app, email: str, page: str, count: int) -> list[tuple]:
+    """`count` browsers, each signed in as `email` with its own session, as (client, the CSRF
+    token of `page` in that session): for posting the same form at the same moment."""
+    app.test_client_class = FreshContextClient
+    opened = []
+    for _n in range(count):
+        browser = app.test_client()
+        token = csrf_token(browser, "/login")
+        browser.post(
+            "/login", data={"email": email, "password": TEST_PASSWORD, "csrf_token": token}
+        )
+        opened.append((browser, csrf_token(browser, page)))
+    return opened
+
+
 @pytest.fixture
 def login(client):
     """Sign a user in through the real sign-in form; returns the response."""

@@ -403,6 +403,7 @@ def seed_demo(path: Path = SEEDS / "demo.yaml") -> None:
     for row in demo.data.get("evidence", []):
         _load_evidence(demo, row)
     db.session.flush()
+    _keep_evidence_as_submitted()
     # Notifications link to pages; links are built as for a request to the tracker itself.
     with current_app.test_request_context(base_url=current_app.config["TRACKER_BASE_URL"]):
         for row in demo.data.get("challenges", []):
@@ -411,6 +412,18 @@ def seed_demo(path: Path = SEEDS / "demo.yaml") -> None:
         for row in demo.data.get("statements", []):
             _load_statement(demo, row)
     db.session.commit()
+
+
+def _keep_evidence_as_submitted() -> None:
+    """What submitting records, for the demo's submitted assessments (they are seeded in their
+    status, not submitted), so a withdrawal afterwards shows beside it as it would."""
+    from tracker.assessments import service as assessments
+
+    for assessment in db.session.scalars(
+        select(Assessment).where(Assessment.status.not_in(("draft", "returned")))
+    ):
+        if any(r.submitted_evidence is None for r in assessment.responses):
+            assessments.keep_evidence_as_submitted(assessment)
 
 
 def _load_statement(demo: _Demo, row: dict) -> None:

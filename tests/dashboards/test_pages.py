@@ -1,6 +1,7 @@
 """Dashboard pages and chart images: access, languages, bad inputs, links and query counts."""
 
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -236,3 +237,15 @@ def test_queries_do_not_grow_with_the_data(
         ]
         counts[key] = [_count_queries(client, url) for url in urls]
     assert counts["small"] == counts["large"], counts
+
+
+def test_a_missing_validated_score_says_not_yet_validated(client, login, nation):
+    """Issue 17.10: "Validated score – Not scored" read as if the item had no score."""
+    login("coord@a.test")
+    page = client.get(f"/dashboards/organisations/{nation['rsb'].id}").get_data(as_text=True)
+    rows = {
+        key: row
+        for key, row in re.findall(r'<th scope="row"[^>]*>.*?>(A\d|B\d)<(.*?)</tr>', page, re.S)
+    }
+    assert "2 · " in rows["A1"]  # validated
+    assert "Not yet validated" in rows["A2"] and "Not scored" not in rows["A2"]

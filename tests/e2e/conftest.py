@@ -1,5 +1,6 @@
 """Browser tests: the real app in its own server process, driven by Debian's Chromium."""
 
+import contextlib
 import functools
 import os
 import shutil
@@ -68,10 +69,10 @@ def serve(env: dict, instance: Path, commands, port: int | None = None):
             time.sleep(0.2)
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """Set up a demo database with the real commands, then serve it on a random local port."""
-    instance = tmp_path_factory.mktemp("e2e-instance")
+@contextlib.contextmanager
+def demo_server(instance: Path):
+    """A demo database set up with the real commands in `instance`, served on a random local
+    port (on PostgreSQL in a schema of its own when TRACKER_TEST_DATABASE_URL is set)."""
     env = {
         **os.environ,
         "TRACKER_INSTANCE_DIR": str(instance),
@@ -86,12 +87,21 @@ def live_server(tmp_path_factory):
         env["DATABASE_URL"], drop = postgres_schema(os.environ["TRACKER_TEST_DATABASE_URL"])
     commands = (["init-db"], ["seed-demo"])
     server, log, base_url = serve(env, instance, commands)
-    yield base_url
-    server.terminate()
-    server.wait(timeout=10)
-    log.close()
-    if drop:
-        drop()
+    try:
+        yield base_url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+        if drop:
+            drop()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The demo, served for the whole run."""
+    with demo_server(tmp_path_factory.mktemp("e2e-instance")) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,11 @@ def _journey(page, assert_accessible, snap):
     items = [page.locator(".govuk-task-list__link").nth(i).get_attribute("href") for i in range(3)]
 
     page.goto(items[0])
-    page.get_by_role("link", name="Upload new evidence and link it to this item").click()
+    # Issue 17.1: an answer typed but not saved is kept while the upload is made (htmx on).
+    typed = "Typed before the upload: the threshold audit will show consistent decisions."
+    page.get_by_label("What you have done and what it shows (Markdown)").fill(typed)
+    page.get_by_role("button", name="Upload new evidence and link it to this item").click()
+    page.get_by_role("heading", name="Add evidence").wait_for()
     assert_accessible(page)
     page.set_input_files(
         "input[type=file]",
@@ -37,6 +41,12 @@ def _journey(page, assert_accessible, snap):
     page.get_by_role("button", name="Add evidence").click()
     assert "The evidence is added." in page.locator(".govuk-notification-banner").inner_text()
     assert "Single source" in page.locator("#evidence ~ p").first.inner_text()
+    assert (
+        page.get_by_label("What you have done and what it shows (Markdown)").input_value() == typed
+    )
+    assert "Your unsaved answer is restored" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_text("Saved at").wait_for()
 
     for url in items[1:]:
         page.goto(url)

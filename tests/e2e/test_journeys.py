@@ -125,7 +125,9 @@ def test_coordinator_starts_scores_evidences_and_submits(page, assert_accessible
             snap(page, "item-saved")
         assert_accessible(page)
         if n == 0:  # upload a PDF and link it to this item
-            page.get_by_role("link", name=_("Upload new evidence and link it to this item")).click()
+            page.get_by_role(
+                "button", name=_("Upload new evidence and link it to this item")
+            ).click()
             page.get_by_role("heading", name=_("Add evidence")).wait_for()
             page.set_input_files(
                 "input[type=file]",

@@ -144,7 +144,7 @@ def test_coordinator_journey_with_the_keyboard_alone(page, assert_accessible, sn
     # to the field.
     _activate(
         page,
-        page.get_by_role("link", name="Upload new evidence and link it to this item"),
+        page.get_by_role("button", name="Upload new evidence and link it to this item"),
         re.compile(r"/evidence/new"),
     )
     assert_accessible(page)

@@ -64,7 +64,16 @@ def test_challenge_answer_and_moderate(page, assert_accessible, snap):
     assert page.locator(".app-count").inner_text() != ""
     page.get_by_role("link", name=re.compile(r"^K5 ·")).click()
     page.get_by_role("heading", name="Answer the challenge").wait_for()
-    page.get_by_role("link", name="Upload new evidence for this answer").click()
+    # Issue 17.1: what is typed and chosen before leaving for the upload is there on return.
+    answer = "The October re-audit found 17 of 20 clear. We accept a 2 until it is sustained."
+    page.get_by_label("Your answer").fill(answer)
+    library = page.locator("#answer input[name=evidence]")
+    ticked = library.first.get_attribute("value") if library.count() else None
+    if ticked:
+        library.first.check()
+    page.get_by_label("Revised score (optional)").select_option("2")
+    page.get_by_role("button", name="Upload new evidence for this answer").click()
+    page.get_by_role("heading", name="Add evidence").wait_for()
     page.set_input_files(
         "input[type=file]",
         files={
@@ -78,10 +87,10 @@ def test_challenge_answer_and_moderate(page, assert_accessible, snap):
     page.get_by_role("button", name="Add evidence").click()
     page.wait_for_url(re.compile(r"/review/challenges/\d+\?add=\d+"))
     assert page.get_by_label("Risk analysis re-audit, October 2026", exact=False).is_checked()
-    page.get_by_label("Your answer").fill(
-        "The October re-audit found 17 of 20 clear. We accept a 2 until it is sustained."
-    )
-    page.get_by_label("Revised score (optional)").select_option("2")
+    assert page.get_by_label("Your answer").input_value() == answer
+    assert page.get_by_label("Revised score (optional)").input_value() == "2"
+    if ticked:
+        assert page.locator(f"#answer input[name=evidence][value='{ticked}']").is_checked()
     snap(page, "answer")
     assert_accessible(page)
     page.get_by_role("button", name="Send the answer").click()

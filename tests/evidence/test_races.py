@@ -5,7 +5,7 @@ one event (STYLE 13). On SQLite and on PostgreSQL alike."""
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import TEST_PASSWORD, FreshContextClient, csrf_token, page_text
+from tests.conftest import FreshContextClient, page_text, signed_in_browsers
 from tests.threads import together
 from tracker.api import tokens
 from tracker.evidence import service
@@ -25,19 +25,9 @@ def evidence_item(region):
 def browsers(app, region):
     """A dozen browsers, each signed in as the coordinator; a form posted from each of them
     carries that browser's CSRF token from `page`."""
-    app.test_client_class = FreshContextClient
 
     def _open(page: str) -> list:
-        opened = []
-        for _n in range(TIMES):
-            browser = app.test_client()
-            token = csrf_token(browser, "/login")
-            browser.post(
-                "/login",
-                data={"email": "coord@a.test", "password": TEST_PASSWORD, "csrf_token": token},
-            )
-            opened.append((browser, csrf_token(browser, page)))
-        return opened
+        return signed_in_browsers(app, "coord@a.test", page, TIMES)
 
     return _open
 

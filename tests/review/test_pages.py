@@ -351,3 +351,17 @@ def test_someone_else_acting_first_is_shown_not_hidden(client, login, people, ch
     text = page_text(response)
     assert "Someone else got there first" in text and "already resolved" in text
     assert 'href="#outcome' not in text  # no link to a form that is no longer there
+
+
+def test_a_missing_validated_score_says_not_yet_validated(client, login, people, in_review):
+    """Issue 17.10, on the review pages and on the organisation's own item page."""
+    login("rev@b.test")
+    summary = page_text(client.get(f"/review/assessments/{in_review.id}/items/A1"))
+    assert re.search(r"Validated score</dt>\s*<dd[^>]*>.*?Not yet validated", summary, re.S)
+    review = page_text(client.get(f"/review/assessments/{in_review.id}"))
+    assert "Not yet validated" in review
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login("coord@a.test")
+    item = page_text(client.get(f"/assessments/{in_review.id}/items/A1"))
+    words = " ".join(re.sub(r"<[^>]+>", " ", item).split())
+    assert "Validated score after peer review: Not yet validated" in words

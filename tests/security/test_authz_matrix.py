@@ -544,6 +544,9 @@ ROUTES = [
     R("review.validate", ITEM_A2, {"POST": VALIDATE}, {"POST": CSRF_ONLY}),
     R("review.conclude", ASSESSMENT, {"POST": VALIDATE}, {"POST": CSRF_ONLY}),
     R("review.challenge", CHALLENGE, {"GET": VIEW_CHALLENGE}),
+    # branch review (#17.13): the pages that ask before validating and concluding.
+    R("review.confirm_validate", ITEM_A2, {"GET": VALIDATE}),
+    R("review.confirm_conclude", ASSESSMENT, {"GET": VALIDATE}),
     R(
         "review.answer",
         CHALLENGE,

@@ -9,12 +9,12 @@ from datetime import date
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker import claims
+from tracker import claims, drafts
 from tracker.access import can
 from tracker.evidence import service as evidence
 from tracker.evidence import triangulation
@@ -206,6 +206,22 @@ class ItemRow:
     claim_beyond_evidence: bool = False
 
     @property
+    def evidence_now(self) -> dict:
+        """The evidence as triangulation.summary describes it, from the links loaded."""
+        current = [ln.evidence for ln in self.links if not ln.evidence.is_withdrawn]
+        return {
+            "level": self.triangulation,
+            "kinds": sorted({e.kind for e in current}),
+            "sources": sorted({e.source_organisation_id for e in current}),
+        }
+
+    @property
+    def evidence_at_submission(self) -> dict | None:
+        """The evidence as it stood at submission, if it has changed since (issue 17.5)."""
+        then = self.response.submitted_evidence
+        return then if then and then != self.evidence_now else None
+
+    @property
     def status(self) -> str:
         r = self.response
         if r.is_scored and r.has_narrative:
@@ -372,6 +388,8 @@ def save_response(
     response.narrative, response.impact_measure = narrative, impact
     after = _snapshot(response) | ({"validated_score": None} if "validated_score" in before else {})
     if after == before:
+        drafts.discard(user, drafts.response_answer(response.id))  # what it held is saved
+        db.session.commit()
         return response
     AuditEvent.record(
         user,
@@ -381,6 +399,7 @@ def save_response(
         after={k: v for k, v in after.items() if before[k] != v},
     )
     try:
+        drafts.discard(user, drafts.response_answer(response.id))  # saved: nothing to keep
         db.session.commit()  # the version column makes a concurrent commit fail, not overwrite
     except StaleDataError:
         db.session.rollback()
@@ -499,6 +518,7 @@ def submit(user: User, assessment: Assessment, now=None) -> Assessment:
         db.session.rollback()
         raise RuleError(_l("Every item needs a score and a narrative before you can submit."))
     user_id, submitted_at = user.id, now or utcnow()  # read first: no flush half-way through
+    keep_evidence_as_submitted(assessment)
     # Sent back during a review and now resubmitted: it goes straight back to its reviewers.
     status = "in_review" if assessment.assignments else "submitted"
     assessment.submitted_by_id = user_id
@@ -507,6 +527,25 @@ def submit(user: User, assessment: Assessment, now=None) -> Assessment:
     AuditEvent.record(user, "assessment.submitted", assessment, before, {"status": status})
     db.session.commit()
     return assessment
+
+
+def keep_evidence_as_submitted(assessment: Assessment) -> None:
+    """Record each response's evidence as it stands now, so a later withdrawal shows as a
+    change beside what was submitted (issue 17.5). Written to the table directly: it is no
+    edit of the answer, so the response's version does not move."""
+    rule = evidence.rule_of(assessment.framework)
+    ids = [r.id for r in assessment.responses]
+    pieces = evidence.pieces_by_response(ids)
+    table = Response.__table__
+    db.session.execute(
+        table.update()
+        .where(table.c.id == bindparam("response_id"))
+        .values(submitted_evidence=bindparam("summary")),
+        [
+            {"response_id": rid, "summary": triangulation.summary(pieces.get(rid, []), rule)}
+            for rid in ids
+        ],
+    )
 
 
 def return_assessment(user: User, assessment: Assessment, reason: str, now=None) -> Assessment:

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker import cycles
+from tracker import cycles, drafts
 from tracker.access import can, get_assessment_or_404, get_evidence_or_404, get_framework_or_404
 from tracker.assessments import bp, service
 from tracker.assessments.forms import ActionForm, ResponseForm, ReturnForm, StartForm
@@ -89,9 +89,27 @@ def item(assessment_id: int, item_key: str):
     if request.method == "POST":
         if not can(current_user, "assessment.draft", assessment):
             abort(403)
+        if request.form.get("then") == "upload":  # leaving to upload evidence: keep the words
+            return _keep_for_upload(assessment, row, form)
         if form.validate_on_submit() and not form.preview.data:
             return _save(assessment, row, form)
     return _item_page(assessment, row, form, status=400 if form.errors else 200, fragment=is_htmx())
+
+
+def _keep_for_upload(assessment, row, form):
+    """Keep the unsaved answer as a draft, then go to the upload; coming back restores it."""
+    if not PostForm().validate_on_submit():
+        abort(400)
+    fields = {"narrative": form.narrative.data, "impact": form.impact.data}
+    if can(current_user, "assessment.edit", assessment):
+        fields["score"] = form.score.data
+    # The version it was typed against: saving it later is refused if someone saved meanwhile.
+    fields["version"] = form.version.data
+    drafts.keep(current_user, drafts.response_answer(row.response.id), fields)
+    upload = url_for("evidence.new", assessment=assessment.id, item=row.item.key)
+    if is_htmx():
+        return "", 204, {"HX-Redirect": upload}
+    return redirect(upload)
 
 
 def _save(assessment, row, form):
@@ -265,8 +283,14 @@ def _save_action(response, action, form) -> bool:
 
 
 def _response_form(assessment, row) -> ResponseForm:
-    """The answer form, filled from the saved response (a POST's own data takes precedence)."""
-    return ResponseForm(scale=assessment.framework.scale, data=_response_data(row.response))
+    """The answer form, filled from the saved response, or from the draft its writer left to
+    upload evidence (a POST's own data takes precedence)."""
+    draft = drafts.recall(current_user, drafts.response_answer(row.response.id))
+    form = ResponseForm(
+        scale=assessment.framework.scale, data=_response_data(row.response) | (draft or {})
+    )
+    form.restored = draft is not None
+    return form
 
 
 def _link_choices(assessment, row, find: str | None = None) -> list[tuple[int, str]]:

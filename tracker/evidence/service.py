@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, column, distinct, exists, func, or_, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from tracker import claims
-from tracker.access import can
+from tracker.access import UNDER_REVIEW, can
 from tracker.evidence import filetype, pii, triangulation
 from tracker.evidence.storage import LocalStore, TooLarge
 from tracker.extensions import db
@@ -28,12 +28,15 @@ from tracker.models import (
     AuditEvent,
     Evidence,
     EvidenceLink,
+    Item,
     Organisation,
     Response,
+    ReviewAssignment,
     User,
 )
 from tracker.models.base import utcnow
 from tracker.models.evidence import EVIDENCE_KINDS
+from tracker.notifications import service as notifications
 
 TITLE_MAX = 300
 DESCRIPTION_MAX = 4_000
@@ -353,8 +356,39 @@ def withdraw(user: User, evidence: Evidence, reason: str) -> Evidence:
     if not won:  # withdrawn by a simultaneous request: its reason stands
         raise AlreadyWithdrawn(evidence)
     AuditEvent.record(user, "evidence.withdrawn", evidence, after={"reason": reason})
+    _tell_reviewers_of_withdrawal(evidence, reason)
     db.session.commit()
     return evidence
+
+
+def _tell_reviewers_of_withdrawal(evidence: Evidence, reason: str) -> None:
+    """Tell the assigned reviewers of each submitted assessment whose answers this evidence
+    was behind: their review page shows its evidence at submission beside what it is now."""
+    linked = db.session.execute(
+        select(Response.assessment_id, Item.key)
+        .join(EvidenceLink, EvidenceLink.response_id == Response.id)
+        .join(Item, Item.id == Response.item_id)
+        .join(Assessment, Assessment.id == Response.assessment_id)
+        .where(EvidenceLink.evidence_id == evidence.id, Assessment.status.in_(UNDER_REVIEW))
+        .order_by(Response.assessment_id, Item.key)
+    ).all()
+    items: dict[int, list[str]] = defaultdict(list)
+    for assessment_id, key in linked:
+        items[assessment_id].append(key)
+    for assessment in db.session.scalars(
+        select(Assessment)
+        .where(Assessment.id.in_(items))
+        .options(selectinload(Assessment.assignments).selectinload(ReviewAssignment.reviewer))
+    ):
+        keys = items[assessment.id]
+        notifications.notify(
+            [a.reviewer for a in assessment.assignments],
+            "evidence_withdrawn",
+            notifications.about(
+                assessment, item=", ".join(keys), title=evidence.title, reason=reason
+            ),
+            url_for("review.response", assessment_id=assessment.id, item_key=keys[0]),
+        )
 
 
 # --- reading ---------------------------------------------------------------------------------

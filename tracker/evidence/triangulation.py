@@ -40,6 +40,17 @@ def level(pieces: Iterable[Piece], rule: Rule) -> str:
     )
 
 
+def summary(pieces: Iterable[Piece], rule: Rule) -> dict:
+    """What a response's evidence amounts to: its level, and the kinds and source
+    organisations (ids) of its evidence not withdrawn, sorted; plain values, to be stored."""
+    current = [p for p in pieces if not p.withdrawn]
+    return {
+        "level": level(current, rule),
+        "kinds": sorted({p.kind for p in current}),
+        "sources": sorted({p.source_id for p in current}),
+    }
+
+
 def level_of_counts(kinds: int, sources: int, rule: Rule) -> str:
     """The level of evidence of `kinds` different kinds from `sources` different source
     organisations (not withdrawn), as `level` decides it; for counts made by the database."""

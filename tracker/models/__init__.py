@@ -3,6 +3,7 @@
 from tracker.models.api import IdempotencyRecord
 from tracker.models.assessments import Action, Assessment, Cycle, Reminder, Response
 from tracker.models.audit import AuditEvent
+from tracker.models.drafts import Draft
 from tracker.models.evidence import Evidence, EvidenceLink
 from tracker.models.frameworks import Framework, Item, ScaleLevel, Section
 from tracker.models.organisations import Organisation
@@ -26,6 +27,7 @@ __all__ = [
     "Challenge",
     "ChallengeMessage",
     "Cycle",
+    "Draft",
     "EndedSession",
     "Evidence",
     "EvidenceLink",

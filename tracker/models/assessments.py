@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -141,6 +142,10 @@ class Response(Timestamped, db.Model):
     validated_score: Mapped[int | None] = mapped_column(Integer)
     validated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     validated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The evidence as it stood when the assessment was last submitted, so a reviewer sees what
+    # was submitted beside what is true now (withdrawn evidence stops counting at once):
+    # {"level": ..., "kinds": [...], "sources": [organisation ids]}.
+    submitted_evidence: Mapped[dict | None] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}

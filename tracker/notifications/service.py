@@ -52,6 +52,10 @@ MESSAGES = {
     "assessment_concluded": _l(
         "The peer review of %(org)s's %(framework)s assessment for %(cycle)s is concluded."
     ),
+    "evidence_withdrawn": _l(
+        "%(org)s has withdrawn “%(title)s”, evidence behind %(item)s in its %(framework)s "
+        "assessment for %(cycle)s, since submitting it: %(reason)s"
+    ),
     "assessment_due": _l(
         "Reminder: %(org)s's %(framework)s assessment for %(cycle)s is due by %(due)s and has "
         "not been submitted yet."
@@ -99,7 +103,7 @@ def text_of(kind: str | None, params: dict | None, fallback: str = "") -> str:
 
 def _with_defaults(values: dict) -> dict:
     defaults = dict.fromkeys(
-        ("org", "framework", "cycle", "item", "due", "name", "reason", "outcome"), "–"
+        ("org", "framework", "cycle", "item", "due", "name", "reason", "outcome", "title"), "–"
     )
     return defaults | {k: v for k, v in values.items() if v is not None}
 

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from tracker import claims
+from tracker import claims, drafts
 from tracker.access import UNDER_REVIEW, can, visible_assessments
 from tracker.assessments.service import (
     RuleError,
@@ -571,6 +571,7 @@ def answer(
         _about(challenge),
         _challenge_link(challenge),
     )
+    drafts.discard(user, drafts.challenge_answer(challenge.id))  # sent: nothing left to keep
     db.session.commit()
     return challenge
 
@@ -729,19 +730,44 @@ def validate(user: User, response: Response, now=None) -> Response:
         raise RuleError(_l("There is no score to validate."))
     _hold_assessment(assessment, ("in_review",))
     db.session.refresh(response)  # as it is now, under the lock
-    if response.validated_score is not None:
+    refused = validation_refused(response)
+    if refused:
         db.session.rollback()
-        raise RuleError(_l("This score is already validated."))
+        raise RuleError(refused)
+    _set_validated(user, response, response.self_score, now or utcnow(), "review")
+    db.session.commit()
+    return response
+
+
+def validation_refused(response: Response) -> str | None:
+    """Why this response's score cannot be validated now, or None: what the confirmation page
+    says, and what validate() checks again under the lock."""
+    if response.assessment.status != "in_review":
+        return _l("This assessment is no longer under review.")
+    if response.self_score is None:
+        return _l("There is no score to validate.")
+    if response.validated_score is not None:
+        return _l("This score is already validated.")
     if db.session.scalar(
         select(Challenge.id).where(
             Challenge.response_id == response.id, Challenge.status != "resolved"
         )
     ):
-        db.session.rollback()
-        raise RuleError(_l("Resolve the challenge on this response before validating it."))
-    _set_validated(user, response, response.self_score, now or utcnow(), "review")
-    db.session.commit()
-    return response
+        return _l("Resolve the challenge on this response before validating it.")
+    return None
+
+
+def conclusion_refused(assessment: Assessment) -> str | None:
+    """Why the review cannot be concluded now, or None (see validation_refused)."""
+    if assessment.status != "in_review":
+        return _l("This assessment is no longer under review.")
+    waiting = _waiting(assessment.id)
+    if waiting:
+        return _l(
+            "%(count)d responses still need a validated score or a resolved challenge.",
+            count=waiting,
+        )
+    return None
 
 
 def _waiting(assessment_id: int) -> int:
@@ -762,15 +788,10 @@ def conclude(user: User, assessment: Assessment, today: date, now=None) -> Asses
         raise RuleError(_l("You cannot conclude this review."))
     user_id = user.id
     _hold_assessment(assessment, ("in_review",))
-    waiting = _waiting(assessment.id)  # as committed now, under the lock
-    if waiting:
+    refused = conclusion_refused(assessment)  # as committed now, under the lock
+    if refused:
         db.session.rollback()
-        raise RuleError(
-            _l(
-                "%(count)d responses still need a validated score or a resolved challenge.",
-                count=waiting,
-            )
-        )
+        raise RuleError(refused)
     assessment.status, assessment.concluded_by_id, assessment.concluded_at = (
         "concluded",
         user_id,

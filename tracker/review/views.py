@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from tracker import drafts
 from tracker.access import can, get_assessment_or_404, get_challenge_or_404
 from tracker.assessments import service as assessments
 from tracker.auth.forms import PostForm
@@ -173,6 +174,23 @@ def raise_challenge(assessment_id: int, item_key: str):
     return _response_page(assessment, row, challenge_form=form, status=400)
 
 
+# Validating and concluding cannot be undone: each asks first, on a page that says what will
+# happen (GOV.UK's confirmation pattern); its button posts to the route below it.
+
+
+@bp.get("/assessments/<int:assessment_id>/items/<item_key>/validate")
+@login_required
+def confirm_validate(assessment_id: int, item_key: str):
+    assessment = _load(assessment_id, "assessment.validate")
+    row = _row_or_404(assessment, item_key)
+    return render_template(
+        "review/confirm_validate.html",
+        assessment=assessment,
+        row=row,
+        refused=service.validation_refused(row.response),
+    )
+
+
 @bp.post("/assessments/<int:assessment_id>/items/<item_key>/validate")
 @login_required
 def validate(assessment_id: int, item_key: str):
@@ -189,12 +207,29 @@ def validate(assessment_id: int, item_key: str):
     return redirect(url_for(".assessment", assessment_id=assessment_id))
 
 
+@bp.get("/assessments/<int:assessment_id>/conclude")
+@login_required
+def confirm_conclude(assessment_id: int):
+    assessment = _load(assessment_id, "assessment.conclude")
+    return render_template(
+        "review/confirm_conclude.html",
+        assessment=assessment,
+        page=service.review_page(assessment, current_user),
+        refused=service.conclusion_refused(assessment),
+    )
+
+
 @bp.post("/assessments/<int:assessment_id>/conclude")
 @login_required
 def conclude(assessment_id: int):
-    assessment = _load(assessment_id, "assessment.conclude")
+    assessment = _load(assessment_id)
     if not PostForm().validate_on_submit():
         abort(400)
+    if assessment.status == "concluded":  # a second click, or someone else was first
+        flash(_("The review is concluded. The validated scores are now final."))
+        return redirect(url_for(".assessment", assessment_id=assessment_id))
+    if not can(current_user, "assessment.conclude", assessment):
+        abort(403)
     try:
         service.conclude(current_user, assessment, _today())
     except service.RuleError as error:
@@ -240,8 +275,13 @@ def _challenge_page(
     row = assessments.find_row(assessment, challenge.response.item.key)
     if answer_form is None:
         answer_form = _answer_form(challenge, formdata=False)
-        added = request.args.getlist("add", type=as_id)  # just uploaded for this answer
-        answer_form.evidence.data = [i for i in added if i in dict(answer_form.evidence.choices)]
+        # What they had typed before leaving to upload, and what they have just uploaded.
+        draft = drafts.recall(current_user, drafts.challenge_answer(challenge.id)) or {}
+        answer_form.body.data = draft.get("body")
+        answer_form.revised_score.data = draft.get("revised_score")
+        added = draft.get("evidence", []) + request.args.getlist("add", type=as_id)
+        offered = dict(answer_form.evidence.choices)
+        answer_form.evidence.data = [i for i in dict.fromkeys(added) if i in offered]
     if reopen_form is None:
         reopen_form = ReopenForm(formdata=None)
         reopen_form.due_on.data = _default_due()
@@ -275,6 +315,8 @@ def challenge(challenge_id: int):
 def answer(challenge_id: int):
     challenge = _load_challenge(challenge_id, "challenge.answer")
     form = _answer_form(challenge)
+    if request.form.get("then") == "upload":  # leaving to upload evidence: keep what is typed
+        return _keep_answer_for_upload(challenge, form)
     if form.validate_on_submit():
         try:
             service.answer(
@@ -292,6 +334,18 @@ def answer(challenge_id: int):
             flash(_("Your answer is sent."))
             return redirect(url_for(".challenge", challenge_id=challenge_id))
     return _challenge_page(challenge, answer_form=form, status=400)
+
+
+def _keep_answer_for_upload(challenge, form):
+    if not PostForm().validate_on_submit():
+        abort(400)
+    evidence = [i for i in form.evidence.data or [] if i is not None]
+    drafts.keep(
+        current_user,
+        drafts.challenge_answer(challenge.id),
+        {"body": form.body.data, "revised_score": form.revised_score.data, "evidence": evidence},
+    )
+    return redirect(url_for("evidence.new", challenge=challenge.id))
 
 
 @bp.post("/challenges/<int:challenge_id>/resolve")
