@@ -148,3 +148,14 @@ def test_the_chooser_starts_empty_and_an_empty_choice_is_refused_keeping_the_not
     assert 'href="#link-evidence"' in text
     assert "Shows the audit was done" in text
     assert db.session.query(EvidenceLink).filter_by(response_id=response.id).count() == 1
+
+
+def test_the_upload_page_for_an_item_costs_the_same_statements_with_many_links(
+    client, login, draft
+):
+    upload = f"/evidence/new?assessment={draft.id}&item={draft.responses[0].item.key}"
+    _grow(draft, links=3, library=0)
+    login("coord@a.test")
+    small = _count_queries(client, upload)
+    _grow(draft, links=600, library=0)
+    assert _count_queries(client, upload) == small
