@@ -168,3 +168,18 @@ def publish_statement(app, scope: str, organisation_code: str | None) -> float:
         for _step in service.publish(inspector, statement, statement.version, date.today()):
             pass
         return time.perf_counter() - started
+
+
+def grow_large_records(app, ids: dict) -> dict:
+    """Make the benchmark coordinator's draft hold a response with 10,000 evidence links and
+    their library 20,000 pieces (DESIGN §10's very large records); the ids of its pages."""
+    from tracker.models import Assessment
+
+    with app.app_context():
+        draft = db.session.get(Assessment, ids["draft"])
+        second = sorted(
+            (r for r in draft.responses if r.id != ids["response"]), key=lambda r: r.item.position
+        )[0]
+        large = {"large_response": second.id, "large_item": second.item.key}
+        synthetic.large_records(second.id)
+        return large

@@ -3,14 +3,18 @@
     .venv/bin/python -m bench.run              # SQLite, in a fresh temporary instance directory
     DATABASE_URL=postgresql://... make bench   # PostgreSQL: two schemas of its own, dropped after
     BENCH_QUICK=1 make bench                   # fewer requests, 10 s of concurrency
+    .venv/bin/python -m bench.run --large      # only the very large records, at scale 1
 
 It generates the dataset at scale 1 and scale 10 (`flask generate-dataset`), publishes statements
 in process, counts SQL statements per request in process, then measures through gunicorn on a
 free local port: latency per page and API call (one worker, requests to the two scales taken in
 turn so that noise from other work on the machine falls on both alike), the memory a 25 MB upload
-costs a worker, and 50 users for 60 s against 4 workers. It writes bench/results.json (one object
-per measurement: name, value, unit, target, pass) and prints a table whose last line is
-`bench: N of M targets met`. A missed target does not fail the run; a broken bench does.
+costs a worker, and 50 users for 60 s against 4 workers; last, it grows the scale-1 dataset to
+very large records (a response with 10,000 evidence links, a library of 20,000 pieces) and
+measures the pages and API calls that show them, and their SQL statements. It writes
+bench/results.json (one object per measurement: name, value, unit, target, pass) and prints a
+table whose last line is `bench: N of M targets met`. A missed target does not fail the run; a
+broken bench does.
 """
 
 import json
@@ -31,9 +35,12 @@ from sqlalchemy import create_engine, text
 from bench import inprocess
 from bench.client import Client, multipart
 from bench.servers import ROOT, Server, child_env, memory_kb, reset_peak
+from tracker import synthetic
 
 SEED = 1
 QUICK = os.environ.get("BENCH_QUICK", "").lower() in ("1", "true", "yes")
+# `python -m bench.run --large`: only the very large records, on a scale-1 dataset.
+LARGE_ONLY = "--large" in sys.argv[1:]
 REQUESTS = 15 if QUICK else 60  # per endpoint and scale, after warming up
 WARM_UP = 3
 CONCURRENT_USERS, CONCURRENT_SECONDS = 50, (10 if QUICK else 60)
@@ -362,6 +369,118 @@ def statements(results: Results, apps: dict) -> None:
             )
 
 
+# --- very large records ---------------------------------------------------------------------
+
+
+def large_endpoints(ids: dict) -> list[Endpoint]:
+    """The pages and API calls that show a response with 10,000 links and a library of 20,000
+    pieces, and a trivial route to compare them with."""
+    a, r = ids["draft"], ids["large_response"]
+    item = f"/assessments/{a}/items/{ids['large_item']}"
+    last = -(-synthetic.LARGE_LINKS // 50)
+    return [
+        Endpoint("trivial route (healthz)", COORDINATOR, "/healthz"),
+        Endpoint("item page, 10,000 links", COORDINATOR, item),
+        Endpoint("item page, 10,000 links, last page", COORDINATOR, f"{item}?page={last}"),
+        Endpoint(
+            "item page, library of 20,000", COORDINATOR, f"/assessments/{a}/items/{ids['item']}"
+        ),
+        Endpoint(
+            "item page, library of 20,000, searched by title",
+            COORDINATOR,
+            f"/assessments/{a}/items/{ids['item']}?find=01",
+        ),
+        Endpoint("task list, 10,000 links", COORDINATOR, f"/assessments/{a}"),
+        Endpoint("API response, 10,000 links", COORDINATOR, f"/api/v1/responses/{r}", api=True),
+        Endpoint(
+            "API response's links, last page",
+            COORDINATOR,
+            f"/api/v1/responses/{r}/evidence?page=100&per_page=100",
+            api=True,
+        ),
+        Endpoint(
+            "API responses, 10,000 links",
+            COORDINATOR,
+            f"/api/v1/assessments/{a}/responses",
+            api=True,
+        ),
+    ]
+
+
+def large_records(results: Results, dataset: Dataset, app, ids: dict, limit_ms: int) -> None:
+    """DESIGN §10's very large records: the SQL statements and time of each page and API call
+    that shows them (PATCH of the response with 10,000 links included), against the same
+    pages at normal size measured in the same run just before."""
+    normal = ids | {"large_response": ids["response"], "large_item": ids["item"]}
+    queries_before = inprocess.count_queries(app, large_endpoints(normal), ids["tokens"])
+    timed_before = _time_large(dataset, normal)
+    large = normal | inprocess.grow_large_records(app, ids)
+    queries_after = inprocess.count_queries(app, large_endpoints(large), ids["tokens"])
+    for name, count in queries_after.items():
+        results.add(
+            f"queries {name}",
+            count,
+            "queries",
+            f"≤ {queries_before[name]} (normal size)",
+            count <= queries_before[name],
+            normal_size=queries_before[name],
+        )
+    for name, (times, size, failures) in _time_large(dataset, large).items():
+        if failures:
+            results.add(f"p95 {name}", None, "ms", "status 200", False, errors=failures[:5])
+            continue
+        p95, normal_p95 = percentile(times, 0.95), percentile(timed_before[name][0], 0.95)
+        results.add(
+            f"p95 {name}",
+            round(p95, 1),
+            "ms",
+            f"< {limit_ms} ms",
+            p95 < limit_ms,
+            p50=round(percentile(times, 0.5), 1),
+            kilobytes=round(size / 1024, 1),
+            normal_size_p95=round(normal_p95, 1),
+        )
+        ratio = p95 / normal_p95
+        results.add(
+            f"growth at large size {name}", round(ratio, 2), "×", "≤ 1.5× (p95)", ratio <= 1.5
+        )
+
+
+def _time_large(dataset: Dataset, ids: dict) -> dict[str, tuple[list[float], int, list[str]]]:
+    """Times (ms), largest answer (bytes) and failures of each large-record endpoint."""
+    patch = f"/api/v1/responses/{ids['large_response']}"
+    with Server(dataset.env, 1, dataset.folder / "gunicorn-large.log") as server:
+        clients = signed_in(server.port, ids["tokens"])
+        timed = {
+            e.name: _series(clients[(e.who, e.api)], lambda _turn, e=e: ("GET", e.path, None))
+            for e in large_endpoints(ids)
+        }
+        api = clients[(COORDINATOR, True)]
+
+        def change(turn: int):  # at the response's current version, read first (not timed)
+            version = api.get_json(patch)["version"]
+            return "PATCH", patch, {"version": version, "narrative": f"Benchmark change {turn}."}
+
+        timed["API PATCH response, 10,000 links"] = _series(api, change)
+    return timed
+
+
+def _series(client: Client, request_for) -> tuple[list[float], int, list[str]]:
+    times, size, failures = [], 0, []
+    for turn in range(WARM_UP + REQUESTS):
+        method, path, body = request_for(turn)
+        headers = {"Content-Type": "application/json"} if body is not None else None
+        data = json.dumps(body) if body is not None else None
+        started = time.perf_counter()
+        status, answer = client.request(method, path, body=data, headers=headers)
+        if status != 200:
+            failures.append(f"status {status}")
+        elif turn >= WARM_UP:
+            times.append((time.perf_counter() - started) * 1000)
+            size = max(size, len(answer))
+    return times, size, failures
+
+
 def main() -> int:
     postgres = os.environ.get("DATABASE_URL")
     if postgres and postgres.startswith("postgres://"):
@@ -386,17 +505,20 @@ def main() -> int:
     load_at_start = os.getloadavg()
     print(f"bench: {database}, {'quick' if QUICK else 'full'} run, work in {work}", flush=True)
     try:
-        for scale in (1, 10):
+        for scale in (1,) if LARGE_ONLY else (1, 10):
             dataset = Dataset(scale, work, postgres)
             datasets.append(dataset)
             results.add(f"generate-dataset, scale {scale}", round(dataset.generate(), 1), "s")
         apps = {d.scale: inprocess.make_app(d) for d in datasets}
         ids = {scale: inprocess.resolve_ids(app, SEED) for scale, app in apps.items()}
-        statements(results, apps)
-        queries(results, apps, ids)
-        latency(results, datasets[0], datasets[1], ids, limit_ms)
-        upload_memory(results, datasets[0], ids[1]["tokens"][COORDINATOR])
-        concurrency(results, datasets[0], ids[1])
+        if not LARGE_ONLY:
+            statements(results, apps)
+            queries(results, apps, ids)
+            latency(results, datasets[0], datasets[1], ids, limit_ms)
+            upload_memory(results, datasets[0], ids[1]["tokens"][COORDINATOR])
+            concurrency(results, datasets[0], ids[1])
+        # Last: it grows the scale-1 dataset, which the measurements above compare as it was.
+        large_records(results, datasets[0], apps[1], ids[1], limit_ms)
         finished = True
     finally:
         for app in apps.values():
@@ -419,6 +541,7 @@ def main() -> int:
         "load_average_end": os.getloadavg(),
         "database": database,
         "quick": QUICK,
+        "large_records_only": LARGE_ONLY,
         "requests_per_endpoint": REQUESTS,
         "seed": SEED,
         "cpus": os.cpu_count(),

@@ -607,3 +607,63 @@ def summary() -> Summary:
         for row in db.session.execute(query):
             digest.update(repr(tuple(row)).encode())
     return Summary(counts, digest.hexdigest())
+
+
+# --- very large records (issue #16 point 7) ----------------------------------------------------
+
+LARGE_LINKS, LARGE_LIBRARY = 10_000, 20_000
+
+
+def large_records(
+    response_id: int, links: int = LARGE_LINKS, library: int = LARGE_LIBRARY, seed: int = 1
+) -> None:
+    """Grow one response to `links` evidence links and its organisation's library to at least
+    `library` pieces, of varied kinds and sources (a few withdrawn), by bulk inserts: the very
+    large records DESIGN §10 keeps within the same limits."""
+    rng = random.Random(seed)
+    response = db.session.get(Response, response_id)
+    org_id = response.assessment.organisation_id
+    uploader = db.session.scalar(select(User.id).where(User.organisation_id == org_id).limit(1))
+    sources = db.session.scalars(select(Organisation.id).order_by(Organisation.id)).all()
+    have = db.session.scalar(
+        select(func.count(Evidence.id)).where(Evidence.organisation_id == org_id)
+    )
+    ids = _Ids()
+    day = datetime(CURRENT_YEAR, 5, 1, 12, tzinfo=UTC)
+    pieces = []
+    for n in range(max(library - have, links)):
+        withdrawn = rng.random() < 0.02
+        pieces.append(
+            {
+                "id": ids.take(Evidence),
+                "organisation_id": org_id,
+                "title": f"Large library piece {n:05d}",
+                "kind": rng.choice(EVIDENCE_KINDS),
+                "source_organisation_id": org_id if rng.random() < 0.5 else rng.choice(sources),
+                "url": f"https://evidence.example/large/{org_id}/{n}",
+                "uploaded_by_id": uploader,
+                "withdrawn_at": day if withdrawn else None,
+                "withdrawn_by_id": uploader if withdrawn else None,
+                "withdrawn_reason": "Superseded." if withdrawn else None,
+                "created_at": day,
+                "updated_at": day,
+            }
+        )
+    linked = [
+        {
+            "id": ids.take(EvidenceLink),
+            "evidence_id": piece["id"],
+            "response_id": response_id,
+            "note": f"Shows part {n} of the answer." if n % 3 == 0 else None,
+            "carried_over": n % 7 == 0,
+            "linked_by_id": uploader,
+            "created_at": day,
+            "updated_at": day,
+        }
+        for n, piece in enumerate(rng.sample(pieces, links))
+    ]
+    for model, rows in ((Evidence, pieces), (EvidenceLink, linked)):
+        for start in range(0, len(rows), 5000):
+            db.session.execute(insert(model.__table__), rows[start : start + 5000])
+    _reset_sequences()
+    db.session.commit()

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import page_text
-from tracker.admin.paging import PER_PAGE
 from tracker.extensions import db
 from tracker.models import AuditEvent, Organisation
+from tracker.paging import PER_PAGE
 
 
 @pytest.fixture

@@ -40,12 +40,15 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve(env: dict, instance: Path, commands, port: int | None = None):
-    """Run `commands` (flask subcommands) in `env`, then serve the app on a free local port:
+def serve(env: dict, instance: Path, commands, port: int | None = None, python: str = ""):
+    """Run `commands` (flask subcommands) in `env`, then `python` (a script given the app's
+    database, for data the commands do not make), then serve the app on a free local port:
     (server process, its log file, base URL). Fails the test if it does not start."""
     flask = [sys.executable, "-m", "flask", "--app", "app"]
     for command in commands:
         subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True)
+    if python:
+        subprocess.run([sys.executable, "-c", python], cwd=ROOT, env=env, check=True)
     port = port or _free_port()
     # The server logs every request: to a file, as a pipe nobody reads would fill and stall it.
     log = (instance / "server.log").open("w+b")
@@ -71,9 +74,10 @@ def serve(env: dict, instance: Path, commands, port: int | None = None):
 
 
 @contextlib.contextmanager
-def demo_server(instance: Path):
-    """A demo database set up with the real commands in `instance`, served on a random local
-    port (on PostgreSQL in a schema of its own when TRACKER_TEST_DATABASE_URL is set)."""
+def demo_server(instance: Path, python: str = ""):
+    """A demo database set up with the real commands in `instance` (and then `python`, as
+    serve() runs it), served on a random local port (on PostgreSQL in a schema of its own when
+    TRACKER_TEST_DATABASE_URL is set)."""
     env = {
         **os.environ,
         "TRACKER_INSTANCE_DIR": str(instance),
@@ -87,7 +91,7 @@ def demo_server(instance: Path):
     if os.environ.get("TRACKER_TEST_DATABASE_URL"):
         env["DATABASE_URL"], drop = postgres_schema(os.environ["TRACKER_TEST_DATABASE_URL"])
     commands = (["init-db"], ["seed-demo"])
-    server, log, base_url = serve(env, instance, commands)
+    server, log, base_url = serve(env, instance, commands, python=python)
     try:
         yield base_url
     finally:

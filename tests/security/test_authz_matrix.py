@@ -827,6 +827,8 @@ ROUTES = [
     R("api.list_statements", NONE, {"GET": ALL_OK}),
     R("api.get_statement", STATEMENT, {"GET": VIEW_STATEMENT}),
     R("api.statement_pdf", VERSION, {"GET": _everyone("ok ok")}),
+    # --- branch large (issue #16 point 7): a response's evidence links, a page at a time ---
+    R("api.list_response_links", RESPONSE, {"GET": VIEW_ASSESSMENT}),
 ]
 
 

@@ -59,7 +59,7 @@ def _filtered(query: Select, filters: AuditFilters) -> Select:
 
 def events(filters: AuditFilters) -> Select:
     """The events that match, newest first, with each person and organisation loaded alongside
-    (for one page of them: see tracker.admin.paging)."""
+    (for one page of them: see tracker.paging)."""
     query = select(AuditEvent).options(
         selectinload(AuditEvent.user).selectinload(User.organisation)
     )

@@ -10,11 +10,11 @@ from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
 from tracker.admin import audit, bp
-from tracker.admin.paging import paginate
 from tracker.admin.views import require
 from tracker.exports.spreadsheets import csv_chunks
 from tracker.forms import DateInputField
 from tracker.i18n import current_language
+from tracker.paging import paginate
 from tracker.security import as_id
 
 

@@ -14,11 +14,11 @@ from tracker.admin import bp
 from tracker.admin import people as service
 from tracker.admin import queries_people as queries
 from tracker.admin.forms import DeactivateForm, InviteForm, PersonFilterForm, PersonForm
-from tracker.admin.paging import paginate
 from tracker.admin.views import require
 from tracker.extensions import db
 from tracker.i18n import current_language
 from tracker.models import Organisation
+from tracker.paging import paginate
 from tracker.rules import RuleError
 from tracker.web import ROLE_LABELS
 

@@ -500,6 +500,13 @@ def _evidence() -> dict:
             )
         },
         "/responses/{response_id}/evidence": {
+            "get": _op(
+                "A response's evidence links, a page at a time, oldest first",
+                "A page of links.",
+                _list_of("EvidenceLink"),
+                READ,
+                [r_id, *PAGE],
+            ),
             "post": _op(
                 "Link evidence from the assessment's own library to a response",
                 "The response, with its evidence and triangulation now.",
@@ -507,7 +514,7 @@ def _evidence() -> dict:
                 CHANGE,
                 [r_id],
                 body=_body({"evidence_id": ID, "note": STRING}, ["evidence_id"]),
-            )
+            ),
         },
         "/responses/{response_id}/evidence/{evidence_id}": {
             "delete": _op(

@@ -143,17 +143,28 @@ SCHEMAS = {
         version=INTEGER,
         triangulation=TRIANGULATION,
         claim_beyond_evidence={"type": "boolean"},
-        evidence_ids=IDS,
+        evidence_ids={
+            **IDS,
+            "description": "The evidence of evidence_links (the first 100 links, oldest first).",
+        },
         evidence_links={
             "type": "array",
-            "items": obj(
-                ["evidence_id"],
-                evidence_id=INTEGER,
-                note=nullable("string"),
-                carried_over={"type": "boolean"},
-            ),
+            "description": "The first 100 links, oldest first; evidence_links_next reads on.",
+            "items": ref("EvidenceLink"),
         },
+        evidence_links_total={"type": "integer", "description": "How many links it has."},
+        evidence_links_next=nullable(
+            "string",
+            description="The next page of links (GET /responses/{id}/evidence), or null when "
+            "evidence_links holds them all.",
+        ),
         actions={"type": "array", "items": ref("Action")},
+    ),
+    "EvidenceLink": obj(
+        ["evidence_id"],
+        evidence_id=INTEGER,
+        note=nullable("string"),
+        carried_over={"type": "boolean"},
     ),
     "Action": obj(
         ["id", "response_id", "description", "owner", "status", "version"],

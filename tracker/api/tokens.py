@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from tracker import claims
 from tracker.extensions import db
@@ -67,7 +68,9 @@ def look_up(raw: str | None) -> Found:
     if not raw or len(raw) > 200:
         return Found(None, "unknown")
     token = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _hash(raw), ApiToken.revoked_at.is_(None))
+        select(ApiToken)
+        .where(ApiToken.token_hash == _hash(raw), ApiToken.revoked_at.is_(None))
+        .options(joinedload(ApiToken.user))  # read on every request: one statement, not two
     )
     if token is None or not token.user.active:
         return Found(None, "unknown")

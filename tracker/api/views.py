@@ -7,13 +7,14 @@ review's challenges have modules of their own beside this one.
 
 from datetime import date
 
-from flask import current_app, g, jsonify, request
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from flask import current_app, g, jsonify, request, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from tracker import access, cycles, security
 from tracker.api import bp, tokens
 from tracker.api.http import (
+    PER_PAGE_MAX,
     ApiError,
     field,
     id_arg,
@@ -28,7 +29,16 @@ from tracker.api.openapi import document as openapi_document
 from tracker.assessments import service as assessments
 from tracker.auth import service as auth
 from tracker.extensions import db
-from tracker.models import Action, Assessment, Cycle, Framework, Organisation, Response, Section
+from tracker.models import (
+    Action,
+    Assessment,
+    Cycle,
+    EvidenceLink,
+    Framework,
+    Organisation,
+    Response,
+    Section,
+)
 from tracker.models.assessments import ASSESSMENT_STATUSES
 from tracker.review import service as review
 
@@ -130,8 +140,67 @@ def action_json(a: Action) -> dict:
     }
 
 
-def response_json(row: assessments.ItemRow) -> dict:
+# A response carries its first links only (all of them, as before, up to this many); the rest
+# are read a page at a time from GET /responses/{id}/evidence (issue #16 point 7).
+FIRST_LINKS = PER_PAGE_MAX
+
+
+def link_json(link) -> dict:
+    """One evidence link of a response (an EvidenceLink, or a row with the same columns)."""
+    return {"evidence_id": link.evidence_id, "note": link.note, "carried_over": link.carried_over}
+
+
+def first_links(response_ids: list[int]) -> dict[int, tuple[list, int]]:
+    """Each response's first FIRST_LINKS links, oldest first, and how many it has, in one
+    statement that reads no further than each response's FIRST_LINKS-th link (by index)."""
+    other = aliased(EvidenceLink)
+    mine = other.response_id == Response.id
+    per_response = (
+        select(
+            Response.id.label("response_id"),
+            # The id of its last link on the first page (none if it has fewer).
+            select(other.id)
+            .where(mine)
+            .order_by(other.id)
+            .limit(1)
+            .offset(FIRST_LINKS - 1)
+            .scalar_subquery()
+            .label("last"),
+            select(func.count(other.id)).where(mine).scalar_subquery().label("total"),
+        )
+        .where(Response.id.in_(response_ids))
+        # Worked out once per response, not again for every link joined to it.
+        .cte("per_response")
+        .prefix_with("MATERIALIZED")
+    )
+    on_page = (EvidenceLink.response_id == per_response.c.response_id) & (
+        per_response.c["last"].is_(None) | (EvidenceLink.id <= per_response.c["last"])
+    )
+    rows = db.session.execute(
+        select(
+            per_response.c.response_id,
+            per_response.c.total,
+            EvidenceLink.evidence_id,
+            EvidenceLink.note,
+            EvidenceLink.carried_over,
+        )
+        .select_from(per_response)
+        .outerjoin(EvidenceLink, on_page)
+        .order_by(per_response.c.response_id, EvidenceLink.id)
+    )
+    links: dict[int, list] = {rid: [] for rid in response_ids}
+    totals = dict.fromkeys(response_ids, 0)
+    for row in rows:
+        totals[row.response_id] = row.total
+        if row.evidence_id is not None:
+            links[row.response_id].append(row)
+    return {rid: (links[rid], totals[rid]) for rid in response_ids}
+
+
+def response_json(row: assessments.ItemRow, links: list, total: int) -> dict:
+    """A response with its first `links` of `total`, and where to read the next ones."""
     r = row.response
+    more = total > len(links)
     return {
         "id": r.id,
         "assessment_id": r.assessment_id,
@@ -144,11 +213,14 @@ def response_json(row: assessments.ItemRow) -> dict:
         "version": r.version,
         "triangulation": row.triangulation,
         "claim_beyond_evidence": row.claim_beyond_evidence,
-        "evidence_ids": [link.evidence_id for link in row.links],
-        "evidence_links": [
-            {"evidence_id": link.evidence_id, "note": link.note, "carried_over": link.carried_over}
-            for link in row.links
-        ],
+        "evidence_ids": [link.evidence_id for link in links],
+        "evidence_links": [link_json(link) for link in links],
+        "evidence_links_total": total,
+        "evidence_links_next": url_for(
+            "api.list_response_links", response_id=r.id, page=2, per_page=FIRST_LINKS
+        )
+        if more
+        else None,
         "actions": [action_json(a) for a in sorted(r.actions, key=lambda a: a.id)],
     }
 
@@ -162,23 +234,31 @@ def assessment_or_404(assessment_id: int, action: str = "assessment.view") -> As
 
 
 def response_row(response_id: int, action: str = "assessment.view"):
-    """A response's assessment and task-list row (evidence, triangulation), loaded for
-    `action` on the assessment, as assessment_or_404."""
-    assessment_id = db.session.scalar(
-        select(Response.assessment_id).where(Response.id == response_id)
+    """A response's assessment and row (triangulation counted by the database, links not
+    read), loaded for `action` on the assessment, as assessment_or_404: the response, its
+    assessment, framework and item in one statement, its actions in another."""
+    response = db.session.scalar(
+        select(Response)
+        .where(Response.id == response_id)
+        .options(
+            joinedload(Response.assessment).joinedload(Assessment.framework),
+            joinedload(Response.item),
+            selectinload(Response.actions),
+        )
     )
-    if assessment_id is None:
+    if response is None:
         raise ApiError(404, "not_found", "There is no such response.")
-    assessment = assessment_or_404(assessment_id, action)
-    row = next(r for r in assessments.task_list(assessment).rows if r.response.id == response_id)
-    return assessment, row
+    assessment = access.get_assessment_or_404(
+        response.assessment_id, user(), action, lambda _id: response.assessment
+    )
+    return assessment, assessments.response_row(response, links=False)
 
 
 def response_read(response_id: int, status: int = 200):
     """A response as it is now, for answering a change to it or to what hangs on it."""
     db.session.expire_all()
     _assessment, row = response_row(response_id)
-    return read(response_json(row), status)
+    return read(response_json(row, *first_links([response_id])[response_id]), status)
 
 
 # --- tokens ------------------------------------------------------------------------------------
@@ -329,14 +409,27 @@ def get_assessment(assessment_id: int):
 @bp.get("/assessments/<int:assessment_id>/responses")
 def list_responses(assessment_id: int):
     assessment = assessment_or_404(assessment_id)
-    rows = assessments.task_list(assessment).rows
-    return read({"items": [response_json(row) for row in rows], "total": len(rows)})
+    rows = assessments.task_list(assessment, links=False).rows
+    links = first_links([row.response.id for row in rows])
+    return read(
+        {
+            "items": [response_json(row, *links[row.response.id]) for row in rows],
+            "total": len(rows),
+        }
+    )
 
 
 @bp.get("/responses/<int:response_id>")
 def get_response(response_id: int):
     _assessment, row = response_row(response_id)
-    return read(response_json(row))
+    return read(response_json(row, *first_links([response_id])[response_id]))
+
+
+@bp.get("/responses/<int:response_id>/evidence")
+def list_response_links(response_id: int):
+    response_row(response_id)
+    query = select(EvidenceLink).where(EvidenceLink.response_id == response_id)
+    return paginated(query.order_by(EvidenceLink.id), link_json)
 
 
 @bp.patch("/responses/<int:response_id>")

@@ -277,11 +277,15 @@ def load_assessment(assessment_id: int) -> Assessment | None:
     )
 
 
-def task_list(assessment: Assessment) -> TaskList:
-    """Each section's items with the organisation's response, its evidence and triangulation."""
+def task_list(assessment: Assessment, links: bool = True) -> TaskList:
+    """Each section's items with the organisation's response and its triangulation (counted by
+    the database), and with `links` every evidence link (a response may have thousands: a
+    page that shows none leaves them unread)."""
     by_item = {r.item_id: r for r in assessment.responses}
-    links = evidence.links_by_response([r.id for r in assessment.responses])
+    response_ids = [r.id for r in assessment.responses]
     rule = evidence.rule_of(assessment.framework)
+    levels = evidence.levels_by_response(response_ids, rule)
+    all_links = evidence.links_by_response(response_ids) if links else {}
     result = TaskList(assessment)
     for section in assessment.framework.sections:
         rows = []
@@ -289,20 +293,34 @@ def task_list(assessment: Assessment) -> TaskList:
             response = by_item.get(item.id)
             if response is None:
                 continue
-            row_links = links.get(response.id, [])
-            level = evidence.level_of(row_links, rule)
+            row_links = all_links.get(response.id, [])
+            level = levels[response.id]
             claim = triangulation.claim_beyond_evidence(response.self_score, level, rule)
             rows.append(ItemRow(item, response, row_links, level, claim))
         result.sections.append((section, rows))
     return result
 
 
-def find_row(assessment: Assessment, item_key: str) -> ItemRow | None:
-    """The item with this key in the assessment's framework, with its response."""
-    for row in task_list(assessment).rows:
-        if row.item.key == item_key:
-            return row
+def find_row(assessment: Assessment, item_key: str, links: bool = True) -> ItemRow | None:
+    """The item with this key in the assessment's framework, with its response, as
+    `response_row` gives it."""
+    for section in assessment.framework.sections:
+        for item in section.items:
+            if item.key == item_key:
+                response = next((r for r in assessment.responses if r.item_id == item.id), None)
+                return response_row(response, links) if response is not None else None
     return None
+
+
+def response_row(response: Response, links: bool = True) -> ItemRow:
+    """A response's row, its triangulation counted by the database; with `links`, every link
+    loaded (a page that may show thousands reads them a page at a time instead:
+    evidence.links_of)."""
+    rule = evidence.rule_of(response.assessment.framework)
+    level = evidence.levels_by_response([response.id], rule)[response.id]
+    row_links = evidence.links_by_response([response.id])[response.id] if links else []
+    claim = triangulation.claim_beyond_evidence(response.self_score, level, rule)
+    return ItemRow(response.item, response, row_links, level, claim)
 
 
 def previous_scores(

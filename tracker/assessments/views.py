@@ -34,6 +34,7 @@ from tracker.extensions import db
 from tracker.i18n import current_language
 from tracker.models import Action, EvidenceLink
 from tracker.models.assessments import EDITABLE_STATUSES
+from tracker.paging import paginate
 from tracker.review import service as review
 from tracker.web import BUSY_RETRY_SECONDS, EVIDENCE_KIND_LABELS, is_htmx
 
@@ -55,7 +56,8 @@ def _refuse(assessment):
 
 
 def _row_or_404(assessment, item_key: str) -> service.ItemRow:
-    return service.find_row(assessment, item_key) or abort(404)
+    # Without its links: the item page reads them a page at a time (there may be thousands).
+    return service.find_row(assessment, item_key, links=False) or abort(404)
 
 
 @bp.route("/start/<int:framework_id>", methods=["GET", "POST"])
@@ -100,7 +102,7 @@ def task_list(assessment_id: int):
         days_left=cycles.days_left(assessment.cycle, today)
         if assessment.cycle.contains(today) and assessment.status in EDITABLE_STATUSES
         else None,
-        tasks=service.task_list(assessment),
+        tasks=service.task_list(assessment, links=False),
         previous=service.previous_scores(assessment, current_user),
     )
 
@@ -224,12 +226,17 @@ def _item_page(
     if link_form is None:
         link_form = LinkForm(prefix="link")
     find = (request.args.get("find") or request.form.get("link-find") or "").strip()[:200]
+    links = None
     if not fragment:
-        link_form.evidence.choices = _link_choices(assessment, row, find)
+        link_form.offer(_link_choices(assessment, row, find))
+        links = paginate(
+            evidence.links_of(row.response.id), endpoint="assessments.item", anchor="evidence"
+        )
     return render_template(
         template,
         assessment=assessment,
         row=row,
+        links=links,
         form=form,
         action_form=action_form or ActionForm(prefix="action"),
         link_form=link_form,
@@ -254,7 +261,7 @@ def link_evidence(assessment_id: int, item_key: str):
     assessment = _load(assessment_id, "assessment.draft")
     row = _row_or_404(assessment, item_key)
     link_form = LinkForm(prefix="link")
-    link_form.evidence.choices = _link_choices(assessment, row, request.form.get("link-find"))
+    link_form.offer(_link_choices(assessment, row, request.form.get("link-find")))
     if link_form.validate_on_submit():
         chosen = get_evidence_or_404(link_form.evidence.data, current_user)
         try:
@@ -339,7 +346,7 @@ def _link_choices(assessment, row, find: str | None = None) -> list[tuple[int, s
     if given), for the link form."""
     return [
         (e.id, f"{e.title} ({EVIDENCE_KIND_LABELS[e.kind]})")
-        for e in evidence.linkable(assessment.organisation_id, row.links, find)
+        for e in evidence.linkable(assessment.organisation_id, row.response.id, find)
     ]
 
 

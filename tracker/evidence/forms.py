@@ -7,6 +7,7 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from tracker.forms import DateInputField
+from tracker.security import as_id
 
 KIND_LABELS = {
     "document": (_l("Document"), _l("A policy, procedure, plan or minutes")),
@@ -83,7 +84,13 @@ class EvidenceForm(FlaskForm):
 
 
 class LinkForm(FlaskForm):
-    evidence = SelectField(_l("Evidence from your library"), coerce=int)
+    # It starts at "Choose evidence", so that linking without choosing is refused, not the
+    # first piece linked (issue #17 point 11); anything but an id is no choice.
+    evidence = SelectField(
+        _l("Evidence from your library"),
+        coerce=as_id,
+        validators=[DataRequired(_l("Choose the evidence to link"))],
+    )
     note = TextAreaField(
         _l("What does it show for this item? (optional)"),
         validators=[
@@ -91,6 +98,15 @@ class LinkForm(FlaskForm):
             Length(max=1000, message=_l("The note must be 1,000 characters or fewer")),
         ],
     )
+
+    def offer(self, pieces: list[tuple[int, str]]) -> None:
+        """Offer these pieces of evidence, after an empty "Choose evidence"."""
+        self.evidence.choices = [("", _l("Choose evidence")), *pieces]
+
+    @property
+    def offered(self) -> int:
+        """How many pieces of evidence are offered."""
+        return len(self.evidence.choices or []) - 1
 
 
 class WithdrawForm(FlaskForm):

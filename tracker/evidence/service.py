@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, column, exists, func, or_, select, table
+from sqlalchemy import Select, column, distinct, exists, func, or_, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -453,21 +453,22 @@ def library(org: Organisation, filters: Filters) -> Select:
 LINKABLE_LIMIT = 200
 
 
-def linkable(
-    organisation_id: int, already: list[EvidenceLink], title: str | None = None
-) -> list[Evidence]:
+def linkable(organisation_id: int, response_id: int, title: str | None = None) -> list[Evidence]:
     """The library's current evidence not yet linked to this response, whose title contains
     `title` if given: the newest LINKABLE_LIMIT pieces, by title, with their source
     organisations loaded. Searching by title reaches pieces older than the newest."""
-    linked = {link_row.evidence_id for link_row in already}
+    # The database leaves out what is linked: a response may have thousands of links, which
+    # are never read here.
+    linked = exists().where(
+        EvidenceLink.evidence_id == Evidence.id, EvidenceLink.response_id == response_id
+    )
     newest = (
         select(Evidence)
         .where(
-            Evidence.organisation_id == organisation_id,
-            Evidence.withdrawn_at.is_(None),
-            Evidence.id.not_in(linked),
+            Evidence.organisation_id == organisation_id, Evidence.withdrawn_at.is_(None), ~linked
         )
-        .order_by(Evidence.id.desc())
+        # In the library's own order, which its index gives without sorting the library.
+        .order_by(Evidence.created_at.desc(), Evidence.id.desc())
         .limit(LINKABLE_LIMIT)
         .options(selectinload(Evidence.source_organisation))
     )
@@ -490,6 +491,44 @@ def where_used(evidence: Evidence) -> list[EvidenceLink]:
             )
         )
     )
+
+
+def links_of(response_id: int) -> Select:
+    """A query of a response's links, oldest first, with their evidence and its source: for
+    reading a page at a time (a response may have thousands)."""
+    return (
+        select(EvidenceLink)
+        .where(EvidenceLink.response_id == response_id)
+        .options(selectinload(EvidenceLink.evidence).selectinload(Evidence.source_organisation))
+        .order_by(EvidenceLink.id)
+    )
+
+
+def kinds_and_sources(*columns) -> Select:
+    """A query of `columns` of responses with, for each response, how many different kinds and
+    different source organisations its current (not withdrawn) linked evidence has: counted by
+    the database, one row per response however many links it has. Add a where clause."""
+    current = (Evidence.id == EvidenceLink.evidence_id) & Evidence.withdrawn_at.is_(None)
+    return (
+        select(
+            *columns,
+            func.count(distinct(Evidence.kind)),
+            func.count(distinct(Evidence.source_organisation_id)),
+        )
+        .select_from(Response)
+        .outerjoin(EvidenceLink, EvidenceLink.response_id == Response.id)
+        .outerjoin(Evidence, current)
+        .group_by(Response.id, *(c for c in columns if c is not Response.id))
+    )
+
+
+def levels_by_response(response_ids, rule: triangulation.Rule) -> dict[int, str]:
+    """The triangulation level of each of these responses, counted by the database."""
+    rows = db.session.execute(kinds_and_sources(Response.id).where(Response.id.in_(response_ids)))
+    return {
+        response_id: triangulation.level_of_counts(kinds, sources, rule)
+        for response_id, kinds, sources in rows
+    }
 
 
 def links_by_response(response_ids: list[int]) -> dict[int, list[EvidenceLink]]:
@@ -533,19 +572,6 @@ def pieces_by_response(response_ids) -> dict[int, list[triangulation.Piece]]:
 
 def rule_of(framework) -> triangulation.Rule:
     return triangulation.Rule(framework.min_kinds, framework.min_sources, framework.required_from)
-
-
-def level_of(links: list[EvidenceLink], rule: triangulation.Rule) -> str:
-    """Triangulation level of a response from its links."""
-    return triangulation.level(
-        (
-            triangulation.Piece(
-                ln.evidence.kind, ln.evidence.source_organisation_id, ln.evidence.is_withdrawn
-            )
-            for ln in links
-        ),
-        rule,
-    )
 
 
 def pii_warnings(rows) -> list[tuple]:

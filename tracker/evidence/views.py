@@ -65,7 +65,7 @@ def _link_target():
     assessment = get_assessment_or_404(
         assessment_id, current_user, "assessment.draft", assessments.load_assessment
     )
-    row = assessments.find_row(assessment, item_key) or abort(404)
+    row = assessments.find_row(assessment, item_key, links=False) or abort(404)
     return assessment, row
 
 

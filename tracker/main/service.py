@@ -3,12 +3,13 @@
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from tracker import cycles
 from tracker.access import can, visible_assessments
 from tracker.evidence import triangulation
+from tracker.evidence.service import kinds_and_sources
 from tracker.extensions import db
 from tracker.frameworks.service import latest_frameworks
 from tracker.models import (
@@ -16,8 +17,6 @@ from tracker.models import (
     Assessment,
     Challenge,
     Cycle,
-    Evidence,
-    EvidenceLink,
     Framework,
     Item,
     Organisation,
@@ -160,18 +159,10 @@ def _evidence_figures(assessments: list[Assessment]) -> dict[int, tuple[int, int
     database counts each response's kinds and sources of current evidence: one row per
     response, not one per link."""
     by_id = {a.id: a for a in assessments}
-    current = (Evidence.id == EvidenceLink.evidence_id) & Evidence.withdrawn_at.is_(None)
     rows = db.session.execute(
-        select(
-            Response.assessment_id,
-            Response.self_score,
-            func.count(distinct(Evidence.kind)),
-            func.count(distinct(Evidence.source_organisation_id)),
+        kinds_and_sources(Response.assessment_id, Response.self_score).where(
+            Response.assessment_id.in_(by_id)
         )
-        .outerjoin(EvidenceLink, EvidenceLink.response_id == Response.id)
-        .outerjoin(Evidence, current)
-        .where(Response.assessment_id.in_(by_id))
-        .group_by(Response.id, Response.assessment_id, Response.self_score)
     )
     figures: dict[int, list[int]] = {a_id: [0, 0] for a_id in by_id}
     for assessment_id, score, kinds, sources in rows:

@@ -507,8 +507,7 @@ def raise_challenge(
 def answer_options(challenge: Challenge) -> list[Evidence]:
     """The organisation's current evidence it could add to an answer (not yet on the item)."""
     response = challenge.response
-    links = evidence_service.links_by_response([response.id])[response.id]
-    return evidence_service.linkable(response.assessment.organisation_id, links)
+    return evidence_service.linkable(response.assessment.organisation_id, response.id)
 
 
 def answer(
