@@ -60,7 +60,9 @@ def test_a_narrative_page_shows_the_link(client, login, region, make_assessment)
     submitted = make_assessment(
         organisation=region["rsb"], cycle=region["cycle"], status="submitted"
     )
-    submitted.responses[0].narrative = (
+    submitted.responses[
+        0
+    ].narrative = (
         "See [the multi-agency audit](https://example.org/audit) and [this](javascript:alert(1))."
     )
     db.session.commit()
