@@ -1,17 +1,24 @@
 """Issue #17 points 2 and 13 in a real browser: a coordinator starts this cycle's JICPA from
 last cycle's answers (Gwent's, seeded for this test alone), sees every answer marked as carried
 over, cannot submit until each is confirmed or changed, checks the answers, submits and reads
-what happens next. axe checks every page it loads (`every_page_checked`)."""
+what happens next. axe checks every page it loads (`every_page_checked`). On a server of its
+own: submitting puts a second Gwent assessment in the queue other journeys read."""
 
 import re
 
 import pytest
 
-from tests.e2e.conftest import seeded_name
+from tests.e2e.conftest import demo_server, seeded_name
 from tests.e2e.test_journeys import _sign_in
 
 pytestmark = pytest.mark.usefixtures("every_page_checked")
 CARRIED = "Carried over — check it"
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory):
+    with demo_server(tmp_path_factory.mktemp("e2e-carried")) as base_url:
+        yield base_url
 
 
 def test_carried_over_answers_are_checked_before_submitting(page, assert_accessible, snap):
