@@ -30,3 +30,30 @@ document.addEventListener("htmx:afterSettle", (event) => {
     if (next) next.focus();
   }
 });
+
+// The item page's other forms (Link evidence, Unlink, Find, Add action) reload the page: an
+// answer typed above and not yet saved is first kept as a draft, which the page restores.
+function answerChanged(form) {
+  return [...form.elements].some((field) => {
+    if (field.type === "radio" || field.type === "checkbox") return field.checked !== field.defaultChecked;
+    if (field.tagName === "TEXTAREA" || (field.tagName === "INPUT" && field.type !== "hidden")) {
+      return field.value !== field.defaultValue;
+    }
+    return false;
+  });
+}
+
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-app-keeps-answer")) return;
+  const answer = document.getElementById("response-form"); // htmx may have swapped it since
+  if (!answer || !answerChanged(answer)) return;
+  event.preventDefault();
+  const body = new FormData(answer);
+  body.set("then", "keep");
+  try {
+    await fetch(answer.action, { method: "POST", body, credentials: "same-origin" });
+  } finally {
+    form.submit(); // kept or not, the person's own request goes ahead
+  }
+});

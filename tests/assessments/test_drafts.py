@@ -89,3 +89,31 @@ def test_a_restored_draft_cannot_overwrite_a_later_save(client, login, post, reg
     assert 'name="version" value="1"' in page
     stale = post(f"{base}/items/A1", {"narrative": NARRATIVE, "version": "1", "save": "1"})
     assert stale.status_code == 409
+
+
+def test_the_answer_is_kept_before_another_form_reloads_the_page(client, login, post, draft):
+    """The page's script sends `then=keep` before Link evidence, Unlink, Find or Add action
+    reloads the page: the answer is kept, nothing is saved, and the reloaded page restores it."""
+    login("coord@a.test")
+    base = f"/assessments/{draft.id}"
+    kept = post(
+        f"{base}/items/A1",
+        {"score": "3", "narrative": NARRATIVE, "version": "1", "then": "keep"},
+        page=f"{base}/items/A1",
+    )
+    assert kept.status_code == 204
+    # An empty choice of evidence is refused; the page it shows again keeps the answer.
+    refused = post(f"{base}/items/A1/evidence", {"link-evidence": ""}, page=f"{base}/items/A1")
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert NARRATIVE in page and "Your unsaved answer is restored" in page
+    assert re.search(r'name="score" type="radio" value="3"[^>]* checked', page)
+    assert draft.responses[0].narrative != NARRATIVE  # kept aside, not saved
+
+
+def test_keeping_an_answer_needs_the_forms_token(client, login, draft):
+    login("coord@a.test")
+    base = f"/assessments/{draft.id}"
+    sent = client.post(f"{base}/items/A1", data={"narrative": NARRATIVE, "then": "keep"})
+    assert sent.status_code == 400
+    assert db.session.scalar(select(func.count(Draft.id))) == 0

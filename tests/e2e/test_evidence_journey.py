@@ -48,13 +48,22 @@ def _journey(page, assert_accessible, snap):
     page.get_by_role("button", name="Save", exact=True).click()
     page.get_by_text("Saved at").wait_for()
 
-    for url in items[1:]:
+    answer = page.get_by_label("What you have done and what it shows (Markdown)")
+    for number, url in enumerate(items[1:]):
         page.goto(url)
+        if number == 0:  # and while another of the page's forms reloads it (Link evidence)
+            typed = "Typed before linking: the audit covers every partner's decisions."
+            answer.fill(typed)
         page.get_by_label("Evidence from your library").select_option(
             label="Threshold audit, autumn 2026 (Audit)"
         )
         page.get_by_role("button", name="Link evidence").click()
         assert "is linked" in page.locator(".govuk-notification-banner").inner_text()
+        if number == 0:
+            assert answer.input_value() == typed
+            assert "Your unsaved answer is restored" in page.locator("main").inner_text()
+            page.get_by_role("button", name="Save", exact=True).click()
+            page.get_by_text("Saved at").wait_for()
     snap(page, "item-with-evidence")
     assert_accessible(page)
 

@@ -116,15 +116,17 @@ def item(assessment_id: int, item_key: str):
     if request.method == "POST":
         if not can(current_user, "assessment.draft", assessment):
             _refuse(assessment)
-        if request.form.get("then") == "upload":  # leaving to upload evidence: keep the words
-            return _keep_for_upload(assessment, row, form)
+        if request.form.get("then") in ("upload", "keep"):  # leaving the page: keep the words
+            return _keep_answer(assessment, row, form, then=request.form["then"])
         if form.validate_on_submit() and not form.preview.data:
             return _save(assessment, row, form)
     return _item_page(assessment, row, form, status=400 if form.errors else 200, fragment=is_htmx())
 
 
-def _keep_for_upload(assessment, row, form):
-    """Keep the unsaved answer as a draft, then go to the upload; coming back restores it."""
+def _keep_answer(assessment, row, form, then: str):
+    """Keep the unsaved answer as a draft; coming back to the item restores it. `upload` then
+    goes to the upload; `keep` (sent by the page's script before another of its forms, such as
+    Link evidence or Add action, reloads it) only answers that it is kept."""
     if not PostForm().validate_on_submit():
         abort(400)
     fields = {"narrative": form.narrative.data, "impact": form.impact.data}
@@ -133,6 +135,8 @@ def _keep_for_upload(assessment, row, form):
     # The version it was typed against: saving it later is refused if someone saved meanwhile.
     fields["version"] = form.version.data
     drafts.keep(current_user, drafts.response_answer(row.response.id), fields)
+    if then == "keep":
+        return "", 204
     upload = url_for("evidence.new", assessment=assessment.id, item=row.item.key)
     if is_htmx():
         return "", 204, {"HX-Redirect": upload}
