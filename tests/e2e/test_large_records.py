@@ -69,7 +69,11 @@ def test_links_in_pages_and_an_empty_choice_refused(
         page.locator(f"form[action*='{item}/evidence'] button[type=submit]").click()
         page.wait_for_load_state()
         summary = page.locator(".govuk-error-summary")
-        assert "Choose the evidence to link" in summary.inner_text()
+        refusal = {
+            "en": "Choose the evidence to link",
+            "cy": "Dewiswch y dystiolaeth i'w chysylltu",
+        }
+        assert refusal[lang] in summary.inner_text()
         assert page.locator("#link-note").input_value() == "Shows the audit was done"
         assert_accessible(page)
         snap(page, f"empty-choice-{lang}")
