@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from tracker.extensions import db
 from tracker.models import Action
 
-GOOD = {"description": "Audit twelve case files", "owner": "Quality lead", "due_on": "2027-03-31"}
+GOOD = {"description": "Audit twelve case files", "owner": "Quality lead", "due_on": "2030-03-31"}
 
 
 def _error(response, status: int) -> dict:
@@ -29,7 +29,7 @@ def test_add_list_read_and_change_an_action(client, people, draft, coordinator, 
     assert created.status_code == 201, created.get_json()
     action = created.get_json()
     assert action["status"] == "open" and action["version"] == 1
-    assert action["due_on"] == "2027-03-31" and action["completed_on"] is None
+    assert action["due_on"] == "2030-03-31" and action["completed_on"] is None
 
     listed = client.get(f"/api/v1/responses/{response_id}/actions", headers=coordinator)
     assert listed.get_json() == {"items": [action], "total": 1}
