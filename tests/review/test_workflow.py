@@ -351,11 +351,11 @@ def test_conclude_once_every_response_is_validated_or_resolved(people, challenge
     service.validate(people["reviewer"], response_for(assessment, "A2"))
     service.validate(people["reviewer"], response_for(assessment, "B1"))
     service.answer(people["coordinator"], challenge, "Answer", None, [])
-    with pytest.raises(RuleError, match="1 responses still need"):  # answered is not resolved
+    with pytest.raises(RuleError, match="1 response still needs"):  # answered is not resolved
         service.conclude(people["reviewer"], assessment, TODAY)
     service.resolve(people["reviewer"], challenge, "withdrawn", None, None)
     # Withdrawn leaves A1's score still to be validated.
-    with pytest.raises(RuleError, match="1 responses still need"):
+    with pytest.raises(RuleError, match="1 response still needs"):
         service.conclude(people["reviewer"], assessment, TODAY)
     service.validate(people["reviewer"], challenge.response)
     concluded = service.conclude(people["reviewer"], assessment, TODAY)

@@ -14,6 +14,7 @@ from datetime import date
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -763,9 +764,10 @@ def conclusion_refused(assessment: Assessment) -> str | None:
         return _l("This assessment is no longer under review.")
     waiting = _waiting(assessment.id)
     if waiting:
-        return _l(
-            "%(count)d responses still need a validated score or a resolved challenge.",
-            count=waiting,
+        return lazy_ngettext(
+            "%(num)d response still needs a validated score or a resolved challenge.",
+            "%(num)d responses still need a validated score or a resolved challenge.",
+            waiting,
         )
     return None
 
