@@ -14,17 +14,21 @@ from contextlib import closing
 from datetime import date
 from pathlib import Path
 
-import pytest
-from aiosmtpd.controller import Controller
-from flask.globals import _cv_app
-from flask.testing import FlaskClient
-from flask_migrate import upgrade
-from sqlalchemy import JSON, Text, cast, create_engine, select, text
+# The whole suite, and every server it starts, runs as if today were this date (tracker.clock),
+# so that a due date in the demo data or a test does not turn into the past as the months go by.
+os.environ["TRACKER_TODAY"] = os.environ.get("TRACKER_TEST_TODAY", "2026-12-03")
 
-from tracker import create_app
-from tracker.extensions import db
-from tracker.models import Assessment, Cycle, Organisation, Response, User
-from tracker.models.base import utcnow
+import pytest  # noqa: E402 - after the clock is set
+from aiosmtpd.controller import Controller  # noqa: E402
+from flask.globals import _cv_app  # noqa: E402
+from flask.testing import FlaskClient  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import JSON, Text, cast, create_engine, select, text  # noqa: E402
+
+from tracker import create_app  # noqa: E402
+from tracker.extensions import db  # noqa: E402
+from tracker.models import Assessment, Cycle, Organisation, Response, User  # noqa: E402
+from tracker.models.base import utcnow  # noqa: E402
 
 FRAMEWORK_FIXTURES = Path(__file__).parent / "frameworks" / "files"
 TEST_PASSWORD = "correct-horse-battery"
@@ -173,6 +177,19 @@ class FreshContextClient(FlaskClient):
             _cv_app.reset(token)
         assert_security_headers(response)
         return response
+
+
+@pytest.fixture
+def today_is():
+    """Set the tracker's today (tracker.clock) for one test: `today_is(date(2027, 2, 1))`."""
+    from tracker import clock
+
+    def _set(day: date) -> date:
+        clock.set_today(day)
+        return day
+
+    yield _set
+    clock.set_today(date.fromisoformat(os.environ["TRACKER_TODAY"]))
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from flask import Flask, current_app
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from tracker import seeding
+from tracker import clock, seeding
 from tracker.auth import passwords
 from tracker.extensions import db
 from tracker.frameworks.loader import FrameworkFileError
@@ -131,13 +131,12 @@ def send_reminders() -> None:
     """Remind coordinators of assessments due (28, 7 and 1 days before, and once overdue),
     tell people of challenges and reviews past their due date, and warn owners of API tokens
     expiring within a week, once each. Run it daily, on as many hosts as you like."""
-    from tracker import cycles
-    from tracker.api.tokens import warn_expiring
+    from tracker.auth.tokens import warn_expiring
     from tracker.notifications import mail
     from tracker.notifications.reminders import send_due_reminders
     from tracker.review.service import send_overdue_reminders
 
-    today = cycles.today()
+    today = clock.today()
     # Links in the reminders are built as if for a request to the tracker's own address.
     with current_app.test_request_context(base_url=current_app.config["TRACKER_BASE_URL"]):
         sent = send_due_reminders(today) + send_overdue_reminders(today) + warn_expiring()

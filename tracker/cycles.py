@@ -11,6 +11,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import select, text, update
 
+from tracker import clock
 from tracker.database import take_turns
 from tracker.extensions import db
 from tracker.models import AuditEvent, Cycle, User
@@ -22,13 +23,9 @@ LABEL_MAX = 20
 LABEL_PATTERN = re.compile(r"^\d{4}[–-]\d{2}$")
 
 
-def today() -> date:
-    return date.today()
-
-
 def current_cycle(on: date | None = None) -> Cycle | None:
     """The cycle in progress on `on` (today), or else the latest that has opened by then."""
-    on = on or today()
+    on = on or clock.today()
     opened = select(Cycle).where(Cycle.opens_on <= on)
     running = db.session.scalar(
         opened.where(Cycle.closes_on >= on, Cycle.closed_at.is_(None))
@@ -42,7 +39,7 @@ def current_cycle(on: date | None = None) -> Cycle | None:
 
 def days_left(cycle: Cycle, on: date | None = None) -> int:
     """Days from `on` (today) to the cycle's due date; negative once it has passed."""
-    return (cycle.due_on - (on or today())).days
+    return (cycle.due_on - (on or clock.today())).days
 
 
 def _check(label: str, opens_on, due_on, closes_on, except_id: int | None = None) -> None:
@@ -158,7 +155,7 @@ def suggested_next(on: date | None = None) -> dict:
     for the financial year that holds `on` (today): April to March, due by 31 January."""
     latest = db.session.scalar(select(Cycle).order_by(Cycle.opens_on.desc()).limit(1))
     if latest is None:
-        on = on or today()
+        on = on or clock.today()
         year = on.year if on.month >= 4 else on.year - 1
         opens, due, closes = date(year, 4, 1), date(year + 1, 1, 31), date(year + 1, 3, 31)
     else:

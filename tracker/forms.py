@@ -12,6 +12,20 @@ class PostForm(FlaskForm):
     """A form with nothing but the CSRF token, for button-only POSTs such as sign-out."""
 
 
+NOT_A_SCORE = -(10**9)  # what an unreadable score becomes: a number no scale has
+
+
+def score_choice(value):
+    """A submitted score as a number (a RadioField's `coerce`); anything unreadable becomes
+    NOT_A_SCORE, which the form then refuses as not on the scale."""
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return NOT_A_SCORE
+
+
 DATE_PARTS = ("day", "month", "year")
 THE_DATE = _l("The date")
 # GOV.UK's messages for a date with parts missing, by what is missing: whole sentences, so

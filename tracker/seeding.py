@@ -12,6 +12,7 @@ import yaml
 from flask import current_app, url_for
 from sqlalchemy import select
 
+from tracker import clock
 from tracker.config import PROJECT_ROOT
 from tracker.evidence import filetype
 from tracker.evidence.storage import LocalStore
@@ -454,5 +455,5 @@ def _load_statement(demo: _Demo, row: dict) -> None:
             statements.edit_section(author, statement, locale, key, text, statement.version)
             db.session.flush()
     if row.get("publish"):
-        for _step in statements.publish(author, statement, statement.version, date.today()):
+        for _step in statements.publish(author, statement, statement.version, clock.today()):
             pass  # publishing commits when its last step is done

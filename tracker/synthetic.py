@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import func, insert, select, text
 
-from tracker import seeding
+from tracker import clock, seeding
 from tracker.evidence import filetype
 from tracker.evidence.storage import LocalStore
 from tracker.extensions import db
@@ -207,7 +207,7 @@ class _Generator:
                 user_id=self.by_email[email],
                 name="benchmark",
                 token_hash=hashlib.sha256(api_token(self.seed, email).encode()).hexdigest(),
-                expires_at=datetime.now(UTC) + timedelta(days=365),
+                expires_at=clock.now() + timedelta(days=365),
             )
         self.coordinator = {
             o.id: self.by_email[f"coordinator.{o.code.lower()}@bench.example"]

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tracker import cycles
 from tracker.extensions import db
 from tracker.models import Assessment, AuditEvent, Notification, Reminder
 from tracker.models.base import utcnow
@@ -19,12 +18,8 @@ DUE = date(2027, 1, 31)  # the region fixture's cycle 2026–27
 
 
 @pytest.fixture
-def today(monkeypatch):
-    def _set(day: date) -> date:
-        monkeypatch.setattr(cycles, "today", lambda: day)
-        return day
-
-    return _set
+def today(today_is):
+    return today_is
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import csrf_token, page_text
 from tests.threads import together
-from tracker.api import tokens
+from tracker.auth import tokens
 from tracker.extensions import db
 from tracker.models import ApiToken, AuditEvent, User
 

@@ -1,11 +1,10 @@
 """Improvement actions through the API: add, list, read, change at a version (409 when stale),
 and every refusal as a JSON error."""
 
-from datetime import date
-
 import pytest
 from sqlalchemy import func, select
 
+from tracker import clock
 from tracker.extensions import db
 from tracker.models import Action
 
@@ -41,7 +40,7 @@ def test_add_list_read_and_change_an_action(client, people, draft, coordinator, 
     assert done.status_code == 200, done.get_json()
     changed = done.get_json()
     assert changed["status"] == "done" and changed["version"] == 2
-    assert changed["completed_on"] == date.today().isoformat()
+    assert changed["completed_on"] == clock.today().isoformat()
     assert changed["description"] == GOOD["description"]  # fields left out are kept
     cleared = client.patch(path, headers=coordinator, json={"version": 2, "due_on": None})
     assert cleared.get_json()["due_on"] is None

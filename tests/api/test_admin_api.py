@@ -3,19 +3,19 @@ for administrators and (people only) the coordinators of a board or health board
 
 import io
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import FRAMEWORK_FIXTURES, TEST_PASSWORD
-from tracker import access
+from tracker import access, clock
 from tracker.admin import people as people_service
 from tracker.extensions import db
 from tracker.models import AuditEvent, Cycle, Framework, Organisation, User
 from tracker.notifications import mail
 
-TODAY = date.today()
+TODAY = clock.today()
 SECRETS = ("password_hash", "token_hash", "scrypt")
 
 

@@ -1,10 +1,10 @@
 """Statements through the API: who may list and read them, and the published PDF."""
 
 import hashlib
-from datetime import date
 
 import pytest
 
+from tracker import clock
 from tracker.extensions import db
 from tracker.statements import service
 
@@ -17,7 +17,7 @@ def statements(people, submitted):
         inspector, "national", None, people["framework"], people["cycle"], "en"
     )
     db.session.flush()
-    for _step in service.publish(inspector, published, published.version, date.today()):
+    for _step in service.publish(inspector, published, published.version, clock.today()):
         pass
     draft = service.create(
         inspector, "region", people["rsb"], people["framework"], people["cycle"], "cy"

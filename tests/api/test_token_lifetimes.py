@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from tests.conftest import TEST_PASSWORD, csrf_token, page_text
-from tracker.api import tokens
+from tracker.auth import tokens
 from tracker.extensions import db
 from tracker.models import ApiToken
 from tracker.models.base import utcnow

@@ -1,18 +1,19 @@
 """A new improvement action cannot be due in the past; an existing overdue one stays
 editable, and is shown as overdue (issue #17 point 12)."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import date_parts, page_text
+from tracker import clock
 from tracker.assessments import service
 from tracker.extensions import db
 from tracker.models import Action
 
-PAST = date.today() - timedelta(days=400)
-SOON = date.today() + timedelta(days=30)
+PAST = clock.today() - timedelta(days=400)
+SOON = clock.today() + timedelta(days=30)
 
 
 def test_a_new_action_due_in_the_past_is_refused(region, draft):
@@ -27,9 +28,9 @@ def test_a_new_action_due_in_the_past_is_refused(region, draft):
 
 def test_a_new_action_due_today_is_accepted(region, draft):
     action = service.save_action(
-        region["coordinator"], draft.responses[0], None, "Audit", "BM", date.today(), "open"
+        region["coordinator"], draft.responses[0], None, "Audit", "BM", clock.today(), "open"
     )
-    assert action.due_on == date.today()
+    assert action.due_on == clock.today()
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Answers carried forward from last cycle are marked, and count as not done until the
 coordinator confirms or changes them (issue #17 point 2)."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -10,6 +10,7 @@ from tests.assessments.conftest import previous_cycle
 from tests.conftest import TEST_PASSWORD, page_text
 from tests.evidence.test_races import browsers  # noqa: F401 (a dozen signed-in browsers)
 from tests.threads import together
+from tracker import clock
 from tracker.assessments import service
 from tracker.dashboards import service as dashboards
 from tracker.extensions import db
@@ -29,7 +30,7 @@ def carried(region, make_assessment):
             description="Audit thresholds",
             owner="BM",
             status="open",
-            due_on=date.today() + timedelta(days=10),
+            due_on=clock.today() + timedelta(days=10),
         )
     ]
     db.session.commit()
@@ -139,7 +140,7 @@ def test_start_empty_marks_nothing(region, make_assessment):
 
 
 def test_a_carried_action_is_listed_once_on_the_dashboard(region, carried):
-    work = dashboards.open_work(region["coordinator"], region["rsb"], date.today())
+    work = dashboards.open_work(region["coordinator"], region["rsb"], clock.today())
     assert [a.description for a, _assessment, _item in work.actions_due_soon] == [
         "Audit thresholds"
     ]

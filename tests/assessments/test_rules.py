@@ -7,12 +7,13 @@ from sqlalchemy import func, select
 
 from tests.assessments.conftest import previous_cycle
 from tests.conftest import FreshContextClient, csrf_token, date_parts, page_text
+from tracker import clock
 from tracker.assessments import service
 from tracker.extensions import db
 from tracker.models import Action, Assessment, Evidence, EvidenceLink, Response
 from tracker.models.base import utcnow
 
-FUTURE = date.today() + timedelta(days=120)
+FUTURE = clock.today() + timedelta(days=120)
 
 
 def _evidence(org, user, title, withdrawn=False):

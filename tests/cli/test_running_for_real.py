@@ -2,11 +2,12 @@
 a real SMTP server, run from then on through the API and the pages alone."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token, page_text
+from tracker import clock
 from tracker.extensions import db
 from tracker.models import Assessment, Cycle, Framework, User
 from tracker.notifications import mail
@@ -52,7 +53,7 @@ def test_a_reference_only_install_is_run_from_the_api_and_the_pages(app, client,
         "/api/v1/tokens", json={"email": "lead@national.example", "password": ADMIN_PASSWORD}
     )
     admin = {"Authorization": f"Bearer {made.get_json()['token']}"}
-    today = date.today()
+    today = clock.today()
     due = today + timedelta(days=40)
     cycle = client.post(
         "/api/v1/cycles",

@@ -10,14 +10,15 @@ scale 0–3 (0–1 red, 2 amber, 3 green), triangulated = 3 kinds from 2 sources
 | Region B board (RSB-B)  | B      | draft     | 3                 | 3    | 3    |  private to B
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from tracker import clock
 from tracker.extensions import db
 from tracker.models import Action, Challenge, Evidence, EvidenceLink, ReviewAssignment
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def scores(assessment, values: dict, validated: dict | None = None) -> None:

@@ -11,13 +11,14 @@ and they sign in again. axe checks every page on the way.
 import os
 import re
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
 
 from tests.conftest import SmtpSink, free_port, postgres_schema
 from tests.e2e.conftest import ROOT, fill_date, gettext_in, seeded_name, serve
+from tracker import clock
 
 ADMIN_PASSWORD = "granite-orchard-lantern"
 NEW_PASSWORD = "harbour-thistle-compass"
@@ -29,12 +30,12 @@ RUNS = {
     "en": {
         "admin": "lead@national.example",
         "person": "new.coordinator@cardiff-vale.example",
-        "cycle": ("2026–27", date.today() - timedelta(days=30), 200, 300),
+        "cycle": ("2026–27", clock.today() - timedelta(days=30), 200, 300),
     },
     "cy": {
         "admin": "arweinydd@cenedlaethol.example",
         "person": "cydlynydd.newydd@cardiff-vale.example",
-        "cycle": ("2027–28", date.today() + timedelta(days=400), 200, 300),
+        "cycle": ("2027–28", clock.today() + timedelta(days=400), 200, 300),
     },
 }
 

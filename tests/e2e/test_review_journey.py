@@ -2,11 +2,12 @@
 score, the coordinator answers with new evidence and a revised score, the reviewer moderates."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from tests.e2e.conftest import fill_date
 from tests.e2e.test_start_pages import _sign_in
 from tests.evidence import files
+from tracker import clock
 
 
 def _sign_out(page):
@@ -146,7 +147,7 @@ def test_inspector_assigns_a_reviewer(page, assert_accessible, snap):
     page.get_by_label("Peer reviewer").select_option(
         label="Eleri Davies (Hywel Dda University Health Board)"
     )
-    fill_date(page, "Review due by", date.today() + timedelta(days=30))
+    fill_date(page, "Review due by", clock.today() + timedelta(days=30))
     page.get_by_role("button", name="Assign").click()
     page.wait_for_url(re.compile(r"/review/assessments/\d+$"))
     assert "is assigned to review" in _banner(page)

@@ -135,7 +135,7 @@ def test_a_short_pdf_is_checked_whole(tmp_path):
 
 
 def test_what_was_checked_is_said():
-    from tracker.web import pii_summary
+    from tracker.labels import pii_summary
 
     assert pii_summary({"nhs_number": 2, "checked_pages": 4}) == (
         "what looks like an NHS number (2), only the first 4 pages were checked"

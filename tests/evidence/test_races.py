@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import FreshContextClient, page_text, signed_in_browsers
 from tests.threads import together
-from tracker.api import tokens
+from tracker.auth import tokens
 from tracker.evidence import service
 from tracker.extensions import db
 from tracker.models import AuditEvent, Evidence, EvidenceLink

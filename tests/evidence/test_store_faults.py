@@ -69,7 +69,7 @@ def test_the_upload_page_says_nothing_was_stored_and_keeps_the_form(
 
 @FAULTS
 def test_the_api_answers_503_in_json(app, client, region, monkeypatch, caplog, fault):
-    from tracker.api import tokens
+    from tracker.auth import tokens
 
     _token, raw = tokens.issue(region["coordinator"], "tests")
     fault(monkeypatch, app)

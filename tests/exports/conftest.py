@@ -3,11 +3,12 @@ submitted assessment no reviewer is assigned to; evidence, actions and a challen
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
 
+from tracker import clock
 from tracker.extensions import db
 from tracker.models import (
     Action,
@@ -19,7 +20,7 @@ from tracker.models import (
 )
 from tracker.models.base import utcnow
 
-TODAY = date.today()  # the exports use the real date, so the tests do too
+TODAY = clock.today()  # the exports use the real date, so the tests do too
 PAST = TODAY - timedelta(days=10)
 LATER = TODAY + timedelta(days=30)
 

@@ -1,11 +1,12 @@
 """What each export holds, read back as a spreadsheet program would read it."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 
 from tests.conftest import page_text
 from tests.exports.conftest import PAST, download, read_csv, read_xlsx, xlsx_dicts
+from tracker import clock
 
 
 @pytest.fixture
@@ -103,7 +104,7 @@ def test_evidence_list(client, coordinator):
     assert survey["File or web address"] == "https://example.org/e"
     audit = by_title["Old audit"]
     assert audit["Withdrawn"] == "Yes" and audit["Reason for withdrawal"] == "Superseded"
-    assert audit["Withdrawn on"] == date.today().isoformat()
+    assert audit["Withdrawn on"] == clock.today().isoformat()
     assert by_title["Not used yet"]["Linked items"] == ""
 
 
@@ -139,7 +140,7 @@ def test_challenges(client, coordinator):
     row = rows[0]
     assert row["Item"] == "A1" and row["Raised by"] == "Rhian Reviewer"
     assert row["Raised by (organisation)"] == "Region B Safeguarding Board"
-    assert row["Raised on"] == date.today().isoformat()
+    assert row["Raised on"] == clock.today().isoformat()
     assert row["Question"] == "What shows practice changed?"
     assert row["Status"] == "Waiting for an answer" and row["Overdue"] == "Yes"
     assert row["Outcome"] == "" and row["Proposed score"] == "2"

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from tests.conftest import csrf_token, page_text
-from tracker.api import tokens
+from tracker.auth import tokens
 from tracker.evidence import service as evidence
 from tracker.extensions import db
 from tracker.models import Evidence

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token, page_text
-from tracker import cycles
 from tracker.extensions import db
 from tracker.models import Assessment
 from tracker.models.base import utcnow
@@ -17,14 +16,10 @@ DUE = date(2027, 1, 31)
 
 
 @pytest.fixture
-def today(monkeypatch):
+def today(today_is):
     """Set the tracker's today."""
-
-    def _set(day: date) -> None:
-        monkeypatch.setattr(cycles, "today", lambda: day)
-
-    _set(date(2026, 12, 3))
-    return _set
+    today_is(date(2026, 12, 3))
+    return today_is
 
 
 @pytest.mark.parametrize(

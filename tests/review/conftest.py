@@ -1,15 +1,16 @@
 """A region with a submitted assessment, a peer reviewer from elsewhere, and an admin."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from tracker import clock
 from tracker.extensions import db
 from tracker.models import Challenge, Evidence
 from tracker.models.base import utcnow
 from tracker.review import service
 
-TODAY = date.today()  # the pages use the real date, so the tests do too
+TODAY = clock.today()  # the pages use the real date, so the tests do too
 DUE = TODAY + timedelta(days=14)
 
 

@@ -223,15 +223,10 @@ def test_bad_form_input_gets_messages_not_errors(client, login, people, in_revie
     assert "Enter your answer" in page_text(response)
 
 
-def test_overdue_is_marked_on_both_sides(client, login, people, challenge, monkeypatch):
+def test_overdue_is_marked_on_both_sides(client, login, people, challenge, today_is):
     from datetime import timedelta
 
-    import tracker.review.views as review_views
-    from tracker import cycles
-
-    later = DUE + timedelta(days=1)
-    monkeypatch.setattr(review_views, "_today", lambda: later)
-    monkeypatch.setattr(cycles, "today", lambda: later)  # the start page's today
+    today_is(DUE + timedelta(days=1))
     login("coord@a.test")
     assert "Overdue" in page_text(client.get("/"))
     assert "Overdue" in page_text(client.get(f"/review/challenges/{challenge.id}"))

@@ -10,14 +10,15 @@ administrator belong to neither, and see submitted work on both sides by design 
 import hashlib
 import io
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete, insert, select
 
 from tests.conftest import FRAMEWORK_FIXTURES, TEST_PASSWORD, empty_every_table
-from tracker.api import tokens
+from tracker import clock
 from tracker.assessments import service as assessments
+from tracker.auth import tokens
 from tracker.evidence import service as evidence
 from tracker.extensions import db
 from tracker.frameworks.service import import_framework
@@ -35,7 +36,7 @@ from tracker.statements import service as statements
 from tracker.statements.drafting import SECTION_KEYS
 
 ROLES_SIGNED_IN = ("coordinator", "contributor", "reviewer", "inspector", "admin")
-TODAY = date.today()
+TODAY = clock.today()
 # Columns that change on every use and say nothing about a change of the world.
 VOLATILE_COLUMNS = {("api_token", "last_used_at"), ("api_token", "updated_at")}
 

@@ -21,7 +21,7 @@ neither side and read submitted work on both by design (DESIGN §2).
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -29,13 +29,14 @@ from flask import url_for
 
 from tests.conftest import CSRF_PATTERN, TEST_PASSWORD, FreshContextClient, date_parts
 from tests.security.conftest import ROLES_SIGNED_IN, fingerprint, restore
+from tracker import clock
 from tracker.extensions import db
 from tracker.models import Response, Statement
 from tracker.statements.drafting import SECTION_KEYS
 
 ROLES = (*ROLES_SIGNED_IN, "anonymous")
 READS = ("GET", "HEAD")
-DUE = (date.today() + timedelta(days=10)).isoformat()
+DUE = (clock.today() + timedelta(days=10)).isoformat()
 
 
 def _boxes(name: str) -> dict:

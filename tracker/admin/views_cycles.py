@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from tracker import clock
 from tracker import cycles as service
 from tracker.admin import bp
 from tracker.admin.forms_cycles import CycleForm
@@ -30,7 +31,7 @@ def _show_refusal(form: CycleForm, error: RuleError) -> None:
 def cycles():
     require("admin.manage")
     every = db.session.scalars(select(Cycle).order_by(Cycle.opens_on.desc())).all()
-    today = service.today()
+    today = clock.today()
     return render_template(
         "admin/cycles/index.html", cycles=every, current=service.current_cycle(today), today=today
     )

@@ -17,10 +17,10 @@ from tracker.admin.forms import DeactivateForm, InviteForm, PersonFilterForm, Pe
 from tracker.admin.views import require
 from tracker.extensions import db
 from tracker.i18n import current_language
+from tracker.labels import ROLE_LABELS
 from tracker.models import Organisation
 from tracker.paging import paginate
 from tracker.rules import RuleError
-from tracker.web import ROLE_LABELS
 
 
 def _status(form) -> int:

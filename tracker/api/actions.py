@@ -2,10 +2,9 @@
 (409 when someone changed it meanwhile). HTTP only: the rules are in
 tracker/assessments/service.py, as for the item page."""
 
-from datetime import date
-
 from sqlalchemy import select
 
+from tracker import clock
 from tracker.api import bp
 from tracker.api.http import ApiError, date_field, field, json_body, listed, read, refused, user
 from tracker.api.views import action_json, response_row
@@ -48,7 +47,7 @@ def _save(response, action: Action | None, body: dict, version: int | None = Non
     values = _values(body, action)
     try:
         return assessments.save_action(
-            user(), response, action, **values, today=date.today(), version=version
+            user(), response, action, **values, today=clock.today(), version=version
         )
     except assessments.StaleAction as stale:
         raise ApiError(

@@ -14,7 +14,8 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
-from tracker.api import bp, tokens
+from tracker.api import bp
+from tracker.auth import tokens
 from tracker.extensions import db
 from tracker.models import User
 from tracker.security import as_id

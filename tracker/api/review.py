@@ -1,9 +1,7 @@
 """JSON API v1, peer review: assigning reviewers, validating scores and the challenge workflow
 (raise, answer, resolve, reopen). HTTP only: the rules are in tracker/review/service.py."""
 
-from datetime import date
-
-from tracker import access
+from tracker import access, clock
 from tracker.api import bp
 from tracker.api.http import (
     ApiError,
@@ -73,7 +71,7 @@ def assign_reviewer(assessment_id: int):
     reviewer_id = id_field(body, "reviewer_id", required=True)
     due_on = date_field(body, "due_on", required=True)
     try:
-        review.assign(user(), assessment, db.session.get(User, reviewer_id), due_on, date.today())
+        review.assign(user(), assessment, db.session.get(User, reviewer_id), due_on, clock.today())
     except review.RuleError as error:
         raise refused(error, {"reviewer": "reviewer_id"}) from None
     return read(assessment_json(assessment_or_404(assessment_id)))
@@ -121,7 +119,7 @@ def raise_challenge(response_id: int):
             field(body, "proposed_score", int),
             date_field(body, "due_on", required=True),
             kinds,
-            date.today(),
+            clock.today(),
         )
     except review.RuleError as error:
         raise refused(error) from None
@@ -182,7 +180,7 @@ def reopen_challenge(challenge_id: int):
             challenge,
             field(body, "body", str, required=True),
             date_field(body, "due_on", required=True),
-            date.today(),
+            clock.today(),
         )
 
     return _settle(challenge_id, "challenge.reopen", step)

@@ -5,14 +5,12 @@ as for the pages; this module translates between them and JSON. Evidence, action
 review's challenges have modules of their own beside this one.
 """
 
-from datetime import date
-
 from flask import current_app, g, jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from tracker import access, cycles, security
-from tracker.api import bp, tokens
+from tracker import access, clock, cycles, security
+from tracker.api import bp
 from tracker.api.http import (
     PER_PAGE_MAX,
     ApiError,
@@ -28,6 +26,7 @@ from tracker.api.http import (
 from tracker.api.openapi import document as openapi_document
 from tracker.assessments import service as assessments
 from tracker.auth import service as auth
+from tracker.auth import tokens
 from tracker.extensions import db
 from tracker.models import (
     Action,
@@ -489,7 +488,7 @@ def return_assessment(assessment_id: int):
 def conclude_assessment(assessment_id: int):
     assessment = assessment_or_404(assessment_id, "assessment.conclude")
     try:
-        review.conclude(user(), assessment, date.today())
+        review.conclude(user(), assessment, clock.today())
     except review.RuleError as error:
         raise refused(error) from None
     return read(assessment_json(assessment_or_404(assessment_id)))

@@ -20,24 +20,11 @@ from tracker.assessments.service import (
     OWNER_MAX,
     REASON_MAX,
 )
-from tracker.forms import DateInputField
+from tracker.forms import DateInputField, score_choice
 
 
 def _too_long(limit: int, message):
     return Length(max=limit, message=message)
-
-
-def _score(value):
-    """A submitted score as a number; anything unreadable becomes one no scale has."""
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return NOT_A_SCORE
-
-
-NOT_A_SCORE = -(10**9)
 
 
 class VersionField(IntegerField):
@@ -60,7 +47,9 @@ class ConfirmForm(FlaskForm):
 
 
 class ResponseForm(FlaskForm):
-    score = RadioField(_l("Score"), coerce=_score, validators=[Optional()], validate_choice=False)
+    score = RadioField(
+        _l("Score"), coerce=score_choice, validators=[Optional()], validate_choice=False
+    )
     narrative = TextAreaField(
         _l("What you have done and what it shows (Markdown)"),
         validators=[

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker import claims, drafts
+from tracker import claims, clock, drafts
 from tracker.access import can
 from tracker.evidence import service as evidence
 from tracker.evidence import triangulation
@@ -36,7 +36,7 @@ from tracker.models import (
 from tracker.models.assessments import ACTION_STATUSES, EDITABLE_STATUSES
 from tracker.models.base import utcnow
 from tracker.notifications import service as notifications
-from tracker.rules import RuleError  # noqa: F401 - re-exported: areas import it from here
+from tracker.rules import Conflict, RuleError, Stale
 
 NARRATIVE_MAX = 10_000
 IMPACT_MAX = 4_000
@@ -46,7 +46,7 @@ REASON_MAX = 4_000
 UNCHANGED = object()  # a score a contributor's form does not carry
 
 
-class AlreadyStarted(Exception):
+class AlreadyStarted(Conflict):
     """This cycle's assessment of the framework exists already (perhaps from a double click)."""
 
     def __init__(self, assessment_id: int):
@@ -54,20 +54,16 @@ class AlreadyStarted(Exception):
         self.assessment_id = assessment_id
 
 
-class StaleAction(Exception):
+class StaleAction(Stale):
     """The action changed since the user loaded it; nothing was saved."""
 
-    def __init__(self, current: Action):
-        super().__init__("stale action")
-        self.current = current
 
-
-class StaleResponse(Exception):
-    """The response changed since the user loaded it; nothing was saved."""
+class StaleResponse(Stale):
+    """The response changed since the user loaded it; nothing was saved. `editor` is who
+    changed it last, if anyone did."""
 
     def __init__(self, current: Response):
-        super().__init__("stale response")
-        self.current = current
+        super().__init__(current)
         last = db.session.scalar(
             select(AuditEvent)
             .where(AuditEvent.entity == "response", AuditEvent.entity_id == current.id)
@@ -491,7 +487,7 @@ def save_action(
     if not can(user, "assessment.draft", response.assessment):
         raise RuleError(_l("This assessment cannot be changed now."))
     values = _action_values(description, owner, due_on, status)
-    today = today or date.today()
+    today = today or clock.today()
     if due_on is not None and due_on < today and (action is None or due_on != action.due_on):
         # An action already overdue keeps its date (it is shown as overdue); a new one, or a
         # new date, in the past would be printed in a statement as if it were a plan.

@@ -1,7 +1,5 @@
 """Self-assessment pages: HTTP only. The rules are in service.py, access in tracker/access.py."""
 
-from datetime import date
-
 from flask import (
     abort,
     current_app,
@@ -16,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker import cycles, drafts
+from tracker import clock, cycles, drafts
 from tracker.access import can, get_assessment_or_404, get_evidence_or_404, get_framework_or_404
 from tracker.assessments import bp, service
 from tracker.assessments.forms import (
@@ -26,17 +24,18 @@ from tracker.assessments.forms import (
     ReturnForm,
     StartForm,
 )
-from tracker.auth.forms import PostForm
 from tracker.evidence import pii
 from tracker.evidence import service as evidence
 from tracker.evidence.forms import LinkForm
 from tracker.extensions import db
+from tracker.forms import PostForm
 from tracker.i18n import current_language
+from tracker.labels import EVIDENCE_KIND_LABELS
 from tracker.models import Action, EvidenceLink
 from tracker.models.assessments import EDITABLE_STATUSES
 from tracker.paging import paginate
 from tracker.review import service as review
-from tracker.web import BUSY_RETRY_SECONDS, EVIDENCE_KIND_LABELS, is_htmx
+from tracker.web import BUSY_RETRY_SECONDS, is_htmx
 
 
 def _load(assessment_id: int, action: str = "assessment.view"):
@@ -64,7 +63,7 @@ def _row_or_404(assessment, item_key: str) -> service.ItemRow:
 @login_required
 def start(framework_id: int):
     framework = get_framework_or_404(framework_id, current_user)
-    today = cycles.today()
+    today = clock.today()
     org, cycle = current_user.organisation, cycles.current_cycle(today)
     # Only in the current cycle while it is open (not between cycles, not once closed).
     if cycle is None or not cycle.contains(today):
@@ -94,7 +93,7 @@ def start(framework_id: int):
 @login_required
 def task_list(assessment_id: int):
     assessment = _load(assessment_id)
-    today = cycles.today()
+    today = clock.today()
     return render_template(
         "assessments/task_list.html",
         assessment=assessment,
@@ -255,7 +254,7 @@ def _item_page(
         can_score=can(current_user, "assessment.edit", assessment),
         previous=service.previous_scores(assessment, current_user, row.item.key).get(row.item.key),
         challenges=review.challenges_by_response([row.response.id]).get(row.response.id, []),
-        today=date.today(),
+        today=clock.today(),
     ), status
 
 
@@ -383,7 +382,7 @@ def edit_action(assessment_id: int, action_id: int):
                 action=stale.current,
                 form=form,
                 stale=True,
-                today=date.today(),
+                today=clock.today(),
             ), 409
         if saved:
             flash(_("The action is saved."))
@@ -394,7 +393,7 @@ def edit_action(assessment_id: int, action_id: int):
         assessment=assessment,
         action=action,
         form=form,
-        today=date.today(),
+        today=clock.today(),
     ), (400 if form.errors else 200)
 
 

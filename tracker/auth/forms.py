@@ -5,8 +5,6 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from tracker.forms import PostForm  # noqa: F401 - shared; imported from here by older code
-
 
 class LoginForm(FlaskForm):
     email = EmailField(

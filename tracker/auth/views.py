@@ -7,10 +7,10 @@ from sqlalchemy import select
 
 from tracker import security
 from tracker.access import get_token_or_404
-from tracker.api import tokens
-from tracker.auth import bp, service
-from tracker.auth.forms import LoginForm, PostForm, TokenForm
+from tracker.auth import bp, service, tokens
+from tracker.auth.forms import LoginForm, TokenForm
 from tracker.extensions import db, login_manager
+from tracker.forms import PostForm
 from tracker.models import EndedSession, User
 
 

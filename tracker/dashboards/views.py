@@ -5,11 +5,11 @@ with the request's filters: an image shows exactly what the page may show, and n
 """
 
 import hashlib
-from datetime import date
 
 from flask import abort, make_response, render_template, request
 from flask_login import current_user, login_required
 
+from tracker import clock
 from tracker.access import get_organisation_or_404
 from tracker.dashboards import bp, comparisons, images, service
 from tracker.i18n import current_language
@@ -110,8 +110,8 @@ def organisation(organisation_id: int):
         view=view,
         counts=counts,
         alt=alt,
-        work=service.open_work(current_user, organisation, date.today()),
-        today=date.today(),
+        work=service.open_work(current_user, organisation, clock.today()),
+        today=clock.today(),
         response_endpoint=service.response_endpoint(current_user),
     )
 

@@ -6,7 +6,7 @@ import io
 from flask import abort, render_template, request, send_file
 from flask_login import current_user, login_required
 
-from tracker import cycles
+from tracker import clock
 from tracker.access import get_organisation_or_404
 from tracker.dashboards import bp, plan
 from tracker.i18n import current_language
@@ -23,7 +23,7 @@ def _plan(organisation_id: int) -> tuple[plan.Plan, list]:
         cycle = choices[0] if choices else None
     else:
         cycle = next((c for c in choices if c.id == as_id(wanted)), None)
-    found = cycle and plan.improvement_plan(current_user, organisation, cycle, cycles.today())
+    found = cycle and plan.improvement_plan(current_user, organisation, cycle, clock.today())
     return found or abort(404), choices
 
 

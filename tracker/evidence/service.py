@@ -18,7 +18,7 @@ from sqlalchemy import Select, column, distinct, exists, func, or_, select, tabl
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from tracker import claims
+from tracker import claims, clock
 from tracker.access import UNDER_REVIEW, can
 from tracker.evidence import filetype, pii, triangulation
 from tracker.evidence.storage import LocalStore, TooLarge
@@ -144,7 +144,7 @@ def _check_details(details: Details) -> None:
         raise EvidenceError(_l("Choose what kind of evidence this is"), "kind")
     if db.session.get(Organisation, details.source_organisation_id) is None:
         raise EvidenceError(_l("Choose the organisation the evidence comes from"), "source")
-    if details.evidence_date and details.evidence_date > date.today():
+    if details.evidence_date and details.evidence_date > clock.today():
         raise EvidenceError(_l("The date of the evidence cannot be in the future"), "evidence_date")
     if len(details.description or "") > DESCRIPTION_MAX:
         raise EvidenceError(_l("The description must be 4,000 characters or fewer"), "description")

@@ -11,9 +11,9 @@ from tracker.evidence import bp, service
 from tracker.evidence.forms import KIND_LABELS, EvidenceForm, LibraryDatesForm, WithdrawForm
 from tracker.extensions import db
 from tracker.i18n import current_language
+from tracker.labels import pii_summary
 from tracker.models import Organisation
 from tracker.security import as_id
-from tracker.web import pii_summary
 
 PAGE_SIZE = 50
 

@@ -21,6 +21,14 @@ from tracker.evidence import triangulation
 from tracker.exports.scope import ORGANISATION, REGION, Filters, assessment_ids, libraries_kept
 from tracker.exports.spreadsheets import Table
 from tracker.extensions import db
+from tracker.labels import (
+    ACTION_STATUS_LABELS,
+    CHALLENGE_STATUS_LABELS,
+    EVIDENCE_KIND_LABELS,
+    OUTCOME_LABELS,
+    STATUS_LABELS,
+    TRIANGULATION_LABELS,
+)
 from tracker.models import (
     Action,
     Assessment,
@@ -35,14 +43,6 @@ from tracker.models import (
     Response,
     Section,
     User,
-)
-from tracker.web import (
-    ACTION_STATUS_LABELS,
-    CHALLENGE_STATUS_LABELS,
-    EVIDENCE_KIND_LABELS,
-    OUTCOME_LABELS,
-    STATUS_LABELS,
-    TRIANGULATION_LABELS,
 )
 
 DATASET_LABELS = {

@@ -1,13 +1,13 @@
 """Export pages: HTTP only. What a file holds is decided in service.py, access in access.py."""
 
 import io
-from datetime import date
 
 from flask import abort, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from tracker import clock
 from tracker.access import get_framework_or_404
 from tracker.exports import bp, service, spreadsheets
 from tracker.exports import scope as scopes
@@ -78,7 +78,7 @@ def download():
         return _page(form, 400)
     filters = _filters(form)
     dataset, file_format = form.dataset.data, form.format.data
-    table = service.build(current_user, dataset, filters, current_language(), date.today())
+    table = service.build(current_user, dataset, filters, current_language(), clock.today())
     response = send_file(
         io.BytesIO(WRITERS[file_format](table)),
         mimetype=MIMETYPES[file_format],

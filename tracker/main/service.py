@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
-from tracker import cycles
+from tracker import clock, cycles
 from tracker.access import can, visible_assessments
 from tracker.evidence import triangulation
 from tracker.evidence.service import kinds_and_sources
@@ -179,7 +179,7 @@ def _evidence_figures(assessments: list[Assessment]) -> dict[int, tuple[int, int
 def start_page(user: User, today: date | None = None) -> StartPage:
     """Gather a user's start page: visible assessments of recent cycles grouped by cycle,
     newest first."""
-    today = today or cycles.today()
+    today = today or clock.today()
     grouped: dict[int, tuple[Cycle, list[AssessmentRow]]] = {}
     for row in _rows(user, today):
         grouped.setdefault(row.assessment.cycle_id, (row.assessment.cycle, []))[1].append(row)

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker import cycles
+from tracker import clock
 from tracker.extensions import csrf, db
 from tracker.main import bp, service
 
@@ -13,7 +13,7 @@ from tracker.main import bp, service
 @bp.get("/")
 @login_required
 def home():
-    today = cycles.today()
+    today = clock.today()
     page = service.start_page(current_user, today)
     return render_template("main/home.html", page=page, cycle=page.cycle, today=today)
 

@@ -20,9 +20,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship, validates
 
 from tracker.extensions import db
-from tracker.models.base import Timestamped, UTCDateTime
+from tracker.models.base import Timestamped, UTCDateTime, one_of
 from tracker.models.frameworks import Framework, Item
-from tracker.models.organisations import Organisation, _in
+from tracker.models.organisations import Organisation
 from tracker.models.users import User
 
 ASSESSMENT_STATUSES = ("draft", "submitted", "in_review", "returned", "concluded")
@@ -62,7 +62,7 @@ class Assessment(Timestamped, db.Model):
         db.UniqueConstraint("organisation_id", "framework_key", "cycle_id"),
         db.UniqueConstraint("id", "framework_id"),
         ForeignKeyConstraint(["framework_id", "framework_key"], ["framework.id", "framework.key"]),
-        CheckConstraint(_in("status", ASSESSMENT_STATUSES), name="status"),
+        CheckConstraint(one_of("status", ASSESSMENT_STATUSES), name="status"),
         CheckConstraint("(status = 'draft') = (submitted_at IS NULL)", name="submitted_at"),
     )
 
@@ -182,7 +182,7 @@ class Action(Timestamped, db.Model):
 
     __tablename__ = "improvement_action"
     __table_args__ = (
-        CheckConstraint(_in("status", ACTION_STATUSES), name="status"),
+        CheckConstraint(one_of("status", ACTION_STATUSES), name="status"),
         CheckConstraint("status <> 'done' OR completed_on IS NOT NULL", name="completed"),
     )
 
@@ -225,7 +225,7 @@ class Reminder(Timestamped, db.Model):
     __tablename__ = "assessment_reminder"
     __table_args__ = (
         db.UniqueConstraint("organisation_id", "framework_key", "cycle_id", "kind"),
-        CheckConstraint(_in("kind", REMINDER_KINDS), name="kind"),
+        CheckConstraint(one_of("kind", REMINDER_KINDS), name="kind"),
     )
 
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))

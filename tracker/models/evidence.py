@@ -19,8 +19,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
 from tracker.models.assessments import Response
-from tracker.models.base import Timestamped, UTCDateTime
-from tracker.models.organisations import Organisation, _in
+from tracker.models.base import Timestamped, UTCDateTime, one_of
+from tracker.models.organisations import Organisation
 from tracker.models.users import User
 
 EVIDENCE_KINDS = ("document", "data", "audit", "voice", "practitioner", "external")
@@ -29,7 +29,7 @@ EVIDENCE_KINDS = ("document", "data", "audit", "voice", "practitioner", "externa
 class Evidence(Timestamped, db.Model):
     __tablename__ = "evidence"
     __table_args__ = (
-        CheckConstraint(_in("kind", EVIDENCE_KINDS), name="kind"),
+        CheckConstraint(one_of("kind", EVIDENCE_KINDS), name="kind"),
         # Exactly one of a stored file or a URL.
         CheckConstraint("(sha256 IS NULL) <> (url IS NULL)", name="file_or_url"),
         CheckConstraint(

@@ -8,8 +8,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, ForeignKeyConstraint, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
-from tracker.models.base import Timestamped, UTCDateTime, localised
-from tracker.models.organisations import _in
+from tracker.models.base import Timestamped, UTCDateTime, localised, one_of
 
 FRAMEWORK_KINDS = ("progress", "maturity")
 RAG = ("red", "amber", "green")
@@ -21,7 +20,7 @@ class Framework(Timestamped, db.Model):
         db.UniqueConstraint("key", "version"),
         # Lets an assessment name (framework, key) together: one assessment per framework key.
         db.UniqueConstraint("id", "key"),
-        CheckConstraint(_in("kind", FRAMEWORK_KINDS), name="kind"),
+        CheckConstraint(one_of("kind", FRAMEWORK_KINDS), name="kind"),
         CheckConstraint("version >= 1", name="version"),
         CheckConstraint("min_kinds >= 1 AND min_sources >= 1", name="triangulation"),
     )
@@ -74,7 +73,7 @@ class ScaleLevel(Timestamped, db.Model):
     __tablename__ = "scale_level"
     __table_args__ = (
         db.UniqueConstraint("framework_id", "value"),
-        CheckConstraint(_in("rag", RAG), name="rag"),
+        CheckConstraint(one_of("rag", RAG), name="rag"),
     )
 
     framework_id: Mapped[int] = mapped_column(ForeignKey("framework.id"))

@@ -6,7 +6,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
-from tracker.models.base import Timestamped
+from tracker.models.base import Timestamped, one_of
 
 ORGANISATION_KINDS = (
     "rsb",
@@ -20,13 +20,9 @@ ORGANISATION_KINDS = (
 )
 
 
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class Organisation(Timestamped, db.Model):
     __tablename__ = "organisation"
-    __table_args__ = (CheckConstraint(_in("kind", ORGANISATION_KINDS), name="kind"),)
+    __table_args__ = (CheckConstraint(one_of("kind", ORGANISATION_KINDS), name="kind"),)
 
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -9,9 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
 from tracker.models.assessments import Assessment, Response
-from tracker.models.base import Timestamped, UTCDateTime
+from tracker.models.base import Timestamped, UTCDateTime, one_of
 from tracker.models.evidence import Evidence
-from tracker.models.organisations import _in
 from tracker.models.users import User
 
 CHALLENGE_STATUSES = ("open", "responded", "resolved")
@@ -38,8 +37,10 @@ class ReviewAssignment(Timestamped, db.Model):
 class Challenge(Timestamped, db.Model):
     __tablename__ = "challenge"
     __table_args__ = (
-        CheckConstraint(_in("status", CHALLENGE_STATUSES), name="status"),
-        CheckConstraint(f"outcome IS NULL OR {_in('outcome', CHALLENGE_OUTCOMES)}", name="outcome"),
+        CheckConstraint(one_of("status", CHALLENGE_STATUSES), name="status"),
+        CheckConstraint(
+            f"outcome IS NULL OR {one_of('outcome', CHALLENGE_OUTCOMES)}", name="outcome"
+        ),
         CheckConstraint("(status = 'resolved') = (outcome IS NOT NULL)", name="resolved_outcome"),
         CheckConstraint("outcome <> 'moderated' OR resolved_score IS NOT NULL", name="moderated"),
     )
@@ -86,7 +87,7 @@ class ChallengeMessage(Timestamped, db.Model):
     """One step of a challenge's thread: the question, an answer, a resolution, a reopening."""
 
     __tablename__ = "challenge_message"
-    __table_args__ = (CheckConstraint(_in("kind", MESSAGE_KINDS), name="kind"),)
+    __table_args__ = (CheckConstraint(one_of("kind", MESSAGE_KINDS), name="kind"),)
 
     challenge_id: Mapped[int] = mapped_column(ForeignKey("challenge.id"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
 from tracker.models.assessments import Cycle
-from tracker.models.base import Timestamped, UTCDateTime
+from tracker.models.base import Timestamped, UTCDateTime, one_of
 from tracker.models.frameworks import Framework
-from tracker.models.organisations import Organisation, _in
+from tracker.models.organisations import Organisation
 from tracker.models.users import User
 
 SCOPES = ("organisation", "region", "national")
@@ -21,8 +21,8 @@ STATEMENT_LANGUAGES = ("en", "cy", "both")
 class Statement(Timestamped, db.Model):
     __tablename__ = "statement"
     __table_args__ = (
-        CheckConstraint(_in("scope", SCOPES), name="scope"),
-        CheckConstraint(_in("language", STATEMENT_LANGUAGES), name="language"),
+        CheckConstraint(one_of("scope", SCOPES), name="scope"),
+        CheckConstraint(one_of("language", STATEMENT_LANGUAGES), name="language"),
         CheckConstraint(
             "(scope = 'national') = (organisation_id IS NULL)", name="scope_organisation"
         ),

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.extensions import db
-from tracker.models.base import Timestamped, UTCDateTime, utcnow
-from tracker.models.organisations import Organisation, _in
+from tracker.models.base import Timestamped, UTCDateTime, one_of, utcnow
+from tracker.models.organisations import Organisation
 
 ROLES = ("coordinator", "contributor", "reviewer", "inspector", "admin")
 LOCALES = ("en", "cy")
@@ -32,8 +32,8 @@ LINK_PURPOSES = ("invite", "reset")
 class User(UserMixin, Timestamped, db.Model):
     __tablename__ = "user_account"  # "user" is reserved in PostgreSQL
     __table_args__ = (
-        CheckConstraint(_in("role", ROLES), name="role"),
-        CheckConstraint(_in("locale", LOCALES), name="locale"),
+        CheckConstraint(one_of("role", ROLES), name="role"),
+        CheckConstraint(one_of("locale", LOCALES), name="locale"),
         CheckConstraint("failed_logins >= 0", name="failed_logins"),
     )
 
@@ -153,7 +153,7 @@ class AccountLink(Timestamped, db.Model):
     """
 
     __tablename__ = "account_link"
-    __table_args__ = (CheckConstraint(_in("purpose", LINK_PURPOSES), name="purpose"),)
+    __table_args__ = (CheckConstraint(one_of("purpose", LINK_PURPOSES), name="purpose"),)
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(10))

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker.access import get_notification_or_404
-from tracker.auth.forms import PostForm
+from tracker.forms import PostForm
 from tracker.notifications import bp, service
 
 

@@ -6,11 +6,10 @@ from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, T
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from tracker.assessments.forms import _score
-from tracker.forms import DateInputField
+from tracker.forms import DateInputField, score_choice
+from tracker.labels import EVIDENCE_KIND_LABELS
 from tracker.review.service import TEXT_MAX
 from tracker.security import as_id
-from tracker.web import EVIDENCE_KIND_LABELS
 
 
 def _text(label, required_message):
@@ -52,7 +51,7 @@ class AssignForm(FlaskForm):
 class ChallengeForm(FlaskForm):
     question = _text(_l("Your question"), _l("Enter your question for the organisation"))
     proposed_score = SelectField(
-        _l("Score you would propose (optional)"), coerce=_score, validate_choice=False
+        _l("Score you would propose (optional)"), coerce=score_choice, validate_choice=False
     )
     due_on = DateInputField(
         _l("Answer due by"),
@@ -74,7 +73,7 @@ class AnswerForm(FlaskForm):
         validate_choice=False,
     )
     revised_score = SelectField(
-        _l("Revised score (optional)"), coerce=_score, validate_choice=False
+        _l("Revised score (optional)"), coerce=score_choice, validate_choice=False
     )
 
 
@@ -89,7 +88,7 @@ class ResolveForm(FlaskForm):
         validators=[InputRequired(_l("Choose an outcome"))],
     )
     resolved_score = SelectField(
-        _l("Validated score (if moderated)"), coerce=_score, validate_choice=False
+        _l("Validated score (if moderated)"), coerce=score_choice, validate_choice=False
     )
     seen = HiddenField(filters=[as_id])  # the last message the resolver had read
     rationale = TextAreaField(

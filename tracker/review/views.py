@@ -6,11 +6,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tracker import drafts
+from tracker import clock, drafts
 from tracker.access import can, get_assessment_or_404, get_challenge_or_404
 from tracker.assessments import service as assessments
-from tracker.auth.forms import PostForm
 from tracker.extensions import db
+from tracker.forms import PostForm
 from tracker.i18n import current_language
 from tracker.models import User
 from tracker.review import bp, service
@@ -27,12 +27,8 @@ from tracker.security import as_id
 DEFAULT_DAYS_TO_ANSWER = 14
 
 
-def _today() -> date:
-    return date.today()
-
-
 def _default_due() -> date:
-    return _today() + timedelta(days=DEFAULT_DAYS_TO_ANSWER)
+    return clock.today() + timedelta(days=DEFAULT_DAYS_TO_ANSWER)
 
 
 def _load(assessment_id: int, action: str = "assessment.view"):
@@ -59,7 +55,7 @@ def _refused(form, error: service.RuleError, default_field: str) -> None:
 @bp.get("/")
 @login_required
 def index():
-    today = _today()
+    today = clock.today()
     if can(current_user, "review.queue"):
         return render_template(
             "review/queue.html", rows=service.queue(current_user, today), today=today
@@ -84,7 +80,7 @@ def assign(assessment_id: int):
     if form.validate_on_submit():
         reviewer = db.session.get(User, form.reviewer.data) if form.reviewer.data else None
         try:
-            service.assign(current_user, assessment, reviewer, form.due_on.data, _today())
+            service.assign(current_user, assessment, reviewer, form.due_on.data, clock.today())
         except service.RuleError as error:
             _refused(form, error, "reviewer")
         else:
@@ -107,7 +103,7 @@ def assessment(assessment_id: int):
         "review/assessment.html",
         assessment=assessment,
         page=service.review_page(assessment, current_user),
-        today=_today(),
+        today=clock.today(),
     )
 
 
@@ -138,7 +134,7 @@ def _response_page(assessment, row, challenge_form=None, status=200):
         unresolved=next((c for c in threads if c.is_unresolved), None),
         previous=previous.get(row.item.key),
         challenge_form=challenge_form,
-        today=_today(),
+        today=clock.today(),
     ), status
 
 
@@ -164,7 +160,7 @@ def raise_challenge(assessment_id: int, item_key: str):
                 form.proposed_score.data,
                 form.due_on.data,
                 form.evidence_requested.data,
-                _today(),
+                clock.today(),
             )
         except service.RuleError as error:
             _refused(form, error, "question")
@@ -231,7 +227,7 @@ def conclude(assessment_id: int):
     if not can(current_user, "assessment.conclude", assessment):
         abort(403)
     try:
-        service.conclude(current_user, assessment, _today())
+        service.conclude(current_user, assessment, clock.today())
     except service.RuleError as error:
         flash(error.message, "error")
     else:
@@ -300,7 +296,7 @@ def _challenge_page(
         resolve_form=resolve_form,
         reopen_form=reopen_form,
         conflict=conflict,
-        today=_today(),
+        today=clock.today(),
     ), status
 
 
@@ -385,7 +381,7 @@ def reopen(challenge_id: int):
                 challenge,
                 form.body.data,
                 form.due_on.data,
-                _today(),
+                clock.today(),
                 seen=form.seen.data,
             )
         except service.RuleError as error:

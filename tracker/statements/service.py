@@ -20,7 +20,6 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker import access
-from tracker.assessments.service import RuleError
 from tracker.evidence import service as evidence
 from tracker.extensions import db
 from tracker.models import (
@@ -34,6 +33,7 @@ from tracker.models import (
     User,
 )
 from tracker.models.base import utcnow
+from tracker.rules import RuleError, Stale
 from tracker.statements import document, drafting, figures, pdf
 
 TEXT_MAX = 6_000
@@ -41,12 +41,8 @@ LANGUAGES = {"en": ("en",), "cy": ("cy",), "both": ("cy", "en")}  # Welsh first 
 PDF_MAX = 200 * 1024 * 1024  # a bound for the store's streaming put, far above any statement
 
 
-class StaleStatement(Exception):
+class StaleStatement(Stale):
     """The statement changed since the user loaded it; nothing was saved."""
-
-    def __init__(self, current: Statement):
-        super().__init__("stale statement")
-        self.current = current
 
 
 def languages(statement: Statement) -> tuple[str, ...]:

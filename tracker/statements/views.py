@@ -3,7 +3,6 @@
 import base64
 import hashlib
 import re
-from datetime import date
 
 from flask import (
     Response,
@@ -22,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from tracker import clock
 from tracker.access import (
     can,
     get_framework_or_404,
@@ -55,10 +55,6 @@ def _document(html: str) -> Response:
         "style-src 'self'", f"style-src 'self' {hashes}"
     )
     return response
-
-
-def _today() -> date:
-    return date.today()
 
 
 def _load(statement_id: int, action: str = "statement.view"):
@@ -125,7 +121,7 @@ def _builder(statement, status: int = 200, forms: dict | None = None):
     # The working draft is drawn only for those the page shows it to: someone reading a
     # published statement gets its frozen versions, never today's text and figures.
     if may_edit and can(current_user, "statement.draft", statement):
-        today = _today()
+        today = clock.today()
         data = service.dataset(statement, today)
         texts = {
             locale: document.section_texts(statement, data, locale, today)
@@ -163,7 +159,7 @@ def _section_or_404(statement, locale: str, key: str):
 def section(statement_id: int, locale: str, key: str):
     statement = _load(statement_id, "statement.edit")
     _section_or_404(statement, locale, key)
-    today = _today()
+    today = clock.today()
     data = service.dataset(statement, today)
     current = document.section_text(statement, data, locale, key, today)
     form = SectionForm()
@@ -222,7 +218,7 @@ def section(statement_id: int, locale: str, key: str):
 @login_required
 def preview(statement_id: int):
     statement = _load(statement_id, "statement.draft")
-    today = _today()
+    today = clock.today()
     data = service.dataset(statement, today)
     parts = document.parts(statement, data, service.languages(statement), today, inline=False)
     return _document(service.render(parts, for_pdf=False))
@@ -234,7 +230,7 @@ def chart(statement_id: int, locale: str, key: str):
     statement = _load(statement_id, "statement.draft")
     if locale not in service.languages(statement) or key not in document.chart_keys(statement):
         abort(404)
-    data = service.dataset(statement, _today())
+    data = service.dataset(statement, clock.today())
     image = document.draw(statement, data, key, locale)
     response = Response(image, mimetype="image/png")
     response.headers["Cache-Control"] = "private, max-age=60"
@@ -301,7 +297,7 @@ def publish(statement_id: int):
         )
         return _builder(statement, status=409)
     outcome: dict = {}
-    user, today = current_user._get_current_object(), _today()
+    user, today = current_user._get_current_object(), clock.today()
 
     def steps():
         try:
