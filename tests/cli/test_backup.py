@@ -15,6 +15,8 @@ from sqlalchemy import func, inspect, select, text
 
 from tests.conftest import FreshContextClient, csrf_token, every_row, postgres_schema
 from tracker import backup, create_app
+from tracker.backup import taking
+from tracker.backup.common import revisions
 from tracker.evidence import service as evidence
 from tracker.extensions import db
 from tracker.models import Evidence, Organisation, PublishedStatement, User
@@ -259,7 +261,7 @@ def test_restore_refuses_a_snapshot_newer_than_the_code(app, region, fresh_insta
 def test_restore_upgrades_an_older_snapshot(fresh_instance, tmp_path):
     older = fresh_instance()
     with older.app_context():
-        previous = backup._revisions()[-2]
+        previous = revisions()[-2]
         upgrade(revision=previous)
         with db.engine.begin() as conn:
             conn.execute(
@@ -280,8 +282,7 @@ def test_restore_upgrades_an_older_snapshot(fresh_instance, tmp_path):
     assert restored.exit_code == 0, restored.output
     with target.app_context():
         assert (
-            db.session.scalar(text("SELECT version_num FROM alembic_version"))
-            == (backup._revisions()[-1])
+            db.session.scalar(text("SELECT version_num FROM alembic_version")) == (revisions()[-1])
         )
         assert db.session.get(Organisation, 7).code == "RSB-OLD"
 
@@ -304,7 +305,7 @@ def test_a_failed_backup_leaves_nothing_that_looks_complete(app, region, tmp_pat
     def full_disk(*_args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(backup, "_copy_store", full_disk)
+    monkeypatch.setattr(taking, "_copy_store", full_disk)
     failed = run(app, "backup", str(tmp_path / "snapshot"))
     assert failed.exit_code == 1
     assert "No space left on device" in failed.output and "Nothing was written to" in failed.output
