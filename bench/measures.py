@@ -1,0 +1,215 @@
+"""The measurements at normal size: latency per page and API call (against a trivial route in
+the same run), SQL statements per request, statement PDFs, the memory of an upload and 50
+users at once."""
+
+import threading
+import time
+
+from bench import inprocess
+from bench.client import Client, multipart
+from bench.common import (
+    CONCURRENT_SECONDS,
+    CONCURRENT_USERS,
+    REQUESTS,
+    SINGLE_OBJECT_QUERIES,
+    TIMES_TRIVIAL,
+    TRIVIAL,
+    UPLOAD_BYTES,
+    WARM_UP,
+    Dataset,
+    Results,
+    endpoints,
+    percentile,
+    signed_in,
+)
+from bench.servers import Server, memory_kb, reset_peak
+
+
+def latency(results: Results, small: Dataset, large: Dataset, ids: dict, limit_ms: int) -> None:
+    """p50 / p95 per endpoint at both scales, one worker each, requests taken in turn."""
+    with (
+        Server(small.env, 1, small.folder / "gunicorn.log") as s1,
+        Server(large.env, 1, large.folder / "gunicorn.log") as s10,
+    ):
+        plan = {}
+        for server, dataset in ((s1, small), (s10, large)):
+            clients = signed_in(server.port, ids[dataset.scale]["tokens"])
+            plan[dataset.scale] = (clients, endpoints(ids[dataset.scale]))
+        p95s = {}
+        for n, endpoint in enumerate(plan[1][1]):
+            times, failures = {1: [], 10: []}, []
+            for turn in range(WARM_UP + REQUESTS):
+                for scale, (clients, planned) in plan.items():
+                    asked = planned[n]
+                    status, seconds = clients[(asked.who, asked.api)].timed("GET", asked.path)
+                    if status != 200:
+                        failures.append(f"scale {scale}: status {status}")
+                    elif turn >= WARM_UP:
+                        times[scale].append(seconds * 1000)
+            p95s[endpoint.name] = _report_latency(results, endpoint, times, failures, limit_ms)
+    _against_trivial(results, p95s, {e.name for e in plan[1][1] if e.timed})
+
+
+def _against_trivial(results: Results, p95s: dict, timed: set[str]) -> None:
+    """Each page's and API call's p95 (scale 1) as a multiple of the trivial route's."""
+    trivial = p95s.pop(TRIVIAL)
+    for name, p95 in p95s.items():
+        if name not in timed:
+            continue
+        ratio = p95 / trivial if p95 is not None and trivial else None
+        results.add(
+            f"× trivial route {name}",
+            None if ratio is None else round(ratio, 1),
+            "×",
+            f"≤ {TIMES_TRIVIAL}× {trivial:.1f} ms" if trivial else "a trivial route time",
+            ratio is not None and ratio <= TIMES_TRIVIAL,
+        )
+
+
+def _report_latency(results, endpoint, times, failures, limit_ms) -> float | None:
+    """Report an endpoint's p50, p95 and growth; return its p95 at scale 1."""
+    if failures:  # a page that fails has no time worth having
+        results.add(f"p95 {endpoint.name}", None, "ms", "status 200", False, errors=failures[:5])
+        return None
+    p50 = {s: percentile(t, 0.5) for s, t in times.items()}
+    p95 = {s: percentile(t, 0.95) for s, t in times.items()}
+    for scale in (1, 10):
+        results.add(f"p50 {endpoint.name}, scale {scale}", round(p50[scale], 1), "ms")
+    timed = endpoint.timed
+    results.add(
+        f"p95 {endpoint.name}",
+        round(p95[1], 1),
+        "ms",
+        f"< {limit_ms} ms" if timed else None,
+        (p95[1] < limit_ms) if timed else None,
+        scale_10=round(p95[10], 1),
+    )
+    ratio = p95[10] / p95[1]
+    results.add(
+        f"growth ×10 {endpoint.name}",
+        round(ratio, 2),
+        "×",
+        "≤ 1.5× (p95)",
+        ratio <= 1.5,
+        p50_ratio=round(p50[10] / p50[1], 2),
+    )
+    return p95[1]
+
+
+def upload_memory(results: Results, dataset: Dataset, token: str) -> None:
+    """How much a fresh worker's resident memory rises at its peak while taking a 25 MB upload
+    (a fresh one: a worker that has served big pages has freed memory to reuse, hiding growth)."""
+    with Server(dataset.env, 1, dataset.folder / "gunicorn-upload.log") as server:
+        _upload(results, server, token)
+
+
+def _upload(results: Results, server: Server, token: str) -> None:
+    worker = server.workers()[0]
+    client = Client(server.port, token=token, timeout=300)
+    fields = {"title": "Benchmark upload", "kind": "data"}
+    line = b"quarter,area,referrals,within_24_hours\r\n" + b"Q1,Cardiff,123,97\r\n" * 3000
+
+    def send(size):
+        body, headers = multipart(fields, "file", "figures.csv", size, line)
+        status, reply = client.request("POST", "/api/v1/evidence", body=body, headers=headers)
+        if status != 201:
+            raise RuntimeError(f"upload of {size} bytes: status {status} {reply[:200]!r}")
+
+    send(64 * 1024)  # warm up: the code paths are loaded before anything is measured
+    peak_reset = reset_peak(worker)
+    before = memory_kb(worker)
+    send(UPLOAD_BYTES)
+    after = memory_kb(worker)
+    start = before["VmRSS"] if peak_reset else max(before["VmRSS"], before["VmHWM"])
+    growth = (after["VmHWM"] - start) / 1024
+    results.add(
+        "25 MB upload, worker memory growth (peak)",
+        round(growth, 1),
+        "MB",
+        "< 10 MB",
+        growth < 10,
+        rss_before_mb=round(before["VmRSS"] / 1024, 1),
+        peak_after_mb=round(after["VmHWM"] / 1024, 1),
+    )
+
+
+def concurrency(results: Results, dataset: Dataset, ids: dict) -> None:
+    """50 users, each requesting the key pages and API calls in turn for 60 s, 4 workers."""
+    with Server(dataset.env, 4, dataset.folder / "gunicorn-4.log") as server:
+        clients = signed_in(server.port, ids["tokens"])
+        plan = endpoints(ids)
+        errors, times, lock, stop = [], [], threading.Lock(), time.monotonic() + CONCURRENT_SECONDS
+
+        def user(n: int) -> None:
+            mine = {}
+            for key, shared in clients.items():  # own client, same sign-in
+                mine[key] = Client(server.port, token=shared.token, timeout=60)
+                mine[key].cookies = dict(shared.cookies)
+            k = n
+            while time.monotonic() < stop:
+                endpoint = plan[k % len(plan)]
+                k += 1
+                try:
+                    status, seconds = mine[(endpoint.who, endpoint.api)].timed("GET", endpoint.path)
+                    failed = status >= 400
+                except Exception as exc:  # noqa: BLE001 - every failure is an error counted
+                    status, seconds, failed = repr(exc), 0.0, True
+                with lock:
+                    times.append(seconds * 1000)
+                    if failed:
+                        errors.append(f"{endpoint.name}: {status}")
+
+        threads = [threading.Thread(target=user, args=(n,)) for n in range(CONCURRENT_USERS)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+    label = f"{CONCURRENT_USERS} users × {CONCURRENT_SECONDS} s, 4 workers"
+    results.add(f"{label}: requests", len(times), "requests")
+    results.add(f"{label}: throughput", round(len(times) / elapsed, 1), "req/s")
+    results.add(f"{label}: p95 under load", round(percentile(times, 0.95), 1), "ms")
+    results.add(f"{label}: errors", len(errors), "errors", "0", not errors, examples=errors[:10])
+
+
+def queries(results: Results, apps: dict, ids: dict) -> None:
+    counts = {}
+    for scale, app in apps.items():
+        counts[scale] = inprocess.count_queries(app, endpoints(ids[scale]), ids[scale]["tokens"])
+    for name, at_10 in counts[10].items():
+        at_1 = counts[1][name]
+        results.add(
+            f"queries {name}",
+            at_10,
+            "queries",
+            f"≤ {at_1} (as at scale 1)",
+            at_10 <= at_1,
+            scale_1=at_1,
+        )
+    for endpoint in endpoints(ids[1]):
+        if endpoint.single:
+            most = max(counts[1][endpoint.name], counts[10][endpoint.name])
+            results.add(
+                f"queries, one object: {endpoint.name}",
+                most,
+                "queries",
+                f"≤ {SINGLE_OBJECT_QUERIES}",
+                most <= SINGLE_OBJECT_QUERIES,
+            )
+
+
+def statements(results: Results, apps: dict) -> None:
+    for scale, app in apps.items():
+        for label, scope, code, limit in (
+            ("national", "national", None, 10),
+            ("organisation", "organisation", "HB-CAV", 3),
+        ):
+            seconds = inprocess.publish_statement(app, scope, code)
+            results.add(
+                f"statement PDF, {label}, scale {scale}",
+                round(seconds, 2),
+                "s",
+                f"< {limit} s",
+                seconds < limit,
+            )
