@@ -147,7 +147,7 @@ def _login(client, email: str) -> None:
 def publish_statement(app, scope: str, organisation_code: str | None) -> float:
     """Seconds to build and publish a CPRR statement for the current cycle, charts drawn
     afresh (as for data never drawn before), PDF included."""
-    from tracker.frameworks.service import latest_frameworks
+    from tracker.frameworks.queries import latest_frameworks
     from tracker.models import Cycle, Organisation, User
     from tracker.statements import charts, service
 

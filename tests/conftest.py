@@ -345,7 +345,7 @@ def make_user(make_org):
 @pytest.fixture
 def framework():
     """A small framework imported through the real loader."""
-    from tracker.frameworks.service import import_framework
+    from tracker.frameworks.operations import import_framework
 
     return import_framework(FRAMEWORK_FIXTURES / "valid.yaml")
 

@@ -11,7 +11,7 @@ from tracker import clock, seeding
 from tracker.auth import passwords
 from tracker.extensions import db
 from tracker.frameworks.loader import FrameworkFileError
-from tracker.frameworks.service import import_framework
+from tracker.frameworks.operations import import_framework
 from tracker.models import AuditEvent, Organisation, User
 from tracker.models.users import LOCALES, ROLES
 

@@ -17,7 +17,8 @@ from tracker.config import PROJECT_ROOT
 from tracker.evidence import filetype
 from tracker.evidence.storage import LocalStore
 from tracker.extensions import db
-from tracker.frameworks.service import import_framework, latest_frameworks
+from tracker.frameworks.operations import import_framework
+from tracker.frameworks.queries import latest_frameworks
 from tracker.models import (
     Action,
     Assessment,
@@ -33,7 +34,7 @@ from tracker.models import (
     ReviewAssignment,
     User,
 )
-from tracker.notifications import service as notifications
+from tracker.notifications import operations as notifications
 
 SEEDS = PROJECT_ROOT / "seeds"
 

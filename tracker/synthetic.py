@@ -30,7 +30,7 @@ from tracker import clock, seeding
 from tracker.evidence import filetype
 from tracker.evidence.storage import LocalStore
 from tracker.extensions import db
-from tracker.frameworks.service import latest_frameworks
+from tracker.frameworks.queries import latest_frameworks
 from tracker.models import (
     Action,
     ApiToken,

@@ -28,7 +28,8 @@ from tracker.labels import (
     pii_summary,
 )
 from tracker.models.base import localised, utcnow
-from tracker.notifications import service as notifications
+from tracker.notifications import operations as notifications
+from tracker.notifications import queries as inbox
 
 ALLOWED_TAGS = {
     "p",
@@ -140,7 +141,7 @@ def handle_unexpected_error(exc: Exception):
 def _unread_notifications() -> int:
     """The header's count; an error page shown because the database is down shows none."""
     try:
-        return notifications.unread_count(current_user)
+        return inbox.unread_count(current_user)
     except SQLAlchemyError:
         db.session.rollback()
         return 0

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from tests.conftest import FRAMEWORK_FIXTURES, csrf_token, page_text
 from tracker.extensions import db
-from tracker.frameworks import service
-from tracker.frameworks.service import import_framework, latest_frameworks
+from tracker.frameworks import operations
+from tracker.frameworks.operations import import_framework
+from tracker.frameworks.queries import latest_frameworks
 from tracker.models import AuditEvent, Framework, Response
 
 HIDDEN = re.compile(r'<input id="(\w+)" name="\1" type="hidden" value="([^"]*)"', re.S)
@@ -195,13 +196,13 @@ def test_a_raced_confirmation_is_refused_by_the_unique_version(
     database's unique (key, version) decides, and the loser gets the repeat's message."""
     fields = _confirm_fields(_upload(client, _fixture("valid-v2.yaml"), "valid-v2.yaml"))
     assert _confirm(client, fields).status_code == 302
-    real, calls = service._version_problem, []
+    real, calls = operations._version_problem, []
 
     def checked_before_the_other_committed(data):
         calls.append(data["version"])
         return None if len(calls) == 1 else real(data)
 
-    monkeypatch.setattr(service, "_version_problem", checked_before_the_other_committed)
+    monkeypatch.setattr(operations, "_version_problem", checked_before_the_other_committed)
     raced = _confirm(client, fields)
     assert raced.status_code == 409
     assert "version 2 of 'test-framework' is already imported" in page_text(raced)
@@ -328,9 +329,9 @@ def test_the_newest_version_not_retired_is_offered(framework, make_user, make_or
     second = import_framework("v2.yaml", text=_fixture("valid-v2.yaml").decode())
     actor = make_user("admin", make_org("national"))
     assert latest_frameworks() == [second]
-    service.set_retired(actor, second, True)
+    operations.set_retired(actor, second, True)
     assert latest_frameworks() == [framework]
-    service.set_retired(actor, framework, True)
+    operations.set_retired(actor, framework, True)
     assert latest_frameworks() == []
 
 
@@ -349,13 +350,13 @@ def test_two_confirmations_at_once_import_one_version(app, client, admin, framew
     other_fields = {**fields, "csrf_token": csrf_token(other, "/admin/frameworks")}
 
     both_checked = threading.Barrier(2, timeout=20)
-    real_build = service._build
+    real_build = operations._build
 
     def build_when_both_have_checked(data, source):
         both_checked.wait()
         return real_build(data, source)
 
-    monkeypatch.setattr(service, "_build", build_when_both_have_checked)
+    monkeypatch.setattr(operations, "_build", build_when_both_have_checked)
     statuses = []
 
     def confirm(browser, data):

@@ -8,7 +8,7 @@ from tests.conftest import csrf_token, page_text
 from tests.frameworks.test_loader import VALID, _write
 from tracker.assessments import service
 from tracker.extensions import db
-from tracker.frameworks.service import import_framework
+from tracker.frameworks.operations import import_framework
 from tracker.models import Action, Evidence, EvidenceLink
 from tracker.web import render_markdown
 

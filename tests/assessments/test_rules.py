@@ -437,7 +437,7 @@ def test_combining_by_hand_starts_from_the_saved_score(client, login, post, draf
 
 def test_an_old_framework_version_cannot_be_started(region, tmp_path):
     from tests.frameworks.test_loader import _mutated, _set, _write
-    from tracker.frameworks.service import import_framework
+    from tracker.frameworks.operations import import_framework
 
     import_framework(_write(tmp_path, _mutated(_set(["version"], 2)), "v2.yaml"))
     with pytest.raises(service.RuleError, match="newer version"):

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import TEST_PASSWORD, csrf_token, page_text
-from tracker.auth import service
+from tracker.auth import operations
 from tracker.extensions import db
 from tracker.models import AuditEvent, LoginThrottle, User
 from tracker.models.base import utcnow
@@ -166,7 +166,7 @@ def test_unknown_address_locks_the_same_way_so_lockout_reveals_nothing(login, ma
 
 def test_failures_are_counted_in_the_database_not_in_a_stale_copy(app, make_user):
     """Parallel guesses each count: the increment is one UPDATE, not read-modify-write."""
-    from tracker.auth.service import _count_failure
+    from tracker.auth.operations import _count_failure
 
     user = make_user()
     with app.app_context():  # three other requests failed meanwhile
@@ -188,19 +188,19 @@ def test_a_locked_account_and_a_locked_unknown_address_take_as_long(make_user, m
     password with the real work factor. Medians of several tries, compared as a ratio, so a
     busy machine slows both alike."""
     # The real work factor for both, as deployed (the suite makes hashes cheap).
-    monkeypatch.setattr(service, "_DUMMY_HASH", generate_password_hash("not-a-real-password"))
+    monkeypatch.setattr(operations, "_DUMMY_HASH", generate_password_hash("not-a-real-password"))
     owner = make_user(email="owner@example.test")
     owner.password_hash = generate_password_hash(TEST_PASSWORD)
     owner.locked_until = utcnow() + timedelta(minutes=15)
     db.session.commit()
     for _ in range(5):  # lock the unknown address too
-        service.authenticate("stranger@example.test", "guess", 5, 15)
+        operations.authenticate("stranger@example.test", "guess", 5, 15)
 
     def median_seconds(email: str) -> float:
         times = []
         for _ in range(7):
             started = time.perf_counter()
-            refused = service.authenticate(email, "guess", 5, 15)
+            refused = operations.authenticate(email, "guess", 5, 15)
             times.append(time.perf_counter() - started)
             assert refused.refusal == "locked"
         return statistics.median(times)

@@ -102,7 +102,7 @@ def nation(region, make_org, make_user, make_assessment):
 def rsb_only_framework(tmp_path):
     """A framework for boards only, whose key sorts before every other: the first framework."""
     from tests.conftest import FRAMEWORK_FIXTURES
-    from tracker.frameworks.service import import_framework
+    from tracker.frameworks.operations import import_framework
 
     text = (FRAMEWORK_FIXTURES / "valid.yaml").read_text()
     text = text.replace("key: test-framework", "key: a-boards-only")

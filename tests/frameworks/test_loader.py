@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from tests.conftest import FRAMEWORK_FIXTURES
 from tracker.extensions import db
 from tracker.frameworks.loader import FrameworkFileError, read
-from tracker.frameworks.service import import_framework
+from tracker.frameworks.operations import import_framework
 from tracker.models import Framework, Item, ScaleLevel, Section
 from tracker.seeding import SEEDS
 

@@ -61,7 +61,7 @@ def test_unknown_status_is_refused(make_assessment):
 
 def test_response_cannot_point_at_another_frameworks_item(make_assessment, tmp_path):
     from tests.frameworks.test_loader import _mutated, _set, _write
-    from tracker.frameworks.service import import_framework
+    from tracker.frameworks.operations import import_framework
 
     other = import_framework(_write(tmp_path, _mutated(_set(["key"], "other")), "other.yaml"))
     response = make_assessment().responses[0]
@@ -132,7 +132,7 @@ def test_audit_event_records_before_and_after(make_user):
 
 def test_one_assessment_per_framework_key_whatever_the_version(make_assessment, tmp_path):
     from tests.frameworks.test_loader import _mutated, _set, _write
-    from tracker.frameworks.service import import_framework
+    from tracker.frameworks.operations import import_framework
 
     first = make_assessment()
     version_2 = import_framework(_write(tmp_path, _mutated(_set(["version"], 2)), "v2.yaml"))
@@ -150,7 +150,7 @@ def test_one_assessment_per_framework_key_whatever_the_version(make_assessment, 
 
 def test_response_must_be_on_its_assessments_framework(make_assessment, tmp_path):
     from tests.frameworks.test_loader import _mutated, _set, _write
-    from tracker.frameworks.service import import_framework
+    from tracker.frameworks.operations import import_framework
 
     assessment = make_assessment()
     other = import_framework(_write(tmp_path, _mutated(_set(["key"], "other")), "other.yaml"))

@@ -21,7 +21,7 @@ from tracker.assessments import service as assessments
 from tracker.auth import tokens
 from tracker.evidence import service as evidence
 from tracker.extensions import db
-from tracker.frameworks.service import import_framework
+from tracker.frameworks.operations import import_framework
 from tracker.models import (
     Action,
     Cycle,

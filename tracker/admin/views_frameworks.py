@@ -1,5 +1,5 @@
 """Administration: frameworks (issue #15). Every version, an upload that is previewed before it
-is imported, and retiring a version. The rules are in tracker/frameworks/service.py.
+is imported, and retiring a version. The rules are in tracker/frameworks/operations.py.
 
 The previewed file travels to the confirmation in the form itself, with its SHA-256 and a
 signature over that digest made with the app's secret key: nothing is held on the server
@@ -22,7 +22,7 @@ from tracker.admin import bp
 from tracker.admin.views import require
 from tracker.extensions import db
 from tracker.forms import PostForm
-from tracker.frameworks import service
+from tracker.frameworks import operations, queries
 from tracker.frameworks.loader import FrameworkFileError
 from tracker.i18n import current_language
 from tracker.models import Framework
@@ -80,7 +80,7 @@ def _normalised(text: str) -> str:
 def _index(upload: UploadForm | None = None, problems=None, status: int = 200):
     return render_template(
         "admin/frameworks/index.html",
-        versions=service.all_versions(),
+        versions=queries.all_versions(),
         form=upload or UploadForm(formdata=None),
         problems=problems,
         max_kb=MAX_FRAMEWORK_BYTES // 1024,
@@ -126,7 +126,7 @@ def upload_framework():
         return _index(form, status=400)
     filename, text = uploaded
     try:
-        comparison = service.preview(text, filename)
+        comparison = operations.preview(text, filename)
     except FrameworkFileError as refused:
         return _index(form, problems=refused, status=400)
     digest = hashlib.sha256(text.encode()).hexdigest()
@@ -164,7 +164,7 @@ def confirm_framework():
     ):
         return render_template("admin/frameworks/refused.html"), 400
     try:
-        framework = service.import_framework(filename, current_user, text=text)
+        framework = operations.import_framework(filename, current_user, text=text)
     except FrameworkFileError as refused:
         repeat = any(path == "version" for path, _reason in refused.problems)
         return _index(problems=refused, status=409 if repeat else 400)
@@ -184,7 +184,7 @@ def _set_retired(framework_id: int, retired: bool):
         abort(400)
     framework = db.session.get(Framework, framework_id) or abort(404)
     title = _("%(key)s version %(version)d", key=framework.key, version=framework.version)
-    if service.set_retired(current_user, framework, retired):
+    if operations.set_retired(current_user, framework, retired):
         flash(
             _("%(framework)s is retired.", framework=title)
             if retired

@@ -44,7 +44,7 @@ from tracker.api.views import (
 )
 from tracker.extensions import db
 from tracker.frameworks import loader
-from tracker.frameworks import service as frameworks
+from tracker.frameworks import operations as frameworks
 from tracker.models import Framework, Organisation, User
 from tracker.models.base import utcnow
 from tracker.models.users import ROLES, STATUSES

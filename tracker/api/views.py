@@ -25,7 +25,7 @@ from tracker.api.http import (
 )
 from tracker.api.openapi import document as openapi_document
 from tracker.assessments import service as assessments
-from tracker.auth import service as auth
+from tracker.auth import operations as auth
 from tracker.auth import tokens
 from tracker.extensions import db
 from tracker.models import (

@@ -19,7 +19,7 @@ from tracker.access import can
 from tracker.evidence import service as evidence
 from tracker.evidence import triangulation
 from tracker.extensions import db
-from tracker.frameworks.service import latest_frameworks
+from tracker.frameworks.queries import latest_frameworks
 from tracker.models import (
     Action,
     Assessment,
@@ -35,7 +35,7 @@ from tracker.models import (
 )
 from tracker.models.assessments import ACTION_STATUSES, EDITABLE_STATUSES
 from tracker.models.base import utcnow
-from tracker.notifications import service as notifications
+from tracker.notifications import operations as notifications
 from tracker.rules import Conflict, RuleError, Stale
 
 NARRATIVE_MAX = 10_000

@@ -20,7 +20,7 @@ from tracker.extensions import db
 from tracker.models import AccountLink, AuditEvent, User
 from tracker.models.base import utcnow
 from tracker.notifications import mail
-from tracker.notifications.service import absolute
+from tracker.notifications.operations import absolute
 from tracker.rules import RuleError
 
 LIFETIMES = {"invite": timedelta(days=7), "reset": timedelta(hours=1)}

@@ -119,7 +119,7 @@ def warn_expiring(now=None) -> int:
 
     from tracker.models.base import utcnow as _utcnow
     from tracker.notifications import mail
-    from tracker.notifications.service import absolute
+    from tracker.notifications.operations import absolute
 
     now = now or _utcnow()
     due = db.session.scalars(

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from tracker import security
 from tracker.access import get_token_or_404
-from tracker.auth import bp, service, tokens
+from tracker.auth import bp, operations, tokens
 from tracker.auth.forms import LoginForm, TokenForm
 from tracker.extensions import db, login_manager
 from tracker.forms import PostForm
@@ -37,7 +37,7 @@ def load_user(session_id: str) -> User | None:
 @bp.route("/login", methods=["GET", "POST"])
 @security.sign_in_attempts()
 def login():
-    next_url = service.safe_next(request.args.get("next"))
+    next_url = operations.safe_next(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url or url_for("main.home"))
     form = LoginForm()
@@ -45,7 +45,7 @@ def login():
         form.email.data = request.args["email"][:254]
     error = None
     if form.validate_on_submit():
-        result = service.authenticate(
+        result = operations.authenticate(
             form.email.data,
             form.password.data,
             current_app.config["LOGIN_MAX_FAILURES"],
@@ -90,7 +90,7 @@ def keep_session():
         abort(400)
     if request.accept_mimetypes.best == "application/json":  # the page's script asks
         return jsonify(seconds=security.session_seconds_left())
-    return redirect(service.safe_next(request.form.get("next")) or url_for("main.home"))
+    return redirect(operations.safe_next(request.form.get("next")) or url_for("main.home"))
 
 
 @bp.route("/account", methods=["GET", "POST"])

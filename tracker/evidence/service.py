@@ -36,7 +36,7 @@ from tracker.models import (
 )
 from tracker.models.base import utcnow
 from tracker.models.evidence import EVIDENCE_KINDS
-from tracker.notifications import service as notifications
+from tracker.notifications import operations as notifications
 
 TITLE_MAX = 300
 DESCRIPTION_MAX = 4_000

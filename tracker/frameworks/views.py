@@ -4,13 +4,13 @@ from flask import render_template
 from flask_login import current_user, login_required
 
 from tracker.access import get_framework_or_404
-from tracker.frameworks import bp, service
+from tracker.frameworks import bp, queries
 
 
 @bp.get("/")
 @login_required
 def index():
-    return render_template("frameworks/index.html", frameworks=service.latest_frameworks())
+    return render_template("frameworks/index.html", frameworks=queries.latest_frameworks())
 
 
 @bp.get("/<int:framework_id>")

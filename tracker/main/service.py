@@ -11,7 +11,7 @@ from tracker.access import can, visible_assessments
 from tracker.evidence import triangulation
 from tracker.evidence.service import kinds_and_sources
 from tracker.extensions import db
-from tracker.frameworks.service import latest_frameworks
+from tracker.frameworks.queries import latest_frameworks
 from tracker.models import (
     Action,
     Assessment,

@@ -18,10 +18,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from tracker import cycles
 from tracker.extensions import db
-from tracker.frameworks.service import latest_frameworks
+from tracker.frameworks.queries import latest_frameworks
 from tracker.models import Assessment, AuditEvent, Cycle, Organisation, Reminder, User
 from tracker.models.assessments import EDITABLE_STATUSES
-from tracker.notifications import service as notifications
+from tracker.notifications import operations as notifications
 
 # Days before the due date at which each reminder starts to apply, latest first.
 BANDS = ((1, "due_1"), (7, "due_7"), (28, "due_28"))

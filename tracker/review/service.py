@@ -46,7 +46,7 @@ from tracker.models import (
 from tracker.models.base import utcnow
 from tracker.models.evidence import EVIDENCE_KINDS
 from tracker.models.review import CHALLENGE_OUTCOMES
-from tracker.notifications import service as notifications
+from tracker.notifications import operations as notifications
 
 TEXT_MAX = 4_000
 

@@ -31,7 +31,7 @@ from tracker.access import (
 )
 from tracker.cycles import current_cycle
 from tracker.extensions import db
-from tracker.frameworks.service import latest_frameworks
+from tracker.frameworks.queries import latest_frameworks
 from tracker.i18n import current_language
 from tracker.models import Cycle, Organisation
 from tracker.security import CONTENT_SECURITY_POLICY, as_id

@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from tracker.extensions import db
 from tracker.i18n import current_language
@@ -167,29 +167,6 @@ def _email(user: User, kind: str, params: dict, link: str | None):
 def absolute(path: str) -> str:
     """A link for an e-mail: the configured address, never the Host header of whoever acted."""
     return current_app.config["TRACKER_BASE_URL"] + path
-
-
-# --- reading -------------------------------------------------------------------------------
-
-
-def unread_count(user: User) -> int:
-    return db.session.scalar(
-        select(func.count(Notification.id)).where(
-            Notification.user_id == user.id, Notification.read_at.is_(None)
-        )
-    )
-
-
-def recent(user: User, limit: int = 100) -> list[Notification]:
-    """A user's notifications, newest first."""
-    return list(
-        db.session.scalars(
-            select(Notification)
-            .where(Notification.user_id == user.id)
-            .order_by(Notification.id.desc())
-            .limit(limit)
-        )
-    )
 
 
 def mark_read(user: User, notification_id: int | None = None) -> int:

@@ -1,15 +1,15 @@
-"""Import a validated framework file as a new framework version; retire and unretire
-versions; say which versions are offered for new assessments."""
+"""Import a validated framework file as a new framework version; retire and unretire versions."""
 
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from tracker.extensions import db
 from tracker.frameworks.changes import Comparison, as_document, compare
 from tracker.frameworks.loader import FrameworkFileError, parse, read
-from tracker.models import Assessment, AuditEvent, Framework, Item, ScaleLevel, Section
+from tracker.frameworks.queries import latest_version
+from tracker.models import AuditEvent, Framework, Item, ScaleLevel, Section
 from tracker.models.base import utcnow
 
 
@@ -53,13 +53,6 @@ def _build(data: dict, source: str) -> Framework:
             )
         framework.sections.append(section)
     return framework
-
-
-def latest_version(key: str) -> Framework | None:
-    """The highest version imported of a framework key, retired or not."""
-    return db.session.scalar(
-        select(Framework).where(Framework.key == key).order_by(Framework.version.desc()).limit(1)
-    )
 
 
 def _version_problem(data: dict) -> tuple[str, bool] | None:
@@ -166,44 +159,3 @@ def set_retired(user, framework: Framework, retired: bool) -> bool:
     db.session.commit()
     db.session.refresh(framework)
     return True
-
-
-def latest_frameworks() -> list[Framework]:
-    """The version of each framework offered for new assessments, by key: the newest that is
-    not retired (none, when every version of a key is retired)."""
-    newest = (
-        select(Framework.key, func.max(Framework.version).label("version"))
-        .where(Framework.retired_at.is_(None))
-        .group_by(Framework.key)
-        .subquery()
-    )
-    return list(
-        db.session.scalars(
-            select(Framework)
-            .join(newest, (Framework.key == newest.c.key) & (Framework.version == newest.c.version))
-            .order_by(Framework.key)
-        )
-    )
-
-
-def all_versions() -> list[tuple[Framework, int, int, bool]]:
-    """Every version imported, each key's newest first: the framework, its number of items, the
-    number of assessments made against it, and whether it is offered for new assessments."""
-    items = (
-        select(Item.framework_id, func.count(Item.id).label("n"))
-        .group_by(Item.framework_id)
-        .subquery()
-    )
-    assessments = (
-        select(Assessment.framework_id, func.count(Assessment.id).label("n"))
-        .group_by(Assessment.framework_id)
-        .subquery()
-    )
-    offered = {framework.id for framework in latest_frameworks()}
-    rows = db.session.execute(
-        select(Framework, func.coalesce(items.c.n, 0), func.coalesce(assessments.c.n, 0))
-        .outerjoin(items, items.c.framework_id == Framework.id)
-        .outerjoin(assessments, assessments.c.framework_id == Framework.id)
-        .order_by(Framework.key, Framework.version.desc())
-    )
-    return [(f, n_items, n_assessments, f.id in offered) for f, n_items, n_assessments in rows]
