@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -36,6 +37,7 @@ COORDINATOR, REVIEWER, INSPECTOR = (
 )
 
 
+@dataclass
 class Endpoint:
     name: str
     who: str  # the benchmark user's e-mail
