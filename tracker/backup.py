@@ -66,7 +66,8 @@ from sqlalchemy import (
     text,
 )
 
-from tracker.evidence.service import STORED_FILE_COLUMNS, referenced_addresses, store
+from tracker.evidence.operations import store
+from tracker.evidence.queries import STORED_FILE_COLUMNS, referenced_addresses
 from tracker.evidence.storage import LocalStore
 from tracker.extensions import db
 from tracker.models.base import utcnow

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tracker import clock, cycles, drafts
 from tracker.access import can, get_assessment_or_404, get_evidence_or_404, get_framework_or_404
-from tracker.assessments import bp, service
+from tracker.assessments import bp, operations, queries, rules
 from tracker.assessments.forms import (
     ActionForm,
     ConfirmForm,
@@ -24,8 +24,10 @@ from tracker.assessments.forms import (
     ReturnForm,
     StartForm,
 )
+from tracker.evidence import operations as evidence_ops
 from tracker.evidence import pii
-from tracker.evidence import service as evidence
+from tracker.evidence import queries as evidence_queries
+from tracker.evidence import rules as evidence_rules
 from tracker.evidence.forms import LinkForm
 from tracker.extensions import db
 from tracker.forms import PostForm
@@ -35,11 +37,12 @@ from tracker.models import Action, EvidenceLink
 from tracker.models.assessments import EDITABLE_STATUSES
 from tracker.paging import paginate
 from tracker.review import service as review
+from tracker.rules import RuleError
 from tracker.web import BUSY_RETRY_SECONDS, is_htmx
 
 
 def _load(assessment_id: int, action: str = "assessment.view"):
-    assessment = get_assessment_or_404(assessment_id, current_user, loader=service.load_assessment)
+    assessment = get_assessment_or_404(assessment_id, current_user, loader=queries.load_assessment)
     if not can(current_user, action, assessment):
         _refuse(assessment)
     return assessment
@@ -54,9 +57,9 @@ def _refuse(assessment):
     abort(make_response(page, 403))
 
 
-def _row_or_404(assessment, item_key: str) -> service.ItemRow:
+def _row_or_404(assessment, item_key: str) -> queries.ItemRow:
     # Without its links: the item page reads them a page at a time (there may be thousands).
-    return service.find_row(assessment, item_key, links=False) or abort(404)
+    return queries.find_row(assessment, item_key, links=False) or abort(404)
 
 
 @bp.route("/start/<int:framework_id>", methods=["GET", "POST"])
@@ -70,17 +73,17 @@ def start(framework_id: int):
         abort(403)
     if not can(current_user, "organisation.start_assessment", org):
         abort(403)
-    previous = service.previous_assessment(org, framework, cycle)
+    previous = queries.previous_assessment(org, framework, cycle)
     form = StartForm()
     if form.validate_on_submit():
         try:
-            assessment = service.start_assessment(
+            assessment = operations.start_assessment(
                 current_user, org, framework, cycle, form.start_from.data == "previous"
             )
-        except service.AlreadyStarted as started:
+        except rules.AlreadyStarted as started:
             flash(_("This assessment was already started. Here it is."))
             return redirect(url_for(".task_list", assessment_id=started.assessment_id))
-        except service.RuleError as error:
+        except RuleError as error:
             form.start_from.errors.append(error.message)
         else:
             return redirect(url_for(".task_list", assessment_id=assessment.id))
@@ -101,8 +104,8 @@ def task_list(assessment_id: int):
         days_left=cycles.days_left(assessment.cycle, today)
         if assessment.cycle.contains(today) and assessment.status in EDITABLE_STATUSES
         else None,
-        tasks=service.task_list(assessment, links=False),
-        previous=service.previous_scores(assessment, current_user),
+        tasks=queries.task_list(assessment, links=False),
+        previous=queries.previous_scores(assessment, current_user),
     )
 
 
@@ -150,13 +153,13 @@ def confirm(assessment_id: int, item_key: str):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            service.confirm_response(current_user, row.response, form.version.data)
-        except service.StaleResponse:
+            operations.confirm_response(current_user, row.response, form.version.data)
+        except rules.StaleResponse:
             flash(
                 _("This answer changed since you opened it. Read it again before confirming."),
                 "error",
             )
-        except service.RuleError as error:
+        except RuleError as error:
             flash(error.message, "error")
         else:
             flash(_("You confirmed that your answer to %(item)s is still right.", item=item_key))
@@ -166,15 +169,15 @@ def confirm(assessment_id: int, item_key: str):
 def _save(assessment, row, form):
     can_score = can(current_user, "assessment.edit", assessment)
     try:
-        service.save_response(
+        operations.save_response(
             current_user,
             row.response,
             form.version.data,
             form.narrative.data,
             form.impact.data,
-            score=form.score.data if can_score else service.UNCHANGED,
+            score=form.score.data if can_score else rules.UNCHANGED,
         )
-    except service.StaleResponse as stale:
+    except rules.StaleResponse as stale:
         page = render_template(
             "assessments/conflict.html",
             assessment=assessment,
@@ -191,7 +194,7 @@ def _save(assessment, row, form):
             "HX-Reselect": "#main-content",
         }
         return page, 409, swap if is_htmx() else {}
-    except service.RuleError as error:
+    except RuleError as error:
         getattr(form, error.field or "narrative").errors.append(error.message)
         return _item_page(assessment, row, form, status=400, fragment=is_htmx())
     except SQLAlchemyError:
@@ -233,7 +236,9 @@ def _item_page(
     if not fragment:
         link_form.offer(_link_choices(assessment, row, find))
         links = paginate(
-            evidence.links_of(row.response.id), endpoint="assessments.item", anchor="evidence"
+            evidence_queries.links_of(row.response.id),
+            endpoint="assessments.item",
+            anchor="evidence",
         )
     return render_template(
         template,
@@ -249,10 +254,10 @@ def _item_page(
         saved=saved,
         fragment=fragment,
         find=find,
-        linkable_limit=evidence.LINKABLE_LIMIT,
+        linkable_limit=evidence_queries.LINKABLE_LIMIT,
         can_edit=can(current_user, "assessment.draft", assessment),
         can_score=can(current_user, "assessment.edit", assessment),
-        previous=service.previous_scores(assessment, current_user, row.item.key).get(row.item.key),
+        previous=queries.previous_scores(assessment, current_user, row.item.key).get(row.item.key),
         challenges=review.challenges_by_response([row.response.id]).get(row.response.id, []),
         today=clock.today(),
     ), status
@@ -268,18 +273,18 @@ def link_evidence(assessment_id: int, item_key: str):
     if link_form.validate_on_submit():
         chosen = get_evidence_or_404(link_form.evidence.data, current_user)
         try:
-            evidence.link(current_user, chosen, row.response, link_form.note.data)
-        except evidence.EvidenceError as error:
+            evidence_ops.link(current_user, chosen, row.response, link_form.note.data)
+        except evidence_rules.EvidenceError as error:
             getattr(link_form, error.field or "evidence").errors.append(error.message)
         else:
             flash(_("The evidence is linked to %(item)s.", item=item_key))
             return redirect(
                 url_for(".item", assessment_id=assessment_id, item_key=item_key, _anchor="evidence")
             )
-    elif evidence.is_linked(link_form.evidence.data, row.response.id):
+    elif evidence_queries.is_linked(link_form.evidence.data, row.response.id):
         # No longer offered because it was linked meanwhile (a second click, or another
         # person): say so, as the service would, rather than "not a valid choice".
-        link_form.evidence.errors = [evidence.ALREADY_LINKED]
+        link_form.evidence.errors = [evidence_rules.ALREADY_LINKED]
     form = _response_form(assessment, row)
     return _item_page(assessment, row, form, link_form=link_form, status=400)
 
@@ -294,8 +299,8 @@ def unlink_evidence(assessment_id: int, link_id: int):
     key = link_row.response.item.key
     if PostForm().validate_on_submit():
         try:
-            evidence.unlink(current_user, link_row)
-        except evidence.LinkGone:  # unlinked by a simultaneous request
+            evidence_ops.unlink(current_user, link_row)
+        except evidence_rules.LinkGone:  # unlinked by a simultaneous request
             abort(404)
         flash(_("The evidence is unlinked. It stays in your library."))
     return redirect(url_for(".item", assessment_id=assessment_id, item_key=key, _anchor="evidence"))
@@ -317,7 +322,7 @@ def add_action(assessment_id: int, item_key: str):
 
 def _save_action(response, action, form) -> bool:
     try:
-        service.save_action(
+        operations.save_action(
             current_user,
             response,
             action,
@@ -327,7 +332,7 @@ def _save_action(response, action, form) -> bool:
             form.status.data,
             version=form.version.data,
         )
-    except service.RuleError as error:
+    except RuleError as error:
         getattr(form, error.field or "description").errors.append(error.message)
         return False
     return True
@@ -349,7 +354,7 @@ def _link_choices(assessment, row, find: str | None = None) -> list[tuple[int, s
     if given), for the link form."""
     return [
         (e.id, f"{e.title} ({EVIDENCE_KIND_LABELS[e.kind]})")
-        for e in evidence.linkable(assessment.organisation_id, row.response.id, find)
+        for e in evidence_queries.linkable(assessment.organisation_id, row.response.id, find)
     ]
 
 
@@ -373,7 +378,7 @@ def edit_action(assessment_id: int, action_id: int):
     if form.validate_on_submit():
         try:
             saved = _save_action(action.response, action, form)
-        except service.StaleAction as stale:
+        except rules.StaleAction as stale:
             # Saving again, now at the current version, keeps these changes.
             form.version.data, form.version.raw_data = stale.current.version, None
             return render_template(
@@ -406,7 +411,7 @@ def history(assessment_id: int, item_key: str):
         "assessments/history.html",
         assessment=assessment,
         row=row,
-        events=service.response_history(row.response),
+        events=queries.response_history(row.response),
     )
 
 
@@ -418,17 +423,17 @@ def submit(assessment_id: int):
     error = None
     if form.validate_on_submit():
         try:
-            service.submit(current_user, assessment)
-        except service.RuleError as refused:
+            operations.submit(current_user, assessment)
+        except RuleError as refused:
             error = refused.message
         else:
             return redirect(url_for(".submitted", assessment_id=assessment_id))
-    tasks = service.task_list(assessment)
+    tasks = queries.task_list(assessment)
     return render_template(
         "assessments/submit.html",
         assessment=assessment,
-        missing=service.missing_items(assessment),
-        warnings=evidence.pii_warnings(tasks.rows),
+        missing=queries.missing_items(assessment),
+        warnings=evidence_queries.pii_warnings(tasks.rows),
         tasks=tasks,
         form=form,
         error=error,
@@ -445,7 +450,7 @@ def submitted(assessment_id: int):
     return render_template(
         "assessments/confirmation.html",
         assessment=assessment,
-        told=service.submitted_to(assessment),
+        told=queries.submitted_to(assessment),
     )
 
 
@@ -456,8 +461,8 @@ def return_assessment(assessment_id: int):
     form = ReturnForm()
     if form.validate_on_submit():
         try:
-            service.return_assessment(current_user, assessment, form.reason.data)
-        except service.RuleError as error:
+            operations.return_assessment(current_user, assessment, form.reason.data)
+        except RuleError as error:
             form.reason.errors.append(error.message)
         else:
             flash(
