@@ -54,6 +54,7 @@ class StaleResponse(Stale):
 
 
 def check_text(value: str | None, limit: int, field_name: str, label: str) -> str | None:
+    """The text trimmed, None if empty; RuleError on `field_name` if longer than `limit`."""
     value = (value or "").replace("\r\n", "\n").strip()
     if len(value) > limit:
         raise RuleError(
