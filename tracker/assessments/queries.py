@@ -47,16 +47,9 @@ class ItemRow:
     links: list[EvidenceLink] = field(default_factory=list)
     triangulation: str = triangulation.UNEVIDENCED
     claim_beyond_evidence: bool = False
-
-    @property
-    def evidence_now(self) -> dict:
-        """The evidence as triangulation.summary describes it, from the links loaded."""
-        current = [ln.evidence for ln in self.links if not ln.evidence.is_withdrawn]
-        return {
-            "level": self.triangulation,
-            "kinds": sorted({e.kind for e in current}),
-            "sources": sorted({e.source_organisation_id for e in current}),
-        }
+    # The evidence now, as triangulation.summary describes it: read (by the database, one row
+    # per kind and source) only for an answer submitted once, the only rows that compare it.
+    evidence_now: dict | None = None
 
     @property
     def evidence_at_submission(self) -> dict | None:
@@ -126,6 +119,7 @@ def task_list(assessment: Assessment, links: bool = True) -> TaskList:
     rule = evidence.rule_of(assessment.framework)
     levels = evidence.levels_by_response(response_ids, rule)
     all_links = evidence.links_by_response(response_ids) if links else {}
+    now = _evidence_now(assessment.responses, rule)
     result = TaskList(assessment)
     for section in assessment.framework.sections:
         rows = []
@@ -136,7 +130,7 @@ def task_list(assessment: Assessment, links: bool = True) -> TaskList:
             row_links = all_links.get(response.id, [])
             level = levels[response.id]
             claim = triangulation.claim_beyond_evidence(response.self_score, level, rule)
-            rows.append(ItemRow(item, response, row_links, level, claim))
+            rows.append(ItemRow(item, response, row_links, level, claim, now.get(response.id)))
         result.sections.append((section, rows))
     return result
 
@@ -160,7 +154,15 @@ def response_row(response: Response, links: bool = True) -> ItemRow:
     level = evidence.levels_by_response([response.id], rule)[response.id]
     row_links = evidence.links_by_response([response.id])[response.id] if links else []
     claim = triangulation.claim_beyond_evidence(response.self_score, level, rule)
-    return ItemRow(response.item, response, row_links, level, claim)
+    now = _evidence_now([response], rule).get(response.id)
+    return ItemRow(response.item, response, row_links, level, claim, now)
+
+
+def _evidence_now(responses: list[Response], rule: triangulation.Rule) -> dict[int, dict]:
+    """The evidence summary now of those responses that were submitted once: what their
+    evidence at submission is compared with. None submitted, nothing read."""
+    submitted_once = [r.id for r in responses if r.submitted_evidence]
+    return evidence.summaries_by_response(submitted_once, rule) if submitted_once else {}
 
 
 def previous_scores(

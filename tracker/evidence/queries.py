@@ -185,6 +185,22 @@ def levels_by_response(response_ids, rule: triangulation.Rule) -> dict[int, str]
     }
 
 
+def summaries_by_response(response_ids, rule: triangulation.Rule) -> dict[int, dict]:
+    """What each of these responses' evidence amounts to now, as triangulation.summary says:
+    from kinds_and_sources grouped by kind and source, so one row per different kind and source
+    of current evidence, however many links there are."""
+    rows = db.session.execute(
+        kinds_and_sources(Response.id, Evidence.kind, Evidence.source_organisation_id).where(
+            Response.id.in_(response_ids)
+        )
+    )
+    pieces: dict[int, list[triangulation.Piece]] = {rid: [] for rid in response_ids}
+    for response_id, kind, source_id, _kinds, _sources in rows:
+        if kind is not None:  # the outer join's empty row: no current evidence
+            pieces[response_id].append(triangulation.Piece(kind, source_id))
+    return {rid: triangulation.summary(found, rule) for rid, found in pieces.items()}
+
+
 def links_by_response(response_ids: list[int]) -> dict[int, list[EvidenceLink]]:
     """Every link of these responses, with its evidence, in one query."""
     links = db.session.scalars(
