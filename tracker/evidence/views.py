@@ -1,4 +1,5 @@
-"""Evidence pages: HTTP only. Rules are in operations.py, reads in queries.py, access in tracker/access."""
+"""Evidence pages: HTTP only. Rules are in operations.py, reads in queries.py, access in
+tracker/access."""
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
