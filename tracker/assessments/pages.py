@@ -2,6 +2,7 @@
 work already submitted, and the item page with its forms (views.py and views_actions.py)."""
 
 from flask import abort, make_response, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from tracker import clock, drafts
@@ -14,6 +15,7 @@ from tracker.evidence.forms import LinkForm
 from tracker.labels import EVIDENCE_KIND_LABELS
 from tracker.paging import paginate
 from tracker.review import service as review
+from tracker.web import BUSY_RETRY_SECONDS, is_htmx
 
 
 def load(assessment_id: int, action: str = "assessment.view"):
@@ -112,3 +114,35 @@ def _response_data(response) -> dict:
         "impact": response.impact_measure,
         "version": response.version,
     }
+
+
+def conflict(assessment, row, form, stale, can_score: bool):
+    """The 409 page for an answer someone else saved meanwhile: theirs beside the user's."""
+    page = render_template(
+        "assessments/conflict.html",
+        assessment=assessment,
+        row=row,
+        mine=form,
+        theirs=stale.current,
+        editor=stale.editor,
+        can_score=can_score,
+    )
+    # htmx swaps the whole main area for the conflict page, not just the form.
+    swap = {
+        "HX-Retarget": "#main-content",
+        "HX-Reswap": "outerHTML",
+        "HX-Reselect": "#main-content",
+    }
+    return page, 409, swap if is_htmx() else {}
+
+
+def not_saved(assessment, row, form):
+    """The item page again, 503, with the words the database failed to save still in it."""
+    form.narrative.errors.append(
+        _(
+            "Your answer was not saved because of a problem on our side. What you wrote is "
+            "still here: try saving again in a minute."
+        )
+    )
+    page, status = item_page(assessment, row, form, status=503, fragment=is_htmx())
+    return page, status, {"Retry-After": str(BUSY_RETRY_SECONDS)}

@@ -15,7 +15,7 @@ from tracker.extensions import db
 from tracker.forms import PostForm
 from tracker.models.assessments import EDITABLE_STATUSES
 from tracker.rules import RuleError
-from tracker.web import BUSY_RETRY_SECONDS, is_htmx
+from tracker.web import is_htmx
 
 
 @bp.route("/start/<int:framework_id>", methods=["GET", "POST"])
@@ -136,22 +136,7 @@ def _save(assessment, row, form):
             score=form.score.data if can_score else rules.UNCHANGED,
         )
     except rules.StaleResponse as stale:
-        page = render_template(
-            "assessments/conflict.html",
-            assessment=assessment,
-            row=row,
-            mine=form,
-            theirs=stale.current,
-            editor=stale.editor,
-            can_score=can_score,
-        )
-        # htmx swaps the whole main area for the conflict page, not just the form.
-        swap = {
-            "HX-Retarget": "#main-content",
-            "HX-Reswap": "outerHTML",
-            "HX-Reselect": "#main-content",
-        }
-        return page, 409, swap if is_htmx() else {}
+        return pages.conflict(assessment, row, form, stale, can_score)
     except RuleError as error:
         getattr(form, error.field or "narrative").errors.append(error.message)
         return pages.item_page(assessment, row, form, status=400, fragment=is_htmx())
@@ -161,14 +146,7 @@ def _save(assessment, row, form):
         current_app.logger.exception(
             "Saving %s of assessment %s failed", row.item.key, assessment.id
         )
-        form.narrative.errors.append(
-            _(
-                "Your answer was not saved because of a problem on our side. What you wrote is "
-                "still here: try saving again in a minute."
-            )
-        )
-        page, status = pages.item_page(assessment, row, form, status=503, fragment=is_htmx())
-        return page, status, {"Retry-After": str(BUSY_RETRY_SECONDS)}
+        return pages.not_saved(assessment, row, form)
     form.version.data = row.response.version
     if is_htmx():
         return pages.item_page(assessment, row, form, saved=True, fragment=True)

@@ -108,22 +108,20 @@ def edit_action(assessment_id: int, action_id: int):
         except rules.StaleAction as stale:
             # Saving again, now at the current version, keeps these changes.
             form.version.data, form.version.raw_data = stale.current.version, None
-            return render_template(
-                "assessments/action.html",
-                assessment=assessment,
-                action=stale.current,
-                form=form,
-                stale=True,
-                today=clock.today(),
-            ), 409
+            return _action_page(assessment, stale.current, form, stale=True), 409
         if saved:
             flash(_("The action is saved."))
             key = action.response.item.key
             return redirect(url_for(".item", assessment_id=assessment_id, item_key=key))
+    return _action_page(assessment, action, form), (400 if form.errors else 200)
+
+
+def _action_page(assessment, action, form, stale: bool = False) -> str:
     return render_template(
         "assessments/action.html",
         assessment=assessment,
         action=action,
         form=form,
         today=clock.today(),
-    ), (400 if form.errors else 200)
+        **({"stale": True} if stale else {}),
+    )

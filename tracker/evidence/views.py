@@ -87,12 +87,7 @@ def _challenge_target():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    assessment, row = _link_target()
-    challenge = _challenge_target()
-    if challenge is not None:
-        assessment = challenge.response.assessment
-    # Evidence for an item goes into that assessment's organisation's library.
-    org = assessment.organisation if assessment else library_organisation(current_user)
+    assessment, row, challenge, org = _target()
     if not can(current_user, "evidence.add", org):
         abort(403)
     form = EvidenceForm()
@@ -113,19 +108,27 @@ def new():
                 return _after_add(evidence, assessment, row, challenge)
     if form.errors and status == 200:
         status = 400
-    return (
-        render_template(
-            "evidence/new.html",
-            form=form,
-            org=org,
-            assessment=assessment,
-            row=row,
-            challenge=challenge,
-            kinds=KIND_LABELS,
-        ),
-        status,
-        headers,
+    page = render_template(
+        "evidence/new.html",
+        form=form,
+        org=org,
+        assessment=assessment,
+        row=row,
+        challenge=challenge,
+        kinds=KIND_LABELS,
     )
+    return page, status, headers
+
+
+def _target():
+    """Where new evidence goes: (assessment, row, challenge, organisation whose library)."""
+    assessment, row = _link_target()
+    challenge = _challenge_target()
+    if challenge is not None:
+        assessment = challenge.response.assessment
+    # Evidence for an item goes into that assessment's organisation's library.
+    org = assessment.organisation if assessment else library_organisation(current_user)
+    return assessment, row, challenge, org
 
 
 def _add(form, org, row):
