@@ -47,15 +47,16 @@ class ItemRow:
     links: list[EvidenceLink] = field(default_factory=list)
     triangulation: str = triangulation.UNEVIDENCED
     claim_beyond_evidence: bool = False
-    # The evidence now, as triangulation.summary describes it: read (by the database, one row
-    # per kind and source) only for an answer submitted once, the only rows that compare it.
+    # The evidence now, as triangulation.summary describes it, counted by the database (one row
+    # per kind and source): read with the links, for an answer submitted once, the only rows
+    # whose pages (the review's) compare it with the evidence at submission.
     evidence_now: dict | None = None
 
     @property
     def evidence_at_submission(self) -> dict | None:
         """The evidence as it stood at submission, if it has changed since (issue 17.5)."""
-        then = self.response.submitted_evidence
-        return then if then and then != self.evidence_now else None
+        then, now = self.response.submitted_evidence, self.evidence_now
+        return then if then and now is not None and then != now else None
 
     @property
     def status(self) -> str:
@@ -113,13 +114,13 @@ def load_assessment(assessment_id: int) -> Assessment | None:
 def task_list(assessment: Assessment, links: bool = True) -> TaskList:
     """Each section's items with the organisation's response and its triangulation (counted by
     the database), and with `links` every evidence link (a response may have thousands: a
-    page that shows none leaves them unread)."""
+    page that shows none leaves them unread) and each submitted answer's evidence now."""
     by_item = {r.item_id: r for r in assessment.responses}
     response_ids = [r.id for r in assessment.responses]
     rule = evidence.rule_of(assessment.framework)
     levels = evidence.levels_by_response(response_ids, rule)
     all_links = evidence.links_by_response(response_ids) if links else {}
-    now = _evidence_now(assessment.responses, rule)
+    now = _evidence_now(assessment.responses, rule) if links else {}
     result = TaskList(assessment)
     for section in assessment.framework.sections:
         rows = []
@@ -154,7 +155,7 @@ def response_row(response: Response, links: bool = True) -> ItemRow:
     level = evidence.levels_by_response([response.id], rule)[response.id]
     row_links = evidence.links_by_response([response.id])[response.id] if links else []
     claim = triangulation.claim_beyond_evidence(response.self_score, level, rule)
-    now = _evidence_now([response], rule).get(response.id)
+    now = _evidence_now([response], rule).get(response.id) if links else None
     return ItemRow(response.item, response, row_links, level, claim, now)
 
 
