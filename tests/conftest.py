@@ -466,3 +466,26 @@ def with_dates(data: dict, *names: str) -> dict:
         if name in sent:
             sent.update(date_parts(name, sent.pop(name)))
     return sent
+
+
+# --- post_answer (assess) ---
+@pytest.fixture
+def post_answer(post):
+    """POST an answer form as its page sends it, with the page's CSRF token: an item's
+    (`post_answer(assessment, "A1", narrative=..., version=1, then="upload")`, to the item page
+    itself) or, given `challenge`, a challenge's (to its /answer). Values are sent as text;
+    a list (chosen evidence) as several values."""
+
+    def _post_answer(assessment=None, item_key=None, challenge=None, headers=None, **fields):
+        if challenge is not None:
+            page = f"/review/challenges/{challenge.id}"
+            path = f"{page}/answer"
+        else:
+            page = path = f"/assessments/{assessment.id}/items/{item_key}"
+        data = {
+            name: [str(v) for v in value] if isinstance(value, list) else str(value)
+            for name, value in fields.items()
+        }
+        return post(path, data, page=page, headers=headers)
+
+    return _post_answer

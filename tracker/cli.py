@@ -96,7 +96,8 @@ def create_user(email, name, organisation_code, role, locale, password) -> None:
 def sweep_evidence(older_than: int) -> None:
     """Remove stored files that no evidence or published statement refers to (left by failed
     uploads and publishes)."""
-    from tracker.evidence.service import referenced_addresses, store
+    from tracker.evidence.operations import store
+    from tracker.evidence.queries import referenced_addresses
 
     removed = store().sweep(referenced_addresses(), older_than_seconds=older_than)
     click.echo(f"Removed {removed} unreferenced file(s).")

@@ -419,13 +419,13 @@ def seed_demo(path: Path = SEEDS / "demo.yaml") -> None:
 def _keep_evidence_as_submitted() -> None:
     """What submitting records, for the demo's submitted assessments (they are seeded in their
     status, not submitted), so a withdrawal afterwards shows beside it as it would."""
-    from tracker.assessments import service as assessments
+    from tracker.assessments import operations as assessment_ops
 
     for assessment in db.session.scalars(
         select(Assessment).where(Assessment.status.not_in(("draft", "returned")))
     ):
         if any(r.submitted_evidence is None for r in assessment.responses):
-            assessments.keep_evidence_as_submitted(assessment)
+            assessment_ops.keep_evidence_as_submitted(assessment)
 
 
 def _load_statement(demo: _Demo, row: dict) -> None:

@@ -7,7 +7,7 @@ from sqlalchemy import event, select
 
 from tracker import synthetic
 from tracker.api.views import FIRST_LINKS
-from tracker.evidence import service as evidence
+from tracker.evidence import queries as evidence_queries
 from tracker.extensions import db
 from tracker.models import EvidenceLink
 
@@ -117,5 +117,7 @@ def test_reading_a_response_takes_at_most_six_statements_however_many_links(
     small, _ = _statements(client, "GET", path.format(few), coordinator)
     big, answer = _statements(client, "GET", path.format(large), coordinator)
     assert big == small <= 6, (small, big)
-    level = evidence.levels_by_response([large], evidence.rule_of(draft.framework))[large]
+    level = evidence_queries.levels_by_response([large], evidence_queries.rule_of(draft.framework))[
+        large
+    ]
     assert answer.get_json()["triangulation"] == level

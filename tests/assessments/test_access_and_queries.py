@@ -6,7 +6,7 @@ from sqlalchemy import event
 
 from tests.conftest import csrf_token, page_text
 from tests.frameworks.test_loader import VALID, _write
-from tracker.assessments import service
+from tracker.assessments import operations as assessment_ops
 from tracker.extensions import db
 from tracker.frameworks.operations import import_framework
 from tracker.models import Action, Evidence, EvidenceLink
@@ -67,7 +67,7 @@ def test_submitted_work_is_hidden_from_reviewers_not_assigned(
     for r in draft.responses:
         r.self_score, r.narrative = 1, "n"
     db.session.commit()
-    service.submit(region["coordinator"], draft)
+    assessment_ops.submit(region["coordinator"], draft)
     login("rev@b.test")
     assert client.get(f"/assessments/{draft.id}").status_code == 404
     assert client.get(f"/assessments/{draft.id}/items/A1/history").status_code == 404

@@ -8,17 +8,18 @@ from sqlalchemy import func, select
 
 from tests.conftest import date_parts, page_text
 from tracker import clock
-from tracker.assessments import service
+from tracker.assessments import operations as assessment_ops
 from tracker.extensions import db
 from tracker.models import Action
+from tracker.rules import RuleError
 
 PAST = clock.today() - timedelta(days=400)
 SOON = clock.today() + timedelta(days=30)
 
 
 def test_a_new_action_due_in_the_past_is_refused(region, draft):
-    with pytest.raises(service.RuleError) as refused:
-        service.save_action(
+    with pytest.raises(RuleError) as refused:
+        assessment_ops.save_action(
             region["coordinator"], draft.responses[0], None, "Audit", "BM", PAST, "open"
         )
     assert refused.value.field == "due_on"
@@ -27,7 +28,7 @@ def test_a_new_action_due_in_the_past_is_refused(region, draft):
 
 
 def test_a_new_action_due_today_is_accepted(region, draft):
-    action = service.save_action(
+    action = assessment_ops.save_action(
         region["coordinator"], draft.responses[0], None, "Audit", "BM", clock.today(), "open"
     )
     assert action.due_on == clock.today()
@@ -44,7 +45,7 @@ def overdue(draft):
 def test_an_overdue_action_stays_editable_but_not_to_another_past_date(region, overdue):
     user = region["coordinator"]
     response = overdue.response
-    kept = service.save_action(
+    kept = assessment_ops.save_action(
         user,
         response,
         overdue,
@@ -59,8 +60,8 @@ def test_an_overdue_action_stays_editable_but_not_to_another_past_date(region, o
         PAST,
         "in_progress",
     )
-    with pytest.raises(service.RuleError):
-        service.save_action(
+    with pytest.raises(RuleError):
+        assessment_ops.save_action(
             user,
             response,
             overdue,
@@ -70,7 +71,7 @@ def test_an_overdue_action_stays_editable_but_not_to_another_past_date(region, o
             "open",
             version=overdue.version,
         )
-    moved = service.save_action(
+    moved = assessment_ops.save_action(
         user, response, overdue, "x", "BM", SOON, "open", version=overdue.version
     )
     assert moved.due_on == SOON

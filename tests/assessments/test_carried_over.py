@@ -11,10 +11,12 @@ from tests.conftest import TEST_PASSWORD, page_text
 from tests.evidence.test_races import browsers  # noqa: F401 (a dozen signed-in browsers)
 from tests.threads import together
 from tracker import clock
-from tracker.assessments import service
+from tracker.assessments import operations as assessment_ops
+from tracker.assessments import queries as assessment_queries
 from tracker.dashboards import service as dashboards
 from tracker.extensions import db
 from tracker.models import Action, AuditEvent, Response
+from tracker.rules import RuleError
 
 CARRIED = "Carried over — check it"
 
@@ -34,7 +36,7 @@ def carried(region, make_assessment):
         )
     ]
     db.session.commit()
-    return service.start_assessment(
+    return assessment_ops.start_assessment(
         region["coordinator"], region["rsb"], region["framework"], region["cycle"], True
     )
 
@@ -45,7 +47,7 @@ def _by_key(assessment):
 
 def test_carried_answers_are_marked_and_not_complete(client, login, carried):
     assert all(r.carried_over for r in carried.responses)
-    tasks = service.task_list(carried)
+    tasks = assessment_queries.task_list(carried)
     assert tasks.complete == 0 and {row.status for row in tasks.rows} == {"carried_over"}
     login("coord@a.test")
     page = page_text(client.get(f"/assessments/{carried.id}"))
@@ -62,8 +64,8 @@ def test_submitting_unread_carried_answers_is_refused_with_reasons(client, login
     refused = post(f"{base}/submit", {})
     assert refused.status_code == 400
     assert "Every item needs a score and a narrative" in page_text(refused)
-    with pytest.raises(service.RuleError):
-        service.submit(carried.organisation and _coordinator(carried), carried)
+    with pytest.raises(RuleError):
+        assessment_ops.submit(carried.organisation and _coordinator(carried), carried)
     db.session.refresh(carried)
     assert carried.status == "draft"
 
@@ -94,7 +96,7 @@ def test_confirming_marks_the_answer_read_once(client, login, post, carried):
         .where(AuditEvent.action == "response.confirmed", AuditEvent.entity_id == a1.id)
     )
     assert confirmed == 1
-    assert service.find_row(carried, "A1").status == "complete"
+    assert assessment_queries.find_row(carried, "A1").status == "complete"
     assert CARRIED not in page_text(client.get(page))
 
 
@@ -124,7 +126,9 @@ def test_changing_a_carried_answer_clears_the_mark(client, login, post, carried)
 def test_saving_a_carried_answer_unchanged_confirms_it(region, carried):
     a1 = _by_key(carried)["A1"]
     version = a1.version
-    service.save_response(region["coordinator"], a1, version, a1.narrative, a1.impact_measure)
+    assessment_ops.save_response(
+        region["coordinator"], a1, version, a1.narrative, a1.impact_measure
+    )
     db.session.refresh(a1)
     assert not a1.carried_over and a1.version == version + 1
 
@@ -133,7 +137,7 @@ def test_start_empty_marks_nothing(region, make_assessment):
     old = make_assessment(organisation=region["rsb"], cycle=previous_cycle())
     old.responses[0].self_score = 3
     db.session.commit()
-    new = service.start_assessment(
+    new = assessment_ops.start_assessment(
         region["coordinator"], region["rsb"], region["framework"], region["cycle"], False
     )
     assert not any(r.carried_over for r in new.responses)
@@ -167,7 +171,7 @@ def test_the_api_shows_the_mark_and_a_save_at_the_version_confirms(client, carri
 
 def test_a_contributors_save_leaves_the_coordinators_check_to_do(region, carried):
     a1 = _by_key(carried)["A1"]
-    service.save_response(region["contributor"], a1, a1.version, "Their words", None)
+    assessment_ops.save_response(region["contributor"], a1, a1.version, "Their words", None)
     db.session.refresh(a1)
     assert a1.carried_over and a1.narrative == "Their words"
 

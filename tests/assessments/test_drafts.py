@@ -13,25 +13,23 @@ from tracker.models import Draft
 NARRATIVE = "Multi-agency audit in June showed thresholds applied the same way."
 
 
-def _leave(post, base, version=1, **headers):
-    return post(
-        f"{base}/items/A1",
-        {
-            "score": "3",
-            "narrative": NARRATIVE,
-            "impact": "Re-audit in March.",
-            "version": str(version),
-            "then": "upload",
-        },
-        page=f"{base}/items/A1",
+def _leave(post_answer, draft, version=1, **headers):
+    return post_answer(
+        draft,
+        "A1",
         headers=headers or None,
+        score=3,
+        narrative=NARRATIVE,
+        impact="Re-audit in March.",
+        version=version,
+        then="upload",
     )
 
 
-def test_the_item_answer_survives_the_upload(client, login, post, region, draft):
+def test_the_item_answer_survives_the_upload(client, login, post, post_answer, region, draft):
     login("coord@a.test")
     base = f"/assessments/{draft.id}"
-    response = _leave(post, base)
+    response = _leave(post_answer, draft)
     assert response.status_code == 302
     upload = response.headers["Location"]
     assert upload.endswith(f"/evidence/new?assessment={draft.id}&item=A1")
@@ -53,54 +51,45 @@ def test_the_item_answer_survives_the_upload(client, login, post, region, draft)
     assert "Your unsaved answer is restored" in page
     assert "June audit" in page  # linked on the way
 
-    saved = post(
-        f"{base}/items/A1",
-        {
-            "score": "3",
-            "narrative": NARRATIVE,
-            "impact": "Re-audit in March.",
-            "version": "1",
-            "save": "1",
-        },
+    saved = post_answer(
+        draft, "A1", score=3, narrative=NARRATIVE, impact="Re-audit in March.", version=1, save=1
     )
     assert saved.status_code == 302, page_text(saved)
     assert db.session.scalar(select(func.count(Draft.id))) == 0
     assert "Your unsaved answer is restored" not in page_text(client.get(f"{base}/items/A1"))
 
 
-def test_with_htmx_the_browser_is_sent_to_the_upload(client, login, post, draft):
+def test_with_htmx_the_browser_is_sent_to_the_upload(client, login, post_answer, draft):
     login("coord@a.test")
     base = f"/assessments/{draft.id}"
-    response = _leave(post, base, **{"HX-Request": "true"})
+    response = _leave(post_answer, draft, **{"HX-Request": "true"})
     assert response.status_code == 204
     assert response.headers["HX-Redirect"].endswith(f"/evidence/new?assessment={draft.id}&item=A1")
     assert NARRATIVE in client.get(f"{base}/items/A1").get_data(as_text=True)
 
 
-def test_a_restored_draft_cannot_overwrite_a_later_save(client, login, post, region, draft):
+def test_a_restored_draft_cannot_overwrite_a_later_save(client, login, post_answer, draft):
     login("coord@a.test")
     base = f"/assessments/{draft.id}"
-    _leave(post, base)
+    _leave(post_answer, draft)
     # Someone saves meanwhile; the draft still carries the version it was typed against.
-    other = post(f"{base}/items/A1", {"narrative": "Theirs.", "version": "1", "save": "1"})
+    other = post_answer(draft, "A1", narrative="Theirs.", version=1, save=1)
     assert other.status_code == 302
-    post(f"{base}/items/A1", {"narrative": NARRATIVE, "version": "1", "then": "upload"})
+    post_answer(draft, "A1", narrative=NARRATIVE, version=1, then="upload")
     page = client.get(f"{base}/items/A1").get_data(as_text=True)
     assert 'name="version" value="1"' in page
-    stale = post(f"{base}/items/A1", {"narrative": NARRATIVE, "version": "1", "save": "1"})
+    stale = post_answer(draft, "A1", narrative=NARRATIVE, version=1, save=1)
     assert stale.status_code == 409
 
 
-def test_the_answer_is_kept_before_another_form_reloads_the_page(client, login, post, draft):
+def test_the_answer_is_kept_before_another_form_reloads_the_page(
+    client, login, post, post_answer, draft
+):
     """The page's script sends `then=keep` before Link evidence, Unlink, Find or Add action
     reloads the page: the answer is kept, nothing is saved, and the reloaded page restores it."""
     login("coord@a.test")
     base = f"/assessments/{draft.id}"
-    kept = post(
-        f"{base}/items/A1",
-        {"score": "3", "narrative": NARRATIVE, "version": "1", "then": "keep"},
-        page=f"{base}/items/A1",
-    )
+    kept = post_answer(draft, "A1", score=3, narrative=NARRATIVE, version=1, then="keep")
     assert kept.status_code == 204
     # An empty choice of evidence is refused; the page it shows again keeps the answer.
     refused = post(f"{base}/items/A1/evidence", {"link-evidence": ""}, page=f"{base}/items/A1")

@@ -10,7 +10,7 @@ import pytest
 from tests.assessments.test_access_and_queries import _count_queries
 from tests.conftest import csrf_token, page_text
 from tracker import synthetic
-from tracker.evidence import service as evidence
+from tracker.evidence import queries as evidence_queries
 from tracker.evidence import triangulation
 from tracker.extensions import db
 from tracker.models import EvidenceLink
@@ -79,13 +79,15 @@ def test_the_item_page_costs_the_same_statements_with_many_links_and_a_large_lib
 
 def test_the_triangulation_shown_is_counted_from_every_link(client, login, draft):
     response = _grow(draft, links=PER_PAGE * 3, library=0)
-    rule = evidence.rule_of(draft.framework)
+    rule = evidence_queries.rule_of(draft.framework)
     pieces = [
         triangulation.Piece(e.kind, e.source_organisation_id, e.is_withdrawn)
-        for e in (link.evidence for link in evidence.links_by_response([response.id])[response.id])
+        for e in (
+            link.evidence for link in evidence_queries.links_by_response([response.id])[response.id]
+        )
     ]
     expected = triangulation.level(pieces, rule)
-    assert evidence.levels_by_response([response.id], rule) == {response.id: expected}
+    assert evidence_queries.levels_by_response([response.id], rule) == {response.id: expected}
     login("coord@a.test")
     row = db.session.get(type(response), response.id)
     assert row is not None
@@ -101,7 +103,7 @@ def test_the_triangulation_shown_is_counted_from_every_link(client, login, draft
 def test_the_chooser_offers_a_capped_list_without_linked_pieces_and_searches_the_rest(
     client, login, draft
 ):
-    response = _grow(draft, links=300, library=evidence.LINKABLE_LIMIT * 3)
+    response = _grow(draft, links=300, library=evidence_queries.LINKABLE_LIMIT * 3)
     linked = set(
         db.session.scalars(
             EvidenceLink.__table__.select()
@@ -112,10 +114,10 @@ def test_the_chooser_offers_a_capped_list_without_linked_pieces_and_searches_the
     login("coord@a.test")
     text = page_text(client.get(_item(draft)))
     offered = {int(v) for v in OPTION.findall(text) if v}
-    assert len(offered) == evidence.LINKABLE_LIMIT
+    assert len(offered) == evidence_queries.LINKABLE_LIMIT
     assert not offered & linked
     # An old piece, beyond the newest offered, is found by its title.
-    oldest = evidence.linkable(draft.organisation_id, response.id, "piece 00")
+    oldest = evidence_queries.linkable(draft.organisation_id, response.id, "piece 00")
     assert oldest and all(e.id not in linked for e in oldest)
     found = page_text(client.get(_item(draft, f"?find={oldest[0].title}")))
     assert {int(v) for v in OPTION.findall(found) if v} == {oldest[0].id}

@@ -8,10 +8,13 @@ from sqlalchemy import func, select
 from tests.assessments.conftest import previous_cycle
 from tests.conftest import FreshContextClient, csrf_token, date_parts, page_text
 from tracker import clock
-from tracker.assessments import service
+from tracker.assessments import operations as assessment_ops
+from tracker.assessments import queries as assessment_queries
+from tracker.assessments import rules as assessment_rules
 from tracker.extensions import db
 from tracker.models import Action, Assessment, Evidence, EvidenceLink, Response
 from tracker.models.base import utcnow
+from tracker.rules import RuleError
 
 FUTURE = clock.today() + timedelta(days=120)
 
@@ -51,7 +54,7 @@ def test_copy_forward_carries_answers_and_leaves_the_old_assessment_alone(region
     db.session.commit()
     before = {r.id: (r.self_score, r.narrative, r.version) for r in old.responses}
 
-    new = service.start_assessment(
+    new = assessment_ops.start_assessment(
         region["coordinator"],
         region["rsb"],
         region["framework"],
@@ -81,7 +84,7 @@ def test_start_empty_copies_nothing(region, make_assessment):
     old = make_assessment(organisation=region["rsb"], cycle=previous_cycle())
     old.responses[0].self_score = 3
     db.session.commit()
-    new = service.start_assessment(
+    new = assessment_ops.start_assessment(
         region["coordinator"],
         region["rsb"],
         region["framework"],
@@ -161,8 +164,8 @@ def test_a_concurrent_commit_is_refused_not_overwritten(app, draft, region):
         theirs = db.session.get(Response, response.id)
         theirs.narrative = "Theirs"
         db.session.commit()
-    with pytest.raises(service.StaleResponse) as stale:
-        service.save_response(region["coordinator"], response, 1, "Mine", None, score=2)
+    with pytest.raises(assessment_rules.StaleResponse) as stale:
+        assessment_ops.save_response(region["coordinator"], response, 1, "Mine", None, score=2)
     assert stale.value.current.narrative == "Theirs"
     db.session.refresh(response)
     assert (response.narrative, response.self_score) == ("Theirs", None)
@@ -252,7 +255,7 @@ def _submitted(draft, region):
     for r in draft.responses:
         r.self_score, r.narrative = 2, "Done"
     db.session.commit()
-    return service.submit(region["coordinator"], draft)
+    return assessment_ops.submit(region["coordinator"], draft)
 
 
 def test_return_with_reason_reopens_it_and_the_coordinator_sees_why(
@@ -291,12 +294,12 @@ def test_last_cycles_unsubmitted_draft_stays_private(region, make_assessment):
     old.responses[0].self_score = 0
     current = make_assessment(organisation=region["rsb"], cycle=region["cycle"], status="submitted")
     db.session.commit()
-    assert service.previous_scores(current, region["coordinator"]) == {
+    assert assessment_queries.previous_scores(current, region["coordinator"]) == {
         "A1": 0,
         "A2": None,
         "B1": None,
     }
-    assert service.previous_scores(current, region["inspector"]) == {}
+    assert assessment_queries.previous_scores(current, region["inspector"]) == {}
 
 
 @pytest.mark.parametrize("version", ["", "abc", "1e9", "-5"])
@@ -321,9 +324,9 @@ def test_a_save_cannot_land_after_submission(app, draft, region):
     version = response.version
     with app.app_context():  # another request submits while this one is mid-save
         other = db.session.get(Assessment, draft.id)
-        service.submit(region["coordinator"], other)
-    with pytest.raises(service.RuleError, match="cannot be changed now"):
-        service.save_response(region["coordinator"], response, version, "Late change", None)
+        assessment_ops.submit(region["coordinator"], other)
+    with pytest.raises(RuleError, match="cannot be changed now"):
+        assessment_ops.save_response(region["coordinator"], response, version, "Late change", None)
     db.session.expire_all()
     assert db.session.get(Response, response.id).narrative == "Done"
 
@@ -332,13 +335,13 @@ def test_submit_checks_again_under_the_lock(app, draft, region):
     for r in draft.responses:
         r.self_score, r.narrative = 1, "Done"
     db.session.commit()
-    assert service.missing_items(draft) == []
+    assert assessment_queries.missing_items(draft) == []
     with app.app_context():  # another request clears a narrative after the check page loaded
         other = db.session.get(Response, draft.responses[0].id)
         other.narrative = None
         db.session.commit()
-    with pytest.raises(service.RuleError, match="Every item needs"):
-        service.submit(region["coordinator"], draft)
+    with pytest.raises(RuleError, match="Every item needs"):
+        assessment_ops.submit(region["coordinator"], draft)
     assert db.session.get(Assessment, draft.id).status == "draft"
 
 
@@ -440,8 +443,8 @@ def test_an_old_framework_version_cannot_be_started(region, tmp_path):
     from tracker.frameworks.operations import import_framework
 
     import_framework(_write(tmp_path, _mutated(_set(["version"], 2)), "v2.yaml"))
-    with pytest.raises(service.RuleError, match="newer version"):
-        service.start_assessment(
+    with pytest.raises(RuleError, match="newer version"):
+        assessment_ops.start_assessment(
             region["coordinator"],
             region["rsb"],
             region["framework"],

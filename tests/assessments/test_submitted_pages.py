@@ -4,7 +4,7 @@ whom, with a link to it, instead of a bare "You do not have permission" (issue #
 import pytest
 
 from tests.conftest import page_text
-from tracker.assessments import service
+from tracker.assessments import operations as assessment_ops
 from tracker.extensions import db
 from tracker.models import Action
 
@@ -15,7 +15,7 @@ def submitted(region, draft):
         response.self_score, response.narrative = 2, "Done."
     draft.responses[0].actions = [Action(description="Audit", owner="BM", status="open")]
     db.session.commit()
-    return service.submit(region["coordinator"], draft)
+    return assessment_ops.submit(region["coordinator"], draft)
 
 
 def _says_submitted(page, assessment):

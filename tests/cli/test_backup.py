@@ -17,7 +17,8 @@ from tests.conftest import FreshContextClient, csrf_token, every_row, postgres_s
 from tracker import backup, create_app
 from tracker.backup import taking
 from tracker.backup.common import revisions
-from tracker.evidence import service as evidence
+from tracker.evidence import operations as evidence_ops
+from tracker.evidence import queries as evidence_queries
 from tracker.extensions import db
 from tracker.models import Evidence, Organisation, PublishedStatement, User
 
@@ -92,8 +93,8 @@ def sign_in(client, email: str, password: str) -> None:
 
 
 def add_file(user: User, content: bytes, title: str = "Minutes") -> Evidence:
-    details = evidence.Details(title, "document", user.organisation_id, None, None)
-    return evidence.add_file(
+    details = evidence_ops.Details(title, "document", user.organisation_id, None, None)
+    return evidence_ops.add_file(
         user, user.organisation, details, io.BytesIO(content), "minutes.txt", 1 << 20
     )
 
@@ -192,9 +193,9 @@ def test_backup_while_the_app_writes(app, region, fresh_instance, tmp_path):
     assert restored.exit_code == 0, restored.output
     assert {name: len(rows) for name, rows in rows_of(target).items()} == manifest["row_counts"]
     with target.app_context():
-        referenced = evidence.referenced_addresses()
+        referenced = evidence_queries.referenced_addresses()
         assert len(referenced) == manifest["row_counts"]["evidence"]
-        assert all(evidence.store().exists(address) for address in referenced)
+        assert all(evidence_ops.store().exists(address) for address in referenced)
 
 
 def _snapshot_with_a_file(app, region, path: Path) -> Path:

@@ -124,7 +124,7 @@ def test_seed_demo_refuses_in_production(app, runner):
 def test_sweep_evidence_removes_only_unreferenced_files(app, runner, make_user):
     import io
 
-    from tracker.evidence.service import store
+    from tracker.evidence.operations import store
     from tracker.models import Evidence
 
     user = make_user()

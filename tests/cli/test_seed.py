@@ -119,7 +119,7 @@ def test_coordinator_does_not_see_another_boards_draft(client, login, demo):
 
 
 def test_demo_evidence_covers_every_kind_and_shows_triangulation(demo):
-    from tracker.assessments.service import load_assessment, task_list
+    from tracker.assessments.queries import load_assessment, task_list
     from tracker.models.evidence import EVIDENCE_KINDS
 
     kinds = set(db.session.scalars(select(Evidence.kind)))

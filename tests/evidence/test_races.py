@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from tests.conftest import FreshContextClient, page_text, signed_in_browsers
 from tests.threads import together
 from tracker.auth import tokens
-from tracker.evidence import service
+from tracker.evidence import operations as evidence_ops
 from tracker.extensions import db
 from tracker.models import AuditEvent, Evidence, EvidenceLink
 
@@ -17,8 +17,10 @@ TIMES = 12
 
 @pytest.fixture
 def evidence_item(region):
-    details = service.Details("Audit report", "audit", region["rsb"].id, None, None)
-    return service.add_url(region["coordinator"], region["rsb"], details, "https://example.org/a")
+    details = evidence_ops.Details("Audit report", "audit", region["rsb"].id, None, None)
+    return evidence_ops.add_url(
+        region["coordinator"], region["rsb"], details, "https://example.org/a"
+    )
 
 
 @pytest.fixture
@@ -80,7 +82,7 @@ def test_a_dozen_links_at_once_through_the_api(app, bearer, draft, evidence_item
 
 @pytest.fixture
 def linked(region, draft, evidence_item):
-    return service.link(region["coordinator"], evidence_item, draft.responses[0], None)
+    return evidence_ops.link(region["coordinator"], evidence_item, draft.responses[0], None)
 
 
 def test_a_dozen_unlinks_at_once_through_the_pages(browsers, draft, linked):

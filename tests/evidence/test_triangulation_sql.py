@@ -1,9 +1,9 @@
-"""The triangulation level counted by the database (evidence.levels_by_response, for pages that
-must not read thousands of links) is the level the pure rule gives, on varied data."""
+"""The triangulation level counted by the database (evidence_queries.levels_by_response, for
+pages that must not read thousands of links) is the level the pure rule gives, on varied data."""
 
 import random
 
-from tracker.evidence import service as evidence
+from tracker.evidence import queries as evidence_queries
 from tracker.evidence import triangulation
 from tracker.extensions import db
 from tracker.models import Evidence, EvidenceLink
@@ -41,7 +41,7 @@ def test_the_level_counted_in_sql_is_the_level_of_the_pieces(region, make_assess
     db.session.commit()
     levels_seen = set()
     for rule in RULES:
-        counted = evidence.levels_by_response([r.id for r in responses], rule)
+        counted = evidence_queries.levels_by_response([r.id for r in responses], rule)
         expected = {rid: triangulation.level(p, rule) for rid, p in pieces.items()}
         assert counted == expected, rule
         levels_seen |= set(expected.values())

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from tests.conftest import csrf_token, date_parts, page_text
 from tests.evidence import files
-from tracker.evidence import service
+from tracker.evidence import operations as evidence_ops
+from tracker.evidence import queries as evidence_queries
 from tracker.extensions import db
 from tracker.models import AuditEvent, Evidence, EvidenceLink
 
@@ -156,7 +157,7 @@ def test_refused_uploads_say_why_and_keep_nothing(
     assert response.status_code == 400
     assert message in page_text(response)
     assert _count(Evidence) == 0
-    assert list(service.store().addresses()) == []
+    assert list(evidence_ops.store().addresses()) == []
 
 
 def test_oversized_upload_gets_the_413_page(app, login, upload, region):
@@ -181,7 +182,7 @@ def test_same_file_twice_is_two_records_and_one_stored_file(login, upload, regio
         )
     shas = db.session.scalars(select(Evidence.sha256)).all()
     assert len(shas) == 2 and len(set(shas)) == 1
-    assert list(service.store().addresses()) == [shas[0]]
+    assert list(evidence_ops.store().addresses()) == [shas[0]]
 
 
 def test_a_failed_commit_leaves_no_record_and_nothing_that_breaks_later(
@@ -199,7 +200,7 @@ def test_a_failed_commit_leaves_no_record_and_nothing_that_breaks_later(
     monkeypatch.undo()
     db.session.rollback()
     assert _count(Evidence) == 0
-    orphans = list(service.store().addresses())
+    orphans = list(evidence_ops.store().addresses())
     assert len(orphans) == 1  # harmless: swept later, and reused by the next upload
     assert upload(files.pdf(), "audit.pdf", source_id=region["rsb"].id).status_code == 302
     assert db.session.scalar(select(Evidence.sha256)) == orphans[0]
@@ -330,7 +331,7 @@ def test_a_file_over_the_upload_limit_is_refused_by_name(app, login, upload, reg
         app.config["TRACKER_MAX_UPLOAD_MB"] = 25
     assert response.status_code == 400
     assert "The file must be smaller than 1 MB" in page_text(response)
-    assert _count(Evidence) == 0 and list(service.store().addresses()) == []
+    assert _count(Evidence) == 0 and list(evidence_ops.store().addresses()) == []
 
 
 @pytest.mark.parametrize("file_field", [None, "", "as text"], ids=["missing", "empty", "text"])
@@ -372,7 +373,7 @@ def test_a_missing_stored_file_is_not_found_not_an_error(client, login, upload, 
     login("coord@a.test")
     upload(files.pdf(), "a.pdf", source_id=region["rsb"].id)
     evidence = db.session.scalar(select(Evidence))
-    os.remove(service.store()._path(evidence.sha256))
+    os.remove(evidence_ops.store()._path(evidence.sha256))
     assert client.get(f"/evidence/{evidence.id}/download").status_code == 404
 
 
@@ -381,7 +382,7 @@ def test_a_large_library_lists_the_newest_and_finds_older_pieces_by_title(
 ):
     """The item page's choice list holds the newest pieces only (DESIGN §10: it costs the same
     in the tenth year); a search by title reaches every older piece, and it can be linked."""
-    monkeypatch.setattr(service, "LINKABLE_LIMIT", 3)
+    monkeypatch.setattr(evidence_queries, "LINKABLE_LIMIT", 3)
     login("coord@a.test")
     titles = ["Oldest 50%_audit", "Older minutes", "Board minutes", "Audit plan", "Newest audit"]
     for title in titles:

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from tracker.assessments import service as assessments
+from tracker.assessments import queries as assessment_queries
 from tracker.extensions import db
 from tracker.models import AuditEvent
 
@@ -19,19 +19,19 @@ def save_in_own_process(config, email, path, version, narrative, barrier, result
     reach the database believing the response is still at `version`."""
     from tests.conftest import TEST_PASSWORD, FreshContextClient, csrf_token
     from tracker import create_app
-    from tracker.assessments import service
+    from tracker.assessments import operations as assessment_ops
 
     # Forked from the test run: leave its pooled connections to it, unclosed and unused.
     db.engine.dispose(close=False)
     app = create_app(config)
     app.test_client_class = FreshContextClient
-    checked = service._hold_editable
+    checked = assessment_ops._hold_editable
 
     def together(assessment):
         barrier.wait(timeout=CHILD_TIMEOUT)
         checked(assessment)
 
-    service._hold_editable = together
+    assessment_ops._hold_editable = together
     client = app.test_client()
     token = csrf_token(client, "/login")
     client.post("/login", data={"email": email, "password": TEST_PASSWORD, "csrf_token": token})
@@ -44,7 +44,7 @@ def save_in_own_process(config, email, path, version, narrative, barrier, result
 
 
 def test_two_processes_save_the_same_response_at_once(app, draft, region):
-    response = assessments.find_row(draft, "A1").response
+    response = assessment_queries.find_row(draft, "A1").response
     version = response.version
     db.session.commit()
     path = f"/assessments/{draft.id}/items/A1"

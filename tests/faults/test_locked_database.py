@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import csrf_token, page_text
 from tracker.auth import tokens
-from tracker.evidence import service as evidence
+from tracker.evidence import operations as evidence_ops
 from tracker.extensions import db
 from tracker.models import Evidence
 
@@ -46,8 +46,10 @@ def test_the_default_busy_timeout_is_generous(app):
 
 @pytest.fixture
 def piece(region):
-    details = evidence.Details("Referral figures", "data", region["rsb"].id, None, None)
-    return evidence.add_url(region["coordinator"], region["rsb"], details, "https://example.org/f")
+    details = evidence_ops.Details("Referral figures", "data", region["rsb"].id, None, None)
+    return evidence_ops.add_url(
+        region["coordinator"], region["rsb"], details, "https://example.org/f"
+    )
 
 
 def test_a_page_post_says_busy_and_gives_the_words_back(client, login, piece, locked):

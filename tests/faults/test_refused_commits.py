@@ -10,8 +10,9 @@ import io
 import pytest
 
 from tests.conftest import csrf_token, every_row, page_text
-from tracker.assessments import service as assessments
-from tracker.evidence.service import referenced_addresses, store
+from tracker.assessments import queries as assessment_queries
+from tracker.evidence.operations import store
+from tracker.evidence.queries import referenced_addresses
 from tracker.extensions import db
 from tracker.statements import drafting
 from tracker.statements import service as statements
@@ -38,7 +39,7 @@ def save(client, assessment_id: int, narrative: str, version: int, score: int = 
 @pytest.mark.parametrize("fault", ["INSERT INTO audit_event", "COMMIT"])
 def test_a_refused_save_keeps_the_saved_answer(client, login, draft, database_refuses, fault):
     login("coord@a.test")
-    response = assessments.find_row(draft, "A1").response
+    response = assessment_queries.find_row(draft, "A1").response
     assert save(client, draft.id, "Saved before the fault.", response.version).status_code == 302
     db.session.refresh(response)
     version, before = response.version, every_row()

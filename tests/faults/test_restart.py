@@ -18,8 +18,9 @@ from sqlalchemy import func, select
 
 from tests.conftest import TEST_PASSWORD
 from tests.faults import held_server
-from tracker.assessments import service as assessments
-from tracker.evidence.service import referenced_addresses, store
+from tracker.assessments import queries as assessment_queries
+from tracker.evidence.operations import store
+from tracker.evidence.queries import referenced_addresses
 from tracker.extensions import db
 from tracker.models import AuditEvent, Evidence, EvidenceLink
 
@@ -148,7 +149,7 @@ def _start_big_upload(browser, server, url: str, source_id: int) -> socket.socke
 
 
 def test_a_server_killed_mid_request_loses_nothing_committed(app, draft, region, server):
-    response = assessments.find_row(draft, "A1").response
+    response = assessment_queries.find_row(draft, "A1").response
     version, source_id = response.version, region["rsb"].id
     audited = db.session.scalar(select(func.max(AuditEvent.id)))
     db.session.commit()

@@ -5,7 +5,7 @@ from sqlalchemy.exc import OperationalError
 
 from tests.conftest import csrf_token, page_text
 from tracker.extensions import db
-from tracker.main import service as main_service
+from tracker.main import queries as main_queries
 
 
 def test_healthz_answers_ok_when_the_database_does(client):
@@ -45,7 +45,7 @@ def test_unexpected_error_is_a_plain_500_and_keeps_nothing_half_done(
     def explode(_user):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(main_service, "start_page", explode)
+    monkeypatch.setattr(main_queries, "start_page", explode)
     response = client.get("/")
     assert response.status_code == 500
     page = page_text(response)

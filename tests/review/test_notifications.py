@@ -180,11 +180,11 @@ def test_email_is_in_the_recipients_language(people, in_review, smtp_sink):
 
 
 def test_a_reason_over_several_lines_is_e_mailed_not_refused(people, in_review, smtp_sink):
-    from tracker.assessments import service as assessments
+    from tracker.assessments import operations as assessment_ops
 
     mail.wait()
     smtp_sink.messages.clear()
-    assessments.return_assessment(people["reviewer"], in_review, "Add impact.\nAnd a baseline.")
+    assessment_ops.return_assessment(people["reviewer"], in_review, "Add impact.\nAnd a baseline.")
     assert in_review.status == "returned"
     assert mail.wait() == [True]
     message = email.message_from_bytes(smtp_sink.messages[0].content, policy=email.policy.default)

@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import csrf_token, page_text
 from tests.review.conftest import response_for
-from tracker.assessments import service as assessments
+from tracker.assessments import operations as assessment_ops
 from tracker.extensions import db
 
 TYPED_AFTER_RETURN = "Half-written after the return, not for readers yet"
@@ -15,9 +15,9 @@ TYPED_AFTER_RETURN = "Half-written after the return, not for readers yet"
 
 @pytest.fixture
 def returned(people, in_review):
-    assessments.return_assessment(people["inspector"], in_review, "Please add the audit.")
+    assessment_ops.return_assessment(people["inspector"], in_review, "Please add the audit.")
     a1 = response_for(in_review, "A1")
-    assessments.save_response(
+    assessment_ops.save_response(
         people["coordinator"], a1, a1.version, TYPED_AFTER_RETURN, a1.impact_measure
     )
     db.session.commit()
@@ -59,7 +59,7 @@ def test_the_organisation_still_works_on_it_and_readers_see_it_once_resubmitted(
 ):
     login(people["coordinator"].email)
     assert TYPED_AFTER_RETURN in page_text(client.get(f"/assessments/{returned.id}/items/A1"))
-    assessments.submit(people["coordinator"], returned)
+    assessment_ops.submit(people["coordinator"], returned)
     db.session.commit()
     reader = app.test_client()
     token = csrf_token(reader, "/login")

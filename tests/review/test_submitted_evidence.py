@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from tests.conftest import page_text
 from tests.review.conftest import DUE, TODAY, response_for
-from tracker.assessments import service as assessments
-from tracker.evidence import service as evidence
+from tracker.assessments import operations as assessment_ops
+from tracker.evidence import operations as evidence_ops
 from tracker.evidence import triangulation
 from tracker.extensions import db
 from tracker.models import Notification
@@ -36,8 +36,8 @@ def test_the_summary_counts_only_what_is_not_withdrawn():
 
 
 def _piece(people, title, kind, source, response):
-    details = evidence.Details(title, kind, source.id, None, None)
-    return evidence.add_url(
+    details = evidence_ops.Details(title, kind, source.id, None, None)
+    return evidence_ops.add_url(
         people["coordinator"], people["rsb"], details, "https://example.org/" + kind, response
     )
 
@@ -53,7 +53,7 @@ def _submit_with_evidence(people, make_assessment):
     audit = _piece(people, "Case audit", "audit", people["rsb"], a1)
     voice = _piece(people, "Family survey", "voice", people["other"], a1)
     versions = {r.id: r.version for r in assessment.responses}
-    assessments.submit(people["coordinator"], assessment)
+    assessment_ops.submit(people["coordinator"], assessment)
     assessment.versions_before = versions
     service.assign(people["admin"], assessment, people["reviewer"], DUE, TODAY)
     return assessment, audit, voice
@@ -85,7 +85,7 @@ def test_reviewers_see_both_after_a_withdrawal_and_are_told(
     assessment, _audit, voice = _submit_with_evidence(people, make_assessment)
     mail.wait()
     smtp_sink.messages.clear()
-    evidence.withdraw(people["coordinator"], voice, "Sent to us in error")
+    evidence_ops.withdraw(people["coordinator"], voice, "Sent to us in error")
     assert mail.wait() == [True]
 
     [note] = db.session.scalars(
@@ -112,7 +112,7 @@ def test_reviewers_see_both_after_a_withdrawal_and_are_told(
 def test_withdrawing_evidence_of_a_draft_tells_nobody(people, make_assessment):
     assessment = make_assessment(organisation=people["rsb"], cycle=people["cycle"])
     piece = _piece(people, "Case audit", "audit", people["rsb"], response_for(assessment, "A1"))
-    evidence.withdraw(people["coordinator"], piece, "Replaced")
+    evidence_ops.withdraw(people["coordinator"], piece, "Replaced")
     assert not db.session.scalars(
         select(Notification).where(Notification.kind == "evidence_withdrawn")
     ).all()

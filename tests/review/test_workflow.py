@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.review.conftest import DUE, TODAY, response_for
-from tracker.assessments import service as assessments
+from tracker.assessments import operations as assessment_ops
 from tracker.extensions import db
 from tracker.models import AuditEvent, ChallengeMessage, EvidenceLink, Notification
 from tracker.review import service
@@ -180,8 +180,8 @@ def test_a_challenge_is_answered_once_until_reopened(people, challenge):
 
 def test_the_score_changes_after_submission_only_through_a_challenge(people, in_review):
     response = response_for(in_review, "A2")
-    with pytest.raises(assessments.RuleError):
-        assessments.save_response(
+    with pytest.raises(RuleError):
+        assessment_ops.save_response(
             people["coordinator"], response, response.version, "n", None, score=0
         )
     db.session.refresh(response)
@@ -380,14 +380,14 @@ def test_returned_and_resubmitted_goes_back_to_its_reviewer(people, in_review):
     a2 = response_for(in_review, "A2")
     service.validate(people["reviewer"], a2)
     service.validate(people["reviewer"], response_for(in_review, "B1"))
-    assessments.return_assessment(people["reviewer"], in_review, "Please revisit A2.")
-    with pytest.raises(assessments.RuleError, match="cannot return"):
-        assessments.return_assessment(people["inspector"], in_review, "Twice")
-    assessments.save_response(people["coordinator"], a2, a2.version, "Revised.", None, score=1)
+    assessment_ops.return_assessment(people["reviewer"], in_review, "Please revisit A2.")
+    with pytest.raises(RuleError, match="cannot return"):
+        assessment_ops.return_assessment(people["inspector"], in_review, "Twice")
+    assessment_ops.save_response(people["coordinator"], a2, a2.version, "Revised.", None, score=1)
     assert a2.validated_score is None  # the new score needs reviewing afresh
     [event] = _events("response.updated")
     assert event.before["validated_score"] == 2 and event.after["validated_score"] is None
-    assessments.submit(people["coordinator"], in_review)
+    assessment_ops.submit(people["coordinator"], in_review)
     assert in_review.status == "in_review"
     service.validate(people["reviewer"], a2)
     assert response_for(in_review, "B1").validated_score == 1  # unchanged, still validated
@@ -397,8 +397,8 @@ def test_a_concluded_review_cannot_be_returned(people, in_review):
     for r in in_review.responses:
         service.validate(people["reviewer"], r)
     service.conclude(people["reviewer"], in_review, TODAY)
-    with pytest.raises(assessments.RuleError):
-        assessments.return_assessment(people["inspector"], in_review, "Too late")
+    with pytest.raises(RuleError):
+        assessment_ops.return_assessment(people["inspector"], in_review, "Too late")
     assert in_review.status == "concluded"
 
 
@@ -420,7 +420,7 @@ def test_assigning_twice_at_once_is_refused_not_a_crash(people, submitted):
 
 
 def test_returning_tells_the_coordinators(people, in_review):
-    assessments.return_assessment(people["reviewer"], in_review, "Add impact measures.")
+    assessment_ops.return_assessment(people["reviewer"], in_review, "Add impact measures.")
     [note] = _notified(people["coordinator"], "assessment_returned")
     assert "Add impact measures." in note.text
     assert note.link == f"/assessments/{in_review.id}"
@@ -466,7 +466,7 @@ def test_claims_first_then_high_scores_with_thin_evidence_then_the_rest(people, 
 
 
 def test_priority_of_a_high_score_below_the_claim_threshold(people, in_review, framework):
-    from tracker.assessments.service import ItemRow
+    from tracker.assessments.queries import ItemRow
     from tracker.evidence import triangulation
 
     row = ItemRow(framework.items[0], response_for(in_review, "A1"))

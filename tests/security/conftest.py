@@ -17,9 +17,10 @@ from sqlalchemy import delete, insert, select
 
 from tests.conftest import FRAMEWORK_FIXTURES, TEST_PASSWORD, empty_every_table
 from tracker import clock
-from tracker.assessments import service as assessments
+from tracker.assessments import operations as assessment_ops
+from tracker.assessments import queries as assessment_queries
 from tracker.auth import tokens
-from tracker.evidence import service as evidence
+from tracker.evidence import operations as evidence_ops
 from tracker.extensions import db
 from tracker.frameworks.operations import import_framework
 from tracker.models import (
@@ -123,7 +124,7 @@ def _cycles() -> tuple[Cycle, Cycle]:
 
 def _fill(coordinator: User, assessment, label: str) -> None:
     for response in assessment.responses:
-        assessments.save_response(
+        assessment_ops.save_response(
             coordinator,
             response,
             response.version,
@@ -146,7 +147,7 @@ def _published_statement(inspector: User, org: Organisation, framework, cycle) -
     statement = statements.create(inspector, "organisation", org, framework, cycle, "en")
     db.session.flush()
     pdf = b"%PDF-1.4\n% stand-in for the matrix " + org.code.encode() + b"\n%%EOF\n"
-    stored = evidence.store().put(io.BytesIO(pdf), 1024 * 1024, lambda _path: None)
+    stored = evidence_ops.store().put(io.BytesIO(pdf), 1024 * 1024, lambda _path: None)
     html = f"<html><body>Statement about {org.code}</body></html>"
     statement.status = "published"
     db.session.add(
@@ -188,12 +189,12 @@ def _side(letter, people, framework, current, previous, reviewer, admin, inspect
 
     # Last cycle's assessment: evidenced and filled in while a draft, then submitted, assigned
     # a reviewer and challenged.
-    review_a = assessments.start_assessment(coordinator, rsb, framework, previous, False)
+    review_a = assessment_ops.start_assessment(coordinator, rsb, framework, previous, False)
     db.session.commit()
     _fill(coordinator, review_a, f"Side {letter} reviewed")
-    a1 = assessments.find_row(review_a, "A1").response
-    details = evidence.Details(f"Audit report {letter}", "audit", partner.id, None, None)
-    stored = evidence.add_file(
+    a1 = assessment_queries.find_row(review_a, "A1").response
+    details = evidence_ops.Details(f"Audit report {letter}", "audit", partner.id, None, None)
+    stored = evidence_ops.add_file(
         coordinator,
         rsb,
         details,
@@ -204,7 +205,7 @@ def _side(letter, people, framework, current, previous, reviewer, admin, inspect
     )
     side.file = stored.id
     side.review_action = _action(a1, f"Action of side {letter}, under review")
-    assessments.submit(coordinator, review_a)
+    assessment_ops.submit(coordinator, review_a)
     review.assign(admin, review_a, reviewer, TODAY + timedelta(days=30), TODAY)
     challenge = review.raise_challenge(
         reviewer, a1, "What shows practice changed?", 0, TODAY + timedelta(days=14), [], TODAY
@@ -213,15 +214,15 @@ def _side(letter, people, framework, current, previous, reviewer, admin, inspect
     side.review_responses = {r.item.key: r.id for r in review_a.responses}
 
     # This cycle's draft: the same file linked again, and a web link.
-    draft = assessments.start_assessment(coordinator, rsb, framework, current, False)
+    draft = assessment_ops.start_assessment(coordinator, rsb, framework, current, False)
     db.session.commit()
     _fill(coordinator, draft, f"Side {letter} draft")
-    d1 = assessments.find_row(draft, "A1").response
-    evidence.link(coordinator, stored, d1, "Shows the audit")
-    link = evidence.add_url(
+    d1 = assessment_queries.find_row(draft, "A1").response
+    evidence_ops.link(coordinator, stored, d1, "Shows the audit")
+    link = evidence_ops.add_url(
         contributor,
         rsb,
-        evidence.Details(f"Survey {letter}", "voice", rsb.id, None, None),
+        evidence_ops.Details(f"Survey {letter}", "voice", rsb.id, None, None),
         "https://example.org/survey",
         d1,
     )

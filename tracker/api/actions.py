@@ -8,9 +8,11 @@ from tracker import clock
 from tracker.api import bp
 from tracker.api.http import ApiError, date_field, field, json_body, listed, read, refused, user
 from tracker.api.views import action_json, response_row
-from tracker.assessments import service as assessments
+from tracker.assessments import operations as assessment_ops
+from tracker.assessments import rules as assessment_rules
 from tracker.extensions import db
 from tracker.models import Action
+from tracker.rules import RuleError
 
 ACTION_FIELDS = ("description", "owner", "due_on", "status")
 
@@ -46,17 +48,17 @@ def _values(body: dict, current: Action | None) -> dict:
 def _save(response, action: Action | None, body: dict, version: int | None = None) -> Action:
     values = _values(body, action)
     try:
-        return assessments.save_action(
+        return assessment_ops.save_action(
             user(), response, action, **values, today=clock.today(), version=version
         )
-    except assessments.StaleAction as stale:
+    except assessment_rules.StaleAction as stale:
         raise ApiError(
             409,
             "conflict",
             f"The action changed since version {version}; it is now version "
             f"{stale.current.version}. Read it again and reapply your change.",
         ) from None
-    except assessments.RuleError as error:
+    except RuleError as error:
         raise refused(error) from None
 
 

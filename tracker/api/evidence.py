@@ -10,6 +10,7 @@ from flask import current_app, request, send_file, url_for
 from sqlalchemy import select
 
 from tracker import access
+from tracker.access import library_organisation
 from tracker.api import bp
 from tracker.api.http import (
     ApiError,
@@ -26,7 +27,9 @@ from tracker.api.http import (
     user,
 )
 from tracker.api.views import response_read, response_row
-from tracker.evidence import service
+from tracker.evidence import operations as evidence_ops
+from tracker.evidence import queries as evidence_queries
+from tracker.evidence import rules as evidence_rules
 from tracker.extensions import db
 from tracker.models import Evidence, EvidenceLink, Organisation
 from tracker.models.evidence import EVIDENCE_KINDS
@@ -80,14 +83,14 @@ def _evidence_or_404(evidence_id: int, action: str = "evidence.view") -> Evidenc
     return access.get_evidence_or_404(evidence_id, user(), action)
 
 
-def _filters() -> service.Filters:
+def _filters() -> evidence_queries.Filters:
     kind = request.args.get("kind")
     if kind is not None and kind not in EVIDENCE_KINDS:
         raise ApiError(400, "bad_request", f"kind must be one of {list(EVIDENCE_KINDS)}.")
     search = request.args.get("q")
     if search is not None and len(search) > SEARCH_MAX:
         raise ApiError(400, "bad_request", f"q must be {SEARCH_MAX} characters or fewer.")
-    return service.Filters(
+    return evidence_queries.Filters(
         kind=kind, withdrawn=bool_arg("include_withdrawn"), search=(search or "").strip() or None
     )
 
@@ -100,7 +103,7 @@ def list_evidence():
     filters = _filters()
     if response_id is not None:
         assessment, _row = response_row(response_id)
-        query = service.library(assessment.organisation, filters).where(
+        query = evidence_queries.library(assessment.organisation, filters).where(
             Evidence.id.in_(
                 select(EvidenceLink.evidence_id).where(EvidenceLink.response_id == response_id)
             )
@@ -111,10 +114,10 @@ def list_evidence():
         if organisation_id is not None:
             org = access.get_organisation_or_404(organisation_id, user())
         else:
-            org = service.library_organisation(user())
+            org = library_organisation(user())
         if not access.can(user(), "evidence.add", org):
             raise ApiError(403, "forbidden", NOT_YOURS)
-        query = service.library(org, filters)
+        query = evidence_queries.library(org, filters)
     return paginated(query, evidence_json)
 
 
@@ -123,7 +126,7 @@ def get_evidence(evidence_id: int):
     evidence = _evidence_or_404(evidence_id)
     uses = [
         link
-        for link in service.where_used(evidence)
+        for link in evidence_queries.where_used(evidence)
         if access.can(user(), "assessment.view", link.response.assessment)
     ]
     return read(evidence_json(evidence, uses))
@@ -155,16 +158,16 @@ def _upload_target():
         if org is None:
             raise ApiError(422, "invalid", "There is no such organisation.", "organisation_id")
     elif response is None:
-        org = service.library_organisation(user())
+        org = library_organisation(user())
     if not access.can(user(), "evidence.add", org):
         raise ApiError(403, "forbidden", "You cannot add evidence to this library.")
     return org, response
 
 
-def _details() -> service.Details:
+def _details() -> evidence_ops.Details:
     form = request.form
     source = _form_id("source_organisation_id") or user().organisation_id
-    return service.Details(
+    return evidence_ops.Details(
         title=form.get("title", ""),
         kind=form.get("kind", ""),
         source_organisation_id=source,
@@ -188,9 +191,9 @@ def upload_evidence():
         raise ApiError(422, "invalid", "A note is for a link: send response_id too.", "note")
     try:
         if upload is None:
-            evidence = service.add_url(user(), org, details, url, response, note)
+            evidence = evidence_ops.add_url(user(), org, details, url, response, note)
         else:
-            evidence = service.add_file(
+            evidence = evidence_ops.add_file(
                 user(),
                 org,
                 details,
@@ -200,14 +203,14 @@ def upload_evidence():
                 response,
                 note,
             )
-    except service.FileTooLarge as error:
+    except evidence_rules.FileTooLarge as error:
         raise ApiError(413, "too_large", refused(error).message, "file") from None
-    except service.FileTypeRefused as error:
+    except evidence_rules.FileTypeRefused as error:
         raise ApiError(415, "unsupported_media_type", refused(error).message, "file") from None
-    except service.StoreUnavailable as error:
-        message, retry = refused(error).message, service.STORE_RETRY_SECONDS
+    except evidence_rules.StoreUnavailable as error:
+        message, retry = refused(error).message, evidence_rules.STORE_RETRY_SECONDS
         raise ApiError(503, "unavailable", message, "file", retry_after=retry) from None
-    except service.EvidenceError as error:
+    except evidence_rules.EvidenceError as error:
         raise refused(error, FIELD_NAMES) from None
     created = read(evidence_json(evidence), 201)
     created.headers["Location"] = url_for("api.get_evidence", evidence_id=evidence.id)
@@ -219,10 +222,10 @@ def download_evidence(evidence_id: int):
     evidence = _evidence_or_404(evidence_id)
     if evidence.sha256 is None:
         raise ApiError(404, "not_found", "This evidence is a web link, not a file: see its url.")
-    if not service.store().exists(evidence.sha256):
+    if not evidence_ops.store().exists(evidence.sha256):
         raise ApiError(404, "not_found", "The file is missing from the evidence store.")
     response = send_file(
-        service.store().open(evidence.sha256),
+        evidence_ops.store().open(evidence.sha256),
         mimetype=evidence.content_type,
         as_attachment=True,
         download_name=evidence.filename or "evidence",
@@ -240,10 +243,10 @@ def withdraw_evidence(evidence_id: int):
     evidence = _evidence_or_404(evidence_id, "evidence.withdraw")
     reason = field(json_body(), "reason", str, required=True)
     try:
-        service.withdraw(user(), evidence, reason)
-    except service.AlreadyWithdrawn as error:
+        evidence_ops.withdraw(user(), evidence, reason)
+    except evidence_rules.AlreadyWithdrawn as error:
         raise conflict(error.message) from None
-    except service.EvidenceError as error:
+    except evidence_rules.EvidenceError as error:
         raise refused(error) from None
     return read(evidence_json(_evidence_or_404(evidence_id)))
 
@@ -259,8 +262,8 @@ def link_evidence(response_id: int):
     if evidence is None or not access.can(user(), "evidence.view", evidence):
         raise ApiError(422, "invalid", "There is no such evidence in your library.", "evidence_id")
     try:
-        service.link(user(), evidence, row.response, field(body, "note", str))
-    except service.EvidenceError as error:
+        evidence_ops.link(user(), evidence, row.response, field(body, "note", str))
+    except evidence_rules.EvidenceError as error:
         raise refused(error, FIELD_NAMES) from None
     return response_read(response_id)
 
@@ -276,9 +279,9 @@ def unlink_evidence(response_id: int, evidence_id: int):
     if link is None:
         raise ApiError(404, "not_found", "This evidence is not linked to this response.")
     try:
-        service.unlink(user(), link)
-    except service.LinkGone:
+        evidence_ops.unlink(user(), link)
+    except evidence_rules.LinkGone:
         raise ApiError(404, "not_found", "This evidence is not linked to this response.") from None
-    except service.EvidenceError as error:
+    except evidence_rules.EvidenceError as error:
         raise refused(error) from None
     return response_read(response_id)

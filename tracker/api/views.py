@@ -24,7 +24,9 @@ from tracker.api.http import (
     user,
 )
 from tracker.api.openapi import document as openapi_document
-from tracker.assessments import service as assessments
+from tracker.assessments import operations as assessment_ops
+from tracker.assessments import queries as assessment_queries
+from tracker.assessments import rules as assessment_rules
 from tracker.auth import operations as auth
 from tracker.auth import tokens
 from tracker.extensions import db
@@ -40,6 +42,7 @@ from tracker.models import (
 )
 from tracker.models.assessments import ASSESSMENT_STATUSES
 from tracker.review import service as review
+from tracker.rules import RuleError
 
 # --- serialisers -------------------------------------------------------------------------------
 
@@ -196,7 +199,7 @@ def first_links(response_ids: list[int]) -> dict[int, tuple[list, int]]:
     return {rid: (links[rid], totals[rid]) for rid in response_ids}
 
 
-def response_json(row: assessments.ItemRow, links: list, total: int) -> dict:
+def response_json(row: assessment_queries.ItemRow, links: list, total: int) -> dict:
     """A response with its first `links` of `total`, and where to read the next ones."""
     r = row.response
     more = total > len(links)
@@ -229,7 +232,9 @@ def response_json(row: assessments.ItemRow, links: list, total: int) -> dict:
 
 def assessment_or_404(assessment_id: int, action: str = "assessment.view") -> Assessment:
     """The assessment, loaded for `action`: 404 if the user may not see it, 403 if only see."""
-    return access.get_assessment_or_404(assessment_id, user(), action, assessments.load_assessment)
+    return access.get_assessment_or_404(
+        assessment_id, user(), action, assessment_queries.load_assessment
+    )
 
 
 def response_row(response_id: int, action: str = "assessment.view"):
@@ -250,7 +255,7 @@ def response_row(response_id: int, action: str = "assessment.view"):
     assessment = access.get_assessment_or_404(
         response.assessment_id, user(), action, lambda _id: response.assessment
     )
-    return assessment, assessments.response_row(response, links=False)
+    return assessment, assessment_queries.response_row(response, links=False)
 
 
 def response_read(response_id: int, status: int = 200):
@@ -408,7 +413,7 @@ def get_assessment(assessment_id: int):
 @bp.get("/assessments/<int:assessment_id>/responses")
 def list_responses(assessment_id: int):
     assessment = assessment_or_404(assessment_id)
-    rows = assessments.task_list(assessment, links=False).rows
+    rows = assessment_queries.task_list(assessment, links=False).rows
     links = first_links([row.response.id for row in rows])
     return read(
         {
@@ -437,7 +442,7 @@ def update_response(response_id: int):
     body = json_body()
     version = field(body, "version", int, required=True)
     response = row.response
-    score = assessments.UNCHANGED
+    score = assessment_rules.UNCHANGED
     if "self_score" in body:
         score = field(body, "self_score", int)
     narrative = field(body, "narrative", str) if "narrative" in body else response.narrative
@@ -445,15 +450,15 @@ def update_response(response_id: int):
         field(body, "impact_measure", str) if "impact_measure" in body else response.impact_measure
     )
     try:
-        assessments.save_response(user(), response, version, narrative, impact, score=score)
-    except assessments.StaleResponse as stale:
+        assessment_ops.save_response(user(), response, version, narrative, impact, score=score)
+    except assessment_rules.StaleResponse as stale:
         raise ApiError(
             409,
             "conflict",
             f"The response changed since version {version}; it is now version "
             f"{stale.current.version}. Read it again and reapply your change.",
         ) from None
-    except assessments.RuleError as error:
+    except RuleError as error:
         raise refused(error, {"score": "self_score", "impact": "impact_measure"}) from None
     return response_read(response_id)
 
@@ -465,8 +470,8 @@ def update_response(response_id: int):
 def submit_assessment(assessment_id: int):
     assessment = assessment_or_404(assessment_id, "assessment.submit")
     try:
-        assessments.submit(user(), assessment)
-    except assessments.RuleError as error:
+        assessment_ops.submit(user(), assessment)
+    except RuleError as error:
         raise refused(error) from None
     return read(assessment_json(assessment_or_404(assessment_id)))
 
@@ -476,12 +481,12 @@ def return_assessment(assessment_id: int):
     assessment = assessment_or_404(assessment_id, "assessment.return")
     reason = field(json_body(), "reason", str, required=True)
     try:
-        assessments.return_assessment(user(), assessment, reason)
-    except assessments.RuleError as error:
+        assessment_ops.return_assessment(user(), assessment, reason)
+    except RuleError as error:
         raise refused(error) from None
     # Returned, it is a draft again, which the returner may no longer read: the answer is the
     # assessment as it stood when they sent it back, its status now "returned".
-    return read(assessment_json(assessments.load_assessment(assessment_id)))
+    return read(assessment_json(assessment_queries.load_assessment(assessment_id)))
 
 
 @bp.post("/assessments/<int:assessment_id>/conclude")

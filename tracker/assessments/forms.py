@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from tracker.assessments.service import (
+from tracker.assessments.rules import (
     ACTION_DESCRIPTION_MAX,
     IMPACT_MAX,
     NARRATIVE_MAX,

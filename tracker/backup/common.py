@@ -30,7 +30,7 @@ from sqlalchemy import (
     text,
 )
 
-from tracker.evidence.service import STORED_FILE_COLUMNS, referenced_addresses
+from tracker.evidence.queries import STORED_FILE_COLUMNS, referenced_addresses
 
 FORMAT = "safeguarding-tracker-snapshot"
 FORMAT_VERSION = 1

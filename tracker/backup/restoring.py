@@ -31,7 +31,7 @@ from tracker.backup.common import (
     revisions,
     sha256_of,
 )
-from tracker.evidence.service import store
+from tracker.evidence.operations import store
 from tracker.evidence.storage import LocalStore
 from tracker.extensions import db
 

@@ -28,7 +28,7 @@ from tracker.backup.common import (
     sha256_of,
     tables_in_load_order,
 )
-from tracker.evidence.service import store
+from tracker.evidence.operations import store
 from tracker.evidence.storage import LocalStore
 from tracker.extensions import db
 from tracker.models.base import utcnow

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from tracker.access import visible_assessments
 from tracker.dashboards import figures
 from tracker.dashboards.figures import Cell
-from tracker.evidence import service as evidence
+from tracker.evidence import queries as evidence_queries
 from tracker.evidence import triangulation
 from tracker.extensions import db
 from tracker.models import (
@@ -164,7 +164,7 @@ def cells_by_assessment(
         .join(Item, Item.id == Response.item_id)
         .where(Response.assessment_id.in_(ids))
     ).all()
-    pieces = evidence.pieces_by_response([r.id for r in responses])
+    pieces = evidence_queries.pieces_by_response([r.id for r in responses])
     rule = triangulation.Rule(framework.min_kinds, framework.min_sources, framework.required_from)
     cells: dict[int, dict[str, Cell]] = {i: {} for i in ids}
     for r in responses:

@@ -1,13 +1,20 @@
-"""Evidence pages: HTTP only. Rules are in service.py, access in tracker/access.py."""
+"""Evidence pages: HTTP only. Rules are in operations.py, reads in queries.py, access in
+tracker/access."""
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from tracker.access import can, get_assessment_or_404, get_challenge_or_404, get_evidence_or_404
-from tracker.assessments import service as assessments
-from tracker.evidence import bp, service
+from tracker.access import (
+    can,
+    get_assessment_or_404,
+    get_challenge_or_404,
+    get_evidence_or_404,
+    library_organisation,
+)
+from tracker.assessments import queries as assessment_queries
+from tracker.evidence import bp, operations, queries, rules
 from tracker.evidence.forms import KIND_LABELS, EvidenceForm, LibraryDatesForm, WithdrawForm
 from tracker.extensions import db
 from tracker.i18n import current_language
@@ -18,10 +25,10 @@ from tracker.security import as_id
 PAGE_SIZE = 50
 
 
-def _filters(dates: LibraryDatesForm) -> service.Filters:
+def _filters(dates: LibraryDatesForm) -> queries.Filters:
     args = request.args
     dates.validate()  # a date that is not one filters nothing out, and says so
-    return service.Filters(
+    return queries.Filters(
         kind=args.get("kind") or None,
         source_id=args.get("source", type=as_id),
         linked=args.get("linked") or None,
@@ -39,12 +46,12 @@ def _organisations() -> list[Organisation]:
 @bp.get("/")
 @login_required
 def index():
-    org = service.library_organisation(current_user)
+    org = library_organisation(current_user)
     if not can(current_user, "evidence.add", org):
         abort(403)
     dates = LibraryDatesForm(formdata=request.args)
     filters = _filters(dates)
-    items = db.session.scalars(service.library(org, filters).limit(PAGE_SIZE + 1)).all()
+    items = db.session.scalars(queries.library(org, filters).limit(PAGE_SIZE + 1)).all()
     return render_template(
         "evidence/index.html",
         org=org,
@@ -63,9 +70,9 @@ def _link_target():
     if not assessment_id or not item_key:
         return None, None
     assessment = get_assessment_or_404(
-        assessment_id, current_user, "assessment.draft", assessments.load_assessment
+        assessment_id, current_user, "assessment.draft", assessment_queries.load_assessment
     )
-    row = assessments.find_row(assessment, item_key, links=False) or abort(404)
+    row = assessment_queries.find_row(assessment, item_key, links=False) or abort(404)
     return assessment, row
 
 
@@ -80,12 +87,7 @@ def _challenge_target():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    assessment, row = _link_target()
-    challenge = _challenge_target()
-    if challenge is not None:
-        assessment = challenge.response.assessment
-    # Evidence for an item goes into that assessment's organisation's library.
-    org = assessment.organisation if assessment else service.library_organisation(current_user)
+    assessment, row, challenge, org = _target()
     if not can(current_user, "evidence.add", org):
         abort(403)
     form = EvidenceForm()
@@ -98,31 +100,39 @@ def new():
     elif form.validate_on_submit():
         try:
             evidence = _add(form, org, row)
-        except service.StoreUnavailable as error:  # what they typed stays in the form
+        except rules.StoreUnavailable as error:  # what they typed stays in the form
             form.file.errors.append(error.message)
-            status, headers = 503, {"Retry-After": str(service.STORE_RETRY_SECONDS)}
+            status, headers = 503, {"Retry-After": str(rules.STORE_RETRY_SECONDS)}
         else:
             if evidence is not None:
                 return _after_add(evidence, assessment, row, challenge)
     if form.errors and status == 200:
         status = 400
-    return (
-        render_template(
-            "evidence/new.html",
-            form=form,
-            org=org,
-            assessment=assessment,
-            row=row,
-            challenge=challenge,
-            kinds=KIND_LABELS,
-        ),
-        status,
-        headers,
+    page = render_template(
+        "evidence/new.html",
+        form=form,
+        org=org,
+        assessment=assessment,
+        row=row,
+        challenge=challenge,
+        kinds=KIND_LABELS,
     )
+    return page, status, headers
+
+
+def _target():
+    """Where new evidence goes: (assessment, row, challenge, organisation whose library)."""
+    assessment, row = _link_target()
+    challenge = _challenge_target()
+    if challenge is not None:
+        assessment = challenge.response.assessment
+    # Evidence for an item goes into that assessment's organisation's library.
+    org = assessment.organisation if assessment else library_organisation(current_user)
+    return assessment, row, challenge, org
 
 
 def _add(form, org, row):
-    details = service.Details(
+    details = operations.Details(
         form.title.data,
         form.kind.data,
         form.source_organisation.data,
@@ -132,11 +142,11 @@ def _add(form, org, row):
     response = row.response if row else None
     try:
         if form.source.data == "url":
-            return service.add_url(
+            return operations.add_url(
                 current_user, org, details, form.url.data, response, form.note.data
             )
         upload = form.file.data
-        return service.add_file(
+        return operations.add_file(
             current_user,
             org,
             details,
@@ -146,9 +156,9 @@ def _add(form, org, row):
             response,
             form.note.data,
         )
-    except service.StoreUnavailable:
+    except rules.StoreUnavailable:
         raise
-    except service.EvidenceError as error:
+    except rules.EvidenceError as error:
         getattr(form, error.field or "title").errors.append(error.message)
         return None
 
@@ -196,7 +206,7 @@ def show(evidence_id: int):
     evidence = get_evidence_or_404(evidence_id, current_user)
     uses = [
         u
-        for u in service.where_used(evidence)
+        for u in queries.where_used(evidence)
         if can(current_user, "assessment.view", u.response.assessment)
     ]
     return render_template("evidence/show.html", evidence=evidence, uses=uses, kinds=KIND_LABELS)
@@ -206,10 +216,10 @@ def show(evidence_id: int):
 @login_required
 def download(evidence_id: int):
     evidence = get_evidence_or_404(evidence_id, current_user)
-    if evidence.sha256 is None or not service.store().exists(evidence.sha256):
+    if evidence.sha256 is None or not operations.store().exists(evidence.sha256):
         abort(404)
     return send_file(
-        service.store().open(evidence.sha256),
+        operations.store().open(evidence.sha256),
         mimetype=evidence.content_type,
         as_attachment=True,
         download_name=evidence.filename or "evidence",
@@ -225,10 +235,10 @@ def withdraw(evidence_id: int):
     late = False  # withdrawn by someone else first: their reason stands, and this one is told
     if form.validate_on_submit():
         try:
-            service.withdraw(current_user, evidence, form.reason.data)
-        except service.EvidenceError as error:
+            operations.withdraw(current_user, evidence, form.reason.data)
+        except rules.EvidenceError as error:
             form.reason.errors.append(error.message)
-            late = isinstance(error, service.AlreadyWithdrawn)
+            late = isinstance(error, rules.AlreadyWithdrawn)
         else:
             flash(_("The evidence is withdrawn. It no longer counts towards any score."))
             return redirect(url_for(".show", evidence_id=evidence.id))

@@ -16,7 +16,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker.access import can
-from tracker.evidence import service as evidence_service
+from tracker.evidence import queries as evidence_queries
 from tracker.evidence import triangulation
 from tracker.exports.scope import ORGANISATION, REGION, Filters, assessment_ids, libraries_kept
 from tracker.exports.spreadsheets import Table
@@ -135,13 +135,13 @@ def responses(user: User, filters: Filters, locale: str, today: date) -> Table:
             *_names()
         )
     ).all()
-    pieces = evidence_service.pieces_by_response(
+    pieces = evidence_queries.pieces_by_response(
         select(Response.id).where(Response.assessment_id.in_(ids))
     )
     rows = []
     for response in found:
         framework = response.assessment.framework
-        rule = evidence_service.rule_of(framework)
+        rule = evidence_queries.rule_of(framework)
         linked = pieces.get(response.id, [])
         level = triangulation.level(linked, rule)
         claim = triangulation.claim_beyond_evidence(response.self_score, level, rule)

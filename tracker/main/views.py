@@ -7,14 +7,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tracker import clock
 from tracker.extensions import csrf, db
-from tracker.main import bp, service
+from tracker.main import bp, queries
 
 
 @bp.get("/")
 @login_required
 def home():
     today = clock.today()
-    page = service.start_page(current_user, today)
+    page = queries.start_page(current_user, today)
     return render_template("main/home.html", page=page, cycle=page.cycle, today=today)
 
 

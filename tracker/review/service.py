@@ -20,13 +20,11 @@ from sqlalchemy.orm import selectinload
 
 from tracker import claims, drafts
 from tracker.access import UNDER_REVIEW, can, visible_assessments
-from tracker.assessments.service import (
-    RuleError,
-    check_text,
-    previous_scores,
-    task_list,
-)
-from tracker.evidence import service as evidence_service
+from tracker.assessments.queries import previous_scores, task_list
+from tracker.assessments.rules import check_text
+from tracker.evidence import operations as evidence_ops
+from tracker.evidence import queries as evidence_queries
+from tracker.evidence import rules as evidence_rules
 from tracker.evidence import triangulation
 from tracker.extensions import db
 from tracker.models import (
@@ -47,6 +45,7 @@ from tracker.models.base import utcnow
 from tracker.models.evidence import EVIDENCE_KINDS
 from tracker.models.review import CHALLENGE_OUTCOMES
 from tracker.notifications import operations as notifications
+from tracker.rules import RuleError
 
 TEXT_MAX = 4_000
 
@@ -508,7 +507,7 @@ def raise_challenge(
 def answer_options(challenge: Challenge) -> list[Evidence]:
     """The organisation's current evidence it could add to an answer (not yet on the item)."""
     response = challenge.response
-    return evidence_service.linkable(response.assessment.organisation_id, response.id)
+    return evidence_queries.linkable(response.assessment.organisation_id, response.id)
 
 
 def answer(
@@ -537,8 +536,8 @@ def answer(
     db.session.refresh(response)  # as it is now, under the lock
     try:
         for item in chosen:
-            evidence_service.attach(user, item, response, _l("Added in answer to a challenge"))
-    except evidence_service.EvidenceError as error:  # linked by someone else meanwhile
+            evidence_ops.attach(user, item, response, _l("Added in answer to a challenge"))
+    except evidence_rules.EvidenceError as error:  # linked by someone else meanwhile
         db.session.rollback()
         raise RuleError(error.message, "evidence") from None
     _message(challenge, user, "answered", body, revised_score, chosen)

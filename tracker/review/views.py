@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from tracker import clock, drafts
 from tracker.access import can, get_assessment_or_404, get_challenge_or_404
-from tracker.assessments import service as assessments
+from tracker.assessments import queries as assessment_queries
 from tracker.extensions import db
 from tracker.forms import PostForm
 from tracker.i18n import current_language
@@ -32,7 +32,9 @@ def _default_due() -> date:
 
 
 def _load(assessment_id: int, action: str = "assessment.view"):
-    return get_assessment_or_404(assessment_id, current_user, action, assessments.load_assessment)
+    return get_assessment_or_404(
+        assessment_id, current_user, action, assessment_queries.load_assessment
+    )
 
 
 def _load_challenge(challenge_id: int, action: str = "challenge.view"):
@@ -108,7 +110,7 @@ def assessment(assessment_id: int):
 
 
 def _row_or_404(assessment, item_key: str):
-    return assessments.find_row(assessment, item_key) or abort(404)
+    return assessment_queries.find_row(assessment, item_key) or abort(404)
 
 
 def _challenge_form(assessment, formdata=True) -> ChallengeForm:
@@ -125,7 +127,7 @@ def _response_page(assessment, row, challenge_form=None, status=200):
         challenge_form.due_on.data = _default_due()
     response = row.response
     threads = service.threads(response)
-    previous = assessments.previous_scores(assessment, current_user, row.item.key)
+    previous = assessment_queries.previous_scores(assessment, current_user, row.item.key)
     return render_template(
         "review/response.html",
         assessment=assessment,
@@ -267,8 +269,8 @@ def _resolve_form(challenge, formdata=True) -> ResolveForm:
 def _challenge_page(
     challenge, answer_form=None, resolve_form=None, reopen_form=None, status=200, conflict=None
 ):
-    assessment = assessments.load_assessment(challenge.response.assessment_id)
-    row = assessments.find_row(assessment, challenge.response.item.key)
+    assessment = assessment_queries.load_assessment(challenge.response.assessment_id)
+    row = assessment_queries.find_row(assessment, challenge.response.item.key)
     if answer_form is None:
         answer_form = _answer_form(challenge, formdata=False)
         # What they had typed before leaving to upload, and what they have just uploaded.
@@ -285,7 +287,7 @@ def _challenge_page(
         resolve_form = _resolve_form(challenge, formdata=False)
     # What the user reads now is what their resolution or follow-up answers.
     resolve_form.seen.data = reopen_form.seen.data = service.last_message_id(challenge)
-    previous = assessments.previous_scores(assessment, current_user, row.item.key)
+    previous = assessment_queries.previous_scores(assessment, current_user, row.item.key)
     return render_template(
         "review/challenge.html",
         challenge=challenge,

@@ -14,7 +14,7 @@ from statistics import mean
 
 from sqlalchemy import distinct, func, select
 
-from tracker.evidence import service as evidence
+from tracker.evidence import queries as evidence_queries
 from tracker.evidence import triangulation
 from tracker.extensions import db
 from tracker.models import (
@@ -340,7 +340,7 @@ def gather(
         .where(Response.assessment_id.in_(reported))
         .order_by(Response.id)
     ).all()
-    pieces = evidence.pieces_by_response([r.id for r in responses])
+    pieces = evidence_queries.pieces_by_response([r.id for r in responses])
     previous = _previous_scores(framework, cycle, org_ids)
     rule = triangulation.Rule(framework.min_kinds, framework.min_sources, framework.required_from)
     rows = []

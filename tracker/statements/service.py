@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from tracker import access
-from tracker.evidence import service as evidence
+from tracker.evidence import operations as evidence_ops
 from tracker.extensions import db
 from tracker.models import (
     AuditEvent,
@@ -268,7 +268,7 @@ def publish(user: User, statement: Statement, version: int, today: date) -> Iter
     yield Step(_("Printing the PDF"))
     pdf_bytes = pdf.render(render(parts, for_pdf=True, published=about))
     yield Step(_("Storing the published copy"))
-    store = evidence.store()
+    store = evidence_ops.store()
     html_stored = store.put(io.BytesIO(html.encode("utf-8")), PDF_MAX, lambda _path: None)
     pdf_stored = store.put(io.BytesIO(pdf_bytes), PDF_MAX, lambda _path: None)
     # Claim the statement at the version the inspector saw: a second publish of the same
@@ -318,7 +318,7 @@ def published_version(statement: Statement, number: int) -> PublishedStatement |
 
 
 def open_pdf(published: PublishedStatement):
-    return evidence.store().open(published.pdf_sha256)
+    return evidence_ops.store().open(published.pdf_sha256)
 
 
 # --- verifying ---------------------------------------------------------------------------------

@@ -1,30 +1,9 @@
-"""Who may do what: the one place the tracker decides (DESIGN §2).
-
-`can(user, action, obj)` answers for a single object; `visible_assessments(user)` gives the
-same answer for "view" as a query, so lists and pages can never disagree. Views never decide
-access themselves: they load objects through the `get_..._or_404` loaders below.
-"""
+"""Who may do what to a single object: the rules behind `can(user, action, obj)`."""
 
 from collections.abc import Callable
 
-from flask import abort
-from sqlalchemy import Select, false, select
-
-from tracker.extensions import db
-from tracker.models import (
-    ApiToken,
-    Assessment,
-    Challenge,
-    Evidence,
-    Framework,
-    Notification,
-    Organisation,
-    PublishedStatement,
-    ReviewAssignment,
-    Statement,
-    User,
-)
-from tracker.models.assessments import EDITABLE_STATUSES, SUBMITTED_STATUSES
+from tracker.models import ApiToken, Assessment, Notification, Organisation, User
+from tracker.models.assessments import SUBMITTED_STATUSES
 
 UNDER_REVIEW = ("submitted", "in_review")
 
@@ -126,6 +105,13 @@ def _works_on(user: User, organisation_id: int) -> bool:
     if user.role == "coordinator":
         return _own(user, organisation_id)
     return user.role == "contributor" and _contributes_to(user, organisation_id)
+
+
+def library_organisation(user: User) -> Organisation:
+    """Whose evidence library a user works in: a contributor works on their region's RSB."""
+    if user.role == "contributor" and user.organisation.region is not None:
+        return user.organisation.region
+    return user.organisation
 
 
 def _view_evidence(user: User, evidence) -> bool:
@@ -233,6 +219,8 @@ RULES: dict[str, Callable] = {
     "framework.view": lambda user, framework: True,  # frameworks are published criteria
     "evidence.view": _view_evidence,
     "evidence.add": lambda user, org: _works_on(user, org.id),
+    # Keeping a library at all (the menu offers it): the roles _works_on lets into one.
+    "evidence.library": _role("coordinator", "contributor"),
     "evidence.withdraw": _withdraw_evidence,
     "organisation.start_assessment": _start_assessment,
     "notification.read": _read_notification,
@@ -264,164 +252,3 @@ def can(user, action: str, obj=None) -> bool:
     if not _signed_in(user) and action not in PUBLIC_ACTIONS:
         return False
     return bool(rule(user, obj))
-
-
-def visible_assessments(user) -> Select:
-    """A query of the assessments `user` may view: the query form of "assessment.view"."""
-    query = select(Assessment)
-    if not _signed_in(user):
-        return query.where(false())
-    submitted = Assessment.status.in_(SUBMITTED_STATUSES)
-    match user.role:
-        case "admin" | "inspector":
-            condition = submitted
-        case "coordinator":
-            condition = Assessment.organisation_id == user.organisation_id
-        case "contributor":
-            ids = [i for i in (user.organisation_id, user.organisation.region_id) if i]
-            condition = Assessment.organisation_id.in_(ids)
-        case "reviewer":
-            assigned = select(ReviewAssignment.assessment_id).where(
-                ReviewAssignment.reviewer_id == user.id
-            )
-            condition = (
-                submitted
-                & Assessment.id.in_(assigned)
-                & (Assessment.organisation_id != user.organisation_id)
-            )
-        case _:
-            condition = false()
-    return query.where(condition)
-
-
-def visible_statements(user) -> Select:
-    """A query of the statements `user` may read: the query form of "statement.view"."""
-    query = select(Statement)
-    if not _signed_in(user):
-        return query.where(false())
-    if user.role in ("inspector", "admin"):
-        return query
-    return query.where(Statement.id.in_(select(PublishedStatement.statement_id)))
-
-
-def published_statements() -> Select:
-    """A query of the statements anyone may read: the query form of "statement.read_published"."""
-    return select(Statement).where(Statement.id.in_(select(PublishedStatement.statement_id)))
-
-
-def manageable_people(user) -> Select:
-    """A query of the people `user` may manage: the query form of "person.manage"."""
-    query = select(User)
-    if not _signed_in(user) or not _list_people(user):
-        return query.where(false())
-    if user.role == "admin":
-        return query
-    region = user.organisation.region_rsb_id
-    in_region = select(Organisation.id).where(
-        (Organisation.id == region) | (Organisation.region_id == region)
-    )
-    return query.where(User.role == "contributor", User.organisation_id.in_(in_region))
-
-
-def invitable_organisations(user) -> Select:
-    """Organisations `user` may invite someone into (for a delegate: their region's)."""
-    query = select(Organisation).where(Organisation.active.is_(True))
-    if not _signed_in(user) or not _list_people(user):
-        return query.where(false())
-    if user.role == "admin":
-        return query
-    region = user.organisation.region_rsb_id
-    return query.where((Organisation.id == region) | (Organisation.region_id == region))
-
-
-def _load_or_404(model, object_id: int, user, action: str, view_action: str, loader=None):
-    obj = (loader or (lambda i: db.session.get(model, i)))(object_id)
-    # What a user may not even see is "not found", so ids reveal nothing.
-    if obj is None or not can(user, view_action, obj):
-        abort(404)
-    if action != view_action and not can(user, action, obj):
-        abort(403)
-    return obj
-
-
-def get_assessment_or_404(
-    assessment_id: int, user, action: str = "assessment.view", loader=None
-) -> Assessment:
-    """Load an assessment for `action`: 404 if the user may not see it, 403 if only seeing.
-
-    `loader(id)` may load it with what the page needs; by default a plain session.get.
-    """
-    return _load_or_404(Assessment, assessment_id, user, action, "assessment.view", loader)
-
-
-def get_organisation_or_404(
-    organisation_id: int, user, action: str = "organisation.view"
-) -> Organisation:
-    """Load an organisation for `action`, as get_assessment_or_404."""
-    return _load_or_404(Organisation, organisation_id, user, action, "organisation.view")
-
-
-def get_evidence_or_404(evidence_id: int, user, action: str = "evidence.view") -> Evidence:
-    """Load evidence for `action`, as get_assessment_or_404."""
-    return _load_or_404(Evidence, evidence_id, user, action, "evidence.view")
-
-
-def get_challenge_or_404(challenge_id: int, user, action: str = "challenge.view", loader=None):
-    """Load a challenge for `action`, as get_assessment_or_404."""
-    return _load_or_404(Challenge, challenge_id, user, action, "challenge.view", loader)
-
-
-def get_framework_or_404(framework_id: int, user, action: str = "framework.view") -> Framework:
-    """Load a framework for `action`, as get_assessment_or_404."""
-    return _load_or_404(Framework, framework_id, user, action, "framework.view")
-
-
-def get_notification_or_404(
-    notification_id: int, user, action: str = "notification.read"
-) -> Notification:
-    """Load one of the user's own notifications, as get_assessment_or_404."""
-    return _load_or_404(Notification, notification_id, user, action, "notification.read")
-
-
-def get_token_or_404(token_id: int, user, action: str = "token.revoke") -> ApiToken:
-    """Load one of the user's own API tokens, as get_assessment_or_404."""
-    return _load_or_404(ApiToken, token_id, user, action, "token.revoke")
-
-
-def get_person_or_404(user_id: int, user, action: str = "person.view") -> User:
-    """Load a person to manage, as get_assessment_or_404."""
-    return _load_or_404(User, user_id, user, action, "person.view")
-
-
-def get_statement_or_404(statement_id: int, user, action: str = "statement.view", loader=None):
-    """Load a statement for `action`, as get_assessment_or_404."""
-    return _load_or_404(Statement, statement_id, user, action, "statement.view", loader)
-
-
-def get_published_statement_or_404(statement_id: int, user, loader=None):
-    """Load a statement for reading its published versions: 404 for anyone, signed in or not,
-    when it has none."""
-    read = "statement.read_published"
-    return _load_or_404(Statement, statement_id, user, read, read, loader)
-
-
-__all__ = [
-    "EDITABLE_STATUSES",
-    "RULES",
-    "can",
-    "get_assessment_or_404",
-    "get_challenge_or_404",
-    "get_evidence_or_404",
-    "get_framework_or_404",
-    "get_notification_or_404",
-    "get_organisation_or_404",
-    "get_person_or_404",
-    "get_published_statement_or_404",
-    "get_statement_or_404",
-    "get_token_or_404",
-    "invitable_organisations",
-    "manageable_people",
-    "published_statements",
-    "visible_assessments",
-    "visible_statements",
-]

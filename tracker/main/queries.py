@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 from tracker import clock, cycles
 from tracker.access import can, visible_assessments
 from tracker.evidence import triangulation
-from tracker.evidence.service import kinds_and_sources
+from tracker.evidence.queries import kinds_and_sources
 from tracker.extensions import db
 from tracker.frameworks.queries import latest_frameworks
 from tracker.models import (

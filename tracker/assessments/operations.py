@@ -1,10 +1,9 @@
-"""The self-assessment rules: start, save with optimistic locking, actions, submit, return.
+"""The self-assessment's changes: start, save with optimistic locking, actions, submit, return.
 
 Every function takes models and plain values, checks the rules, writes to the session, records
-an audit event and commits, or raises one of the errors below having written nothing.
+an audit event and commits, or raises one of the errors in rules.py having written nothing.
 """
 
-from dataclasses import dataclass, field
 from datetime import date
 
 from flask import url_for
@@ -16,7 +15,20 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from tracker import claims, clock, drafts
 from tracker.access import can
-from tracker.evidence import service as evidence
+from tracker.assessments.queries import missing_items, previous_assessment, submitted_to
+from tracker.assessments.rules import (
+    ACTION_DESCRIPTION_MAX,
+    IMPACT_MAX,
+    NARRATIVE_MAX,
+    OWNER_MAX,
+    REASON_MAX,
+    UNCHANGED,
+    AlreadyStarted,
+    StaleAction,
+    StaleResponse,
+    check_text,
+)
+from tracker.evidence import queries as evidence
 from tracker.evidence import triangulation
 from tracker.extensions import db
 from tracker.frameworks.queries import latest_frameworks
@@ -27,50 +39,14 @@ from tracker.models import (
     Cycle,
     EvidenceLink,
     Framework,
-    Item,
     Organisation,
     Response,
-    Section,
     User,
 )
 from tracker.models.assessments import ACTION_STATUSES, EDITABLE_STATUSES
 from tracker.models.base import utcnow
 from tracker.notifications import operations as notifications
-from tracker.rules import Conflict, RuleError, Stale
-
-NARRATIVE_MAX = 10_000
-IMPACT_MAX = 4_000
-ACTION_DESCRIPTION_MAX = 2_000
-OWNER_MAX = 200
-REASON_MAX = 4_000
-UNCHANGED = object()  # a score a contributor's form does not carry
-
-
-class AlreadyStarted(Conflict):
-    """This cycle's assessment of the framework exists already (perhaps from a double click)."""
-
-    def __init__(self, assessment_id: int):
-        super().__init__("already started")
-        self.assessment_id = assessment_id
-
-
-class StaleAction(Stale):
-    """The action changed since the user loaded it; nothing was saved."""
-
-
-class StaleResponse(Stale):
-    """The response changed since the user loaded it; nothing was saved. `editor` is who
-    changed it last, if anyone did."""
-
-    def __init__(self, current: Response):
-        super().__init__(current)
-        last = db.session.scalar(
-            select(AuditEvent)
-            .where(AuditEvent.entity == "response", AuditEvent.entity_id == current.id)
-            .order_by(AuditEvent.id.desc())
-            .limit(1)
-        )
-        self.editor = last.user if last else None
+from tracker.rules import RuleError
 
 
 def _snapshot(response: Response) -> dict:
@@ -79,24 +55,6 @@ def _snapshot(response: Response) -> dict:
         "narrative": response.narrative,
         "impact_measure": response.impact_measure,
     }
-
-
-# --- starting --------------------------------------------------------------------------------
-
-
-def previous_assessment(org: Organisation, framework: Framework, cycle: Cycle) -> Assessment | None:
-    """The organisation's most recent assessment of the same framework in an earlier cycle."""
-    return db.session.scalar(
-        select(Assessment)
-        .join(Assessment.cycle)
-        .where(
-            Assessment.organisation_id == org.id,
-            Assessment.framework_key == framework.key,
-            Cycle.opens_on < cycle.opens_on,
-        )
-        .order_by(Cycle.opens_on.desc())
-        .limit(1)
-    )
 
 
 def start_assessment(
@@ -193,168 +151,6 @@ def _copy_forward(previous: Assessment, framework: Framework, responses: dict) -
                 )
 
 
-# --- reading ---------------------------------------------------------------------------------
-
-
-@dataclass
-class ItemRow:
-    item: Item
-    response: Response
-    links: list[EvidenceLink] = field(default_factory=list)
-    triangulation: str = triangulation.UNEVIDENCED
-    claim_beyond_evidence: bool = False
-
-    @property
-    def evidence_now(self) -> dict:
-        """The evidence as triangulation.summary describes it, from the links loaded."""
-        current = [ln.evidence for ln in self.links if not ln.evidence.is_withdrawn]
-        return {
-            "level": self.triangulation,
-            "kinds": sorted({e.kind for e in current}),
-            "sources": sorted({e.source_organisation_id for e in current}),
-        }
-
-    @property
-    def evidence_at_submission(self) -> dict | None:
-        """The evidence as it stood at submission, if it has changed since (issue 17.5)."""
-        then = self.response.submitted_evidence
-        return then if then and then != self.evidence_now else None
-
-    @property
-    def status(self) -> str:
-        r = self.response
-        if r.carried_over:
-            return "carried_over"
-        if r.is_scored and r.has_narrative:
-            return "complete"
-        if r.is_scored or r.has_narrative or (r.impact_measure or "").strip() or r.actions:
-            return "in_progress"
-        return "not_started"
-
-
-@dataclass
-class TaskList:
-    assessment: Assessment
-    sections: list[tuple[Section, list[ItemRow]]] = field(default_factory=list)
-
-    @property
-    def rows(self) -> list[ItemRow]:
-        return [row for _section, rows in self.sections for row in rows]
-
-    @property
-    def complete(self) -> int:
-        return sum(1 for row in self.rows if row.status == "complete")
-
-    @property
-    def triangulated(self) -> int:
-        return sum(1 for row in self.rows if row.triangulation == triangulation.TRIANGULATED)
-
-    @property
-    def claims_beyond_evidence(self) -> int:
-        return sum(1 for row in self.rows if row.claim_beyond_evidence)
-
-
-def load_assessment(assessment_id: int) -> Assessment | None:
-    """An assessment with its framework, scale, sections, items, responses and actions loaded
-    in a fixed number of queries, whatever their number."""
-    return db.session.scalar(
-        select(Assessment)
-        .where(Assessment.id == assessment_id)
-        .options(
-            selectinload(Assessment.organisation),
-            selectinload(Assessment.cycle),
-            selectinload(Assessment.assignments),
-            selectinload(Assessment.framework).selectinload(Framework.scale),
-            selectinload(Assessment.framework)
-            .selectinload(Framework.sections)
-            .selectinload(Section.items),
-            selectinload(Assessment.responses).selectinload(Response.actions),
-        )
-    )
-
-
-def task_list(assessment: Assessment, links: bool = True) -> TaskList:
-    """Each section's items with the organisation's response and its triangulation (counted by
-    the database), and with `links` every evidence link (a response may have thousands: a
-    page that shows none leaves them unread)."""
-    by_item = {r.item_id: r for r in assessment.responses}
-    response_ids = [r.id for r in assessment.responses]
-    rule = evidence.rule_of(assessment.framework)
-    levels = evidence.levels_by_response(response_ids, rule)
-    all_links = evidence.links_by_response(response_ids) if links else {}
-    result = TaskList(assessment)
-    for section in assessment.framework.sections:
-        rows = []
-        for item in section.items:
-            response = by_item.get(item.id)
-            if response is None:
-                continue
-            row_links = all_links.get(response.id, [])
-            level = levels[response.id]
-            claim = triangulation.claim_beyond_evidence(response.self_score, level, rule)
-            rows.append(ItemRow(item, response, row_links, level, claim))
-        result.sections.append((section, rows))
-    return result
-
-
-def find_row(assessment: Assessment, item_key: str, links: bool = True) -> ItemRow | None:
-    """The item with this key in the assessment's framework, with its response, as
-    `response_row` gives it."""
-    for section in assessment.framework.sections:
-        for item in section.items:
-            if item.key == item_key:
-                response = next((r for r in assessment.responses if r.item_id == item.id), None)
-                return response_row(response, links) if response is not None else None
-    return None
-
-
-def response_row(response: Response, links: bool = True) -> ItemRow:
-    """A response's row, its triangulation counted by the database; with `links`, every link
-    loaded (a page that may show thousands reads them a page at a time instead:
-    evidence.links_of)."""
-    rule = evidence.rule_of(response.assessment.framework)
-    level = evidence.levels_by_response([response.id], rule)[response.id]
-    row_links = evidence.links_by_response([response.id])[response.id] if links else []
-    claim = triangulation.claim_beyond_evidence(response.self_score, level, rule)
-    return ItemRow(response.item, response, row_links, level, claim)
-
-
-def previous_scores(
-    assessment: Assessment, user: User, item_key: str | None = None
-) -> dict[str, int | None]:
-    """Last cycle's score for each item key, for showing beside this cycle's, if the user may
-    see last cycle's assessment (an unsubmitted one stays private to its organisation)."""
-    previous = previous_assessment(assessment.organisation, assessment.framework, assessment.cycle)
-    if previous is None or not can(user, "assessment.view", previous):
-        return {}
-    query = (
-        select(Item.key, Response.self_score, Response.validated_score)
-        .join(Response, Response.item_id == Item.id)
-        .where(Response.assessment_id == previous.id)
-    )
-    if item_key is not None:
-        query = query.where(Item.key == item_key)
-    rows = db.session.execute(query).all()
-    return {key: (validated if validated is not None else score) for key, score, validated in rows}
-
-
-# --- saving ----------------------------------------------------------------------------------
-
-
-def check_text(value: str | None, limit: int, field_name: str, label: str) -> str | None:
-    value = (value or "").replace("\r\n", "\n").strip()
-    if len(value) > limit:
-        raise RuleError(
-            _l(
-                "%(what)s is too long: the most is %(limit)s characters.",
-                what=label,
-                limit=f"{limit:,}",
-            ),
-            field_name,
-        )
-    return value or None
-
-
 def save_response(
     user: User,
     response: Response,
@@ -442,21 +238,6 @@ def _hold_editable(assessment: Assessment) -> None:
         raise RuleError(_l("This assessment cannot be changed now."))
 
 
-def response_history(response: Response) -> list[AuditEvent]:
-    """Every recorded change to a response, newest first, with who made it."""
-    return list(
-        db.session.scalars(
-            select(AuditEvent)
-            .options(selectinload(AuditEvent.user))
-            .where(AuditEvent.entity == "response", AuditEvent.entity_id == response.id)
-            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        )
-    )
-
-
-# --- actions ---------------------------------------------------------------------------------
-
-
 def _action_values(description, owner, due_on, status) -> dict:
     description = check_text(description, ACTION_DESCRIPTION_MAX, "description", _l("The action"))
     if not description:
@@ -518,28 +299,6 @@ def save_action(
     return action
 
 
-# --- submit and return -----------------------------------------------------------------------
-
-
-@dataclass
-class Missing:
-    item: Item
-    problem: str  # "carried_over", "unscored" or "no_narrative"
-
-
-def missing_items(assessment: Assessment) -> list[Missing]:
-    """What stops the assessment being submitted, item by item, in framework order."""
-    missing = []
-    for row in task_list(assessment).rows:
-        if row.response.carried_over:
-            missing.append(Missing(row.item, "carried_over"))
-        elif not row.response.is_scored:
-            missing.append(Missing(row.item, "unscored"))
-        elif not row.response.has_narrative:
-            missing.append(Missing(row.item, "no_narrative"))
-    return missing
-
-
 def submit(user: User, assessment: Assessment, now=None) -> Assessment:
     """Submit a complete assessment; it is then locked to its organisation."""
     if not can(user, "assessment.submit", assessment):
@@ -591,13 +350,6 @@ def keep_evidence_as_submitted(assessment: Assessment) -> None:
             for rid in ids
         ],
     )
-
-
-def submitted_to(assessment: Assessment) -> list[User]:
-    """Who is told of a submission: its reviewers when it goes back to them, otherwise the
-    national team, who assign the peer reviewers."""
-    reviewers = [a.reviewer for a in assessment.assignments]
-    return reviewers or notifications.administrators()
 
 
 def return_assessment(user: User, assessment: Assessment, reason: str, now=None) -> Assessment:
