@@ -15,11 +15,11 @@ from tracker.extensions import db
 from tracker.models import Challenge, Notification
 from tracker.notifications import mail
 from tracker.notifications import service as notifications
-from tracker.review import service
+from tracker.review import assignments, challenges
 
 
 def _raise(people, assessment):
-    return service.raise_challenge(
+    return challenges.raise_challenge(
         people["reviewer"], response_for(assessment, "A1"), "Why 3?", None, DUE, [], TODAY
     )
 
@@ -81,7 +81,7 @@ def test_a_mail_server_that_is_down_neither_fails_nor_blocks_the_request(
 
 def test_a_refused_connection_is_logged_not_raised(people, submitted, mail_to, caplog):
     mail_to(free_port())  # nothing listens there
-    service.assign(people["admin"], submitted, people["reviewer"], DUE, TODAY)
+    assignments.assign(people["admin"], submitted, people["reviewer"], DUE, TODAY)
     assert mail.wait() == [False]
     assert "E-mail to rev@b.test not sent" in caplog.text
     assert submitted.status == "in_review"
@@ -89,7 +89,7 @@ def test_a_refused_connection_is_logged_not_raised(people, submitted, mail_to, c
 
 def test_without_a_mail_server_only_the_tracker_is_told(people, submitted, app):
     assert app.config["MAIL_SERVER"] is None
-    service.assign(people["admin"], submitted, people["reviewer"], DUE, TODAY)
+    assignments.assign(people["admin"], submitted, people["reviewer"], DUE, TODAY)
     assert mail.wait() == []
     assert notifications.unread_count(people["reviewer"]) == 1
 

@@ -34,7 +34,7 @@ from tracker.labels import EVIDENCE_KIND_LABELS
 from tracker.models import Action, EvidenceLink
 from tracker.models.assessments import EDITABLE_STATUSES
 from tracker.paging import paginate
-from tracker.review import service as review
+from tracker.review import queries as review
 from tracker.web import BUSY_RETRY_SECONDS, is_htmx
 
 
