@@ -30,11 +30,9 @@ def _hold_assessment(assessment: Assessment, statuses=UNDER_REVIEW) -> None:
         raise RuleError(_l("This assessment is no longer under review."))
 
 
-def _check_due(due_on: date | None, today: date, required: bool = True) -> date | None:
+def _check_due(due_on: date | None, today: date) -> date:
     if due_on is None:
-        if required:
-            raise RuleError(_l("Enter a due date."), "due_on")
-        return None
+        raise RuleError(_l("Enter a due date."), "due_on")
     if not isinstance(due_on, date):
         raise RuleError(_l("The due date must be a real date."), "due_on")
     if due_on < today:
