@@ -135,7 +135,7 @@ def send_reminders() -> None:
     from tracker.auth.tokens import warn_expiring
     from tracker.notifications import mail
     from tracker.notifications.reminders import send_due_reminders
-    from tracker.review.service import send_overdue_reminders
+    from tracker.review.reminders import send_overdue_reminders
 
     today = clock.today()
     # Links in the reminders are built as if for a request to the tracker's own address.

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import yaml
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select
 
 from tracker import clock
@@ -23,18 +23,14 @@ from tracker.models import (
     Action,
     Assessment,
     AuditEvent,
-    Challenge,
-    ChallengeMessage,
     Cycle,
     Evidence,
     EvidenceLink,
-    Notification,
     Organisation,
     Response,
     ReviewAssignment,
     User,
 )
-from tracker.notifications import operations as notifications
 
 SEEDS = PROJECT_ROOT / "seeds"
 
@@ -80,11 +76,14 @@ def seed_reference() -> tuple[int, int]:
     return load_organisations(), load_frameworks()
 
 
-def _at(day: date | None) -> datetime | None:
+def noon(day: date | None) -> datetime | None:
+    """Midday UTC on `day`: when the demo says something happened that day."""
     return datetime.combine(day, time(12, 0), tzinfo=UTC) if day else None
 
 
-class _Demo:
+class Demo:
+    """The demo data being loaded, with what it has found or made so far by name."""
+
     def __init__(self, data: dict):
         self.data = data
         self.orgs = {o.code: o for o in db.session.scalars(select(Organisation))}
@@ -149,7 +148,7 @@ class _Demo:
         if exists:
             return
         submitted = (
-            _at(cycle.opens_on.replace(month=10, day=15)) if row.get("submitted_by") else None
+            noon(cycle.opens_on.replace(month=10, day=15)) if row.get("submitted_by") else None
         )
         assessment = Assessment(
             organisation=org,
@@ -159,7 +158,7 @@ class _Demo:
             submitted_by=self.user(row.get("submitted_by")),
             submitted_at=submitted,
             concluded_by=self.user(row.get("concluded_by")),
-            concluded_at=_at(cycle.closes_on) if row.get("concluded_by") else None,
+            concluded_at=noon(cycle.closes_on) if row.get("concluded_by") else None,
             returned_by=self.user(row.get("returned_by")),
             returned_at=submitted if row.get("returned_by") else None,
             returned_reason=row.get("returned_reason"),
@@ -191,12 +190,13 @@ class _Demo:
                 self_score=answer.get("score"),
                 narrative=answer.get("narrative"),
                 impact_measure=answer.get("impact"),
-                validated_score=answer.get("validated"),
-                validated_by=reviewer if answer.get("validated") is not None else None,
-                validated_at=(assessment.concluded_at or assessment.submitted_at)
-                if answer.get("validated") is not None
-                else None,
             )
+            if answer.get("validated") is not None:
+                response.validate(
+                    answer["validated"],
+                    reviewer.id if reviewer else None,
+                    assessment.concluded_at or assessment.submitted_at,
+                )
             for a in actions.get(item.key, []):
                 response.actions.append(
                     Action(
@@ -213,7 +213,7 @@ class _Demo:
             raise SeedError(f"demo.yaml: items not in {framework.key}: {sorted(unknown)}")
 
 
-def _load_evidence(demo: _Demo, row: dict) -> None:
+def _load_evidence(demo: Demo, row: dict) -> None:
     """One item of demo evidence, stored and linked; skipped if its title is in the library."""
     library = demo.org(row["library"])
     if db.session.scalar(
@@ -252,11 +252,11 @@ def _load_evidence(demo: _Demo, row: dict) -> None:
         **stored,
     )
     if row.get("withdrawn"):
-        evidence.withdrawn_at, evidence.withdrawn_by_id = _at(row["date"]), uploader.id
+        evidence.withdrawn_at, evidence.withdrawn_by_id = noon(row["date"]), uploader.id
         evidence.withdrawn_reason = row["withdrawn"]
     db.session.add(evidence)
     spec = row["links"]
-    assessment = _find_assessment(
+    assessment = find_assessment(
         demo, {"organisation": row["library"], **spec}, f"evidence {row['title']!r}"
     )
     by_key = {r.item.key: r for r in assessment.responses}
@@ -271,7 +271,8 @@ def _load_evidence(demo: _Demo, row: dict) -> None:
         )
 
 
-def _find_assessment(demo: _Demo, spec: dict, what: str) -> Assessment:
+def find_assessment(demo: Demo, spec: dict, what: str) -> Assessment:
+    """The demo assessment a row names by organisation, framework and cycle."""
     assessment = db.session.scalar(
         select(Assessment)
         .join(Assessment.cycle)
@@ -286,117 +287,12 @@ def _find_assessment(demo: _Demo, spec: dict, what: str) -> Assessment:
     return assessment
 
 
-def _load_challenge(demo: _Demo, row: dict) -> None:
-    """One demo challenge with its thread, as the review workflow would have left it, and the
-    notifications it would have sent; skipped if the question is already there."""
-    assessment = _find_assessment(demo, row["assessment"], f"challenge on {row['item']}")
-    response = next((r for r in assessment.responses if r.item.key == row["item"]), None)
-    if response is None:
-        raise SeedError(f"demo.yaml: challenge: no item {row['item']!r}")
-    question = row["question"].strip()
-    if db.session.scalar(
-        select(Challenge.id).where(
-            Challenge.response_id == response.id, Challenge.question == question
-        )
-    ):
-        return
-    raiser = demo.user(row["raised_by"])
-    challenge = Challenge(
-        response=response,
-        raised_by=raiser,
-        question=question,
-        proposed_score=row.get("proposed_score"),
-        evidence_requested=row.get("evidence_requested"),
-        status="open",
-        due_on=row["due"],
-        created_at=_at(row["raised"]),
-    )
-    db.session.add(challenge)
-    _thread(challenge, raiser, "raised", question, row["raised"])
-    AuditEvent.record(None, "challenge.seeded", challenge, after={"item": row["item"]})
-    coordinators = notifications.coordinators_of(assessment.organisation_id)
-    db.session.flush()
-    link = url_for("review.challenge", challenge_id=challenge.id)
-    about = notifications.about(assessment, item=row["item"])
-    _notice(
-        coordinators,
-        "challenge_raised",
-        about | {"due": row["due"].isoformat(), "name": raiser.name},
-        link,
-        row["raised"],
-    )
-    if "answer" in row:
-        step = row["answer"]
-        author = demo.user(step["by"])
-        chosen = [_library_item(assessment, title) for title in step.get("evidence", [])]
-        message = _thread(challenge, author, "answered", step["body"].strip(), step["date"])
-        for item in chosen:
-            message.evidence.append(item)
-            db.session.add(
-                EvidenceLink(
-                    evidence=item,
-                    response=response,
-                    linked_by_id=author.id,
-                    note="Added in answer to a challenge",
-                )
-            )
-        challenge.status = "responded"
-        _notice([raiser], "challenge_answered", about, link, step["date"])
-    if "resolution" in row:
-        step = row["resolution"]
-        resolver = demo.user(step["by"])
-        outcome = step["outcome"]
-        score = step.get("score") if outcome == "moderated" else response.self_score
-        challenge.status, challenge.outcome = "resolved", outcome
-        challenge.rationale = (step.get("rationale") or "").strip() or None
-        challenge.resolved_by, challenge.resolved_at = resolver, _at(step["date"])
-        if outcome != "withdrawn":
-            challenge.resolved_score = score
-            response.validated_score, response.validated_by = score, resolver
-            response.validated_at = _at(step["date"])
-        _thread(challenge, resolver, "resolved", challenge.rationale or "", step["date"])
-        _notice(
-            coordinators, "challenge_resolved", about | {"outcome": outcome}, link, step["date"]
-        )
-
-
-def _thread(challenge: Challenge, author: User, kind: str, body: str, on: date) -> ChallengeMessage:
-    message = ChallengeMessage(
-        challenge=challenge, author=author, kind=kind, body=body, created_at=_at(on)
-    )
-    db.session.add(message)
-    return message
-
-
-def _notice(users, kind: str, params: dict, link: str, on: date) -> None:
-    for user in users:
-        db.session.add(
-            Notification(
-                user=user,
-                kind=kind,
-                params=params,
-                text=notifications.text_of(kind, params),
-                link=link,
-                created_at=_at(on),
-            )
-        )
-
-
-def _library_item(assessment: Assessment, title: str) -> Evidence:
-    found = db.session.scalar(
-        select(Evidence).where(
-            Evidence.organisation_id == assessment.organisation_id, Evidence.title == title
-        )
-    )
-    if found is None:
-        raise SeedError(f"demo.yaml: no evidence {title!r} in the library")
-    return found
-
-
 def seed_demo(path: Path = SEEDS / "demo.yaml") -> None:
     """Reference data plus demo users, cycles, assessments and evidence; safe to run again."""
+    from tracker import seeding_review  # it builds on this module's demo
+
     seed_reference()
-    demo = _Demo(_read(path))
+    demo = Demo(_read(path))
     demo.load_users()
     demo.load_cycles()
     for row in demo.data["assessments"]:
@@ -409,7 +305,7 @@ def seed_demo(path: Path = SEEDS / "demo.yaml") -> None:
     # Notifications link to pages; links are built as for a request to the tracker itself.
     with current_app.test_request_context(base_url=current_app.config["TRACKER_BASE_URL"]):
         for row in demo.data.get("challenges", []):
-            _load_challenge(demo, row)
+            seeding_review.load_challenge(demo, row)
         db.session.commit()
         for row in demo.data.get("statements", []):
             _load_statement(demo, row)
@@ -428,7 +324,7 @@ def _keep_evidence_as_submitted() -> None:
             assessment_ops.keep_evidence_as_submitted(assessment)
 
 
-def _load_statement(demo: _Demo, row: dict) -> None:
+def _load_statement(demo: Demo, row: dict) -> None:
     """A statement, with the inspector's edits, published if the row says so; skipped if one
     for the same scope, framework and cycle exists."""
     from tracker.models import Statement

@@ -8,7 +8,7 @@ from tracker import clock
 from tracker.extensions import db
 from tracker.models import Challenge, Evidence
 from tracker.models.base import utcnow
-from tracker.review import service
+from tracker.review import assignments, challenges
 
 TODAY = clock.today()  # the pages use the real date, so the tests do too
 DUE = TODAY + timedelta(days=14)
@@ -48,7 +48,7 @@ def submitted(people, make_assessment):
 
 @pytest.fixture
 def in_review(people, submitted):
-    service.assign(people["admin"], submitted, people["reviewer"], DUE, TODAY)
+    assignments.assign(people["admin"], submitted, people["reviewer"], DUE, TODAY)
     return submitted
 
 
@@ -59,7 +59,7 @@ def response_for(assessment, key):
 @pytest.fixture
 def challenge(people, in_review) -> Challenge:
     """An open challenge from the reviewer on A1."""
-    return service.raise_challenge(
+    return challenges.raise_challenge(
         people["reviewer"],
         response_for(in_review, "A1"),
         "What shows practice changed?",

@@ -12,7 +12,7 @@ from tests.review.conftest import response_for
 from tests.threads import together
 from tracker.extensions import db
 from tracker.models import Assessment, AuditEvent, Response
-from tracker.review import service
+from tracker.review import validation
 
 
 def _forms_posting_to(page: str, path: str) -> list[str]:
@@ -48,7 +48,7 @@ def test_the_validation_page_says_why_it_cannot_be_done(client, login, people, c
 
 def test_concluding_asks_first(client, login, post, people, in_review):
     for key in ("A1", "A2", "B1"):
-        service.validate(people["reviewer"], response_for(in_review, key))
+        validation.validate(people["reviewer"], response_for(in_review, key))
     login("rev@b.test")
     review = f"/review/assessments/{in_review.id}"
     page = page_text(client.get(review))
@@ -95,7 +95,7 @@ def test_a_dozen_confirmations_validate_once_and_conclude_once(app, people, in_r
     )
 
     for key in ("A1", "B1"):
-        service.validate(people["reviewer"], response_for(in_review, key))
+        validation.validate(people["reviewer"], response_for(in_review, key))
     conclude = f"/review/assessments/{in_review.id}/conclude"
     answers = together(
         12, lambda n: browsers[n][0].post(conclude, data={"csrf_token": browsers[n][1]})

@@ -15,12 +15,11 @@ from tracker.extensions import db
 from tracker.models import Challenge, Notification
 from tracker.notifications import mail
 from tracker.notifications import operations as notifications
-from tracker.notifications.queries import unread_count
-from tracker.review import service
+from tracker.review import assignments, challenges
 
 
 def _raise(people, assessment):
-    return service.raise_challenge(
+    return challenges.raise_challenge(
         people["reviewer"], response_for(assessment, "A1"), "Why 3?", None, DUE, [], TODAY
     )
 
@@ -48,7 +47,7 @@ def test_no_email_for_a_change_that_was_rolled_back(people, in_review, smtp_sink
     db.session.commit()  # a later commit must not send what was rolled back
     assert mail.wait() == []
     assert smtp_sink.messages == []
-    assert unread_count(people["coordinator"]) == 0
+    assert notifications.unread_count(people["coordinator"]) == 0
 
 
 def test_a_mail_server_that_is_down_neither_fails_nor_blocks_the_request(
@@ -82,7 +81,7 @@ def test_a_mail_server_that_is_down_neither_fails_nor_blocks_the_request(
 
 def test_a_refused_connection_is_logged_not_raised(people, submitted, mail_to, caplog):
     mail_to(free_port())  # nothing listens there
-    service.assign(people["admin"], submitted, people["reviewer"], DUE, TODAY)
+    assignments.assign(people["admin"], submitted, people["reviewer"], DUE, TODAY)
     assert mail.wait() == [False]
     assert "E-mail to rev@b.test not sent" in caplog.text
     assert submitted.status == "in_review"
@@ -90,9 +89,9 @@ def test_a_refused_connection_is_logged_not_raised(people, submitted, mail_to, c
 
 def test_without_a_mail_server_only_the_tracker_is_told(people, submitted, app):
     assert app.config["MAIL_SERVER"] is None
-    service.assign(people["admin"], submitted, people["reviewer"], DUE, TODAY)
+    assignments.assign(people["admin"], submitted, people["reviewer"], DUE, TODAY)
     assert mail.wait() == []
-    assert unread_count(people["reviewer"]) == 1
+    assert notifications.unread_count(people["reviewer"]) == 1
 
 
 # --- in the tracker ------------------------------------------------------------------------------
@@ -135,7 +134,7 @@ def test_mark_all_read(people, in_review, client, login):
     token = csrf_token(client, "/notifications/")
     response = client.post("/notifications/read", data={"csrf_token": token}, follow_redirects=True)
     assert "Every notification is marked as read" in page_text(response)
-    assert unread_count(people["reviewer"]) == 0
+    assert notifications.unread_count(people["reviewer"]) == 0
 
 
 def test_a_notification_reads_in_the_readers_language(people, in_review, client, login):

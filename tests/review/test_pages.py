@@ -11,7 +11,8 @@ from tests.conftest import csrf_token, date_parts, page_text
 from tests.review.conftest import DUE, TODAY, response_for
 from tracker.extensions import db
 from tracker.models import Assessment, Challenge, Evidence, Response
-from tracker.review import service
+from tracker.review import assignments
+from tracker.review import challenges as workflow
 
 
 def _review_urls(app, values):
@@ -256,13 +257,13 @@ def test_queue_review_and_challenge_pages_make_a_fixed_number_of_queries(
         for response in assessment.responses:
             response.self_score, response.narrative = 2, "Text"
         db.session.commit()
-        service.assign(people["admin"], assessment, people["reviewer"], DUE, TODAY)
+        assignments.assign(people["admin"], assessment, people["reviewer"], DUE, TODAY)
         challenges = [
-            service.raise_challenge(people["reviewer"], r, "Why?", None, DUE, [], TODAY)
+            workflow.raise_challenge(people["reviewer"], r, "Why?", None, DUE, [], TODAY)
             for r in assessment.responses[: n_items // 2]
         ]
         for c in challenges[::2]:
-            service.answer(people["coordinator"], c, "Because.", None, [])
+            workflow.answer(people["coordinator"], c, "Because.", None, [])
         first = framework.items[0].key
         counts[n_items] = (
             _count_queries(client, "/review/"),
@@ -343,12 +344,12 @@ def test_ids_too_large_for_the_database_are_refused_cleanly(client, login, peopl
 
 
 def test_someone_else_acting_first_is_shown_not_hidden(client, login, people, challenge, post):
-    service.answer(people["coordinator"], challenge, "Answer", None, [])
+    workflow.answer(people["coordinator"], challenge, "Answer", None, [])
     login("rev@b.test")
     page = f"/review/challenges/{challenge.id}"
     seen = re.search(r'name="seen" type="hidden" value="(\d+)"', page_text(client.get(page)))
     assert seen, "the resolve form carries the last message read"
-    service.resolve(people["reviewer"], challenge, "accepted", None, None)  # in another tab
+    workflow.resolve(people["reviewer"], challenge, "accepted", None, None)  # in another tab
     response = post(f"{page}/resolve", {"outcome": "withdrawn", "seen": seen.group(1)}, page=page)
     assert response.status_code == 409
     text = page_text(response)

@@ -16,7 +16,7 @@ from tracker.evidence import triangulation
 from tracker.extensions import db
 from tracker.models import Notification
 from tracker.notifications import mail
-from tracker.review import service
+from tracker.review import assignments
 
 
 def test_the_summary_counts_only_what_is_not_withdrawn():
@@ -55,7 +55,7 @@ def _submit_with_evidence(people, make_assessment):
     versions = {r.id: r.version for r in assessment.responses}
     assessment_ops.submit(people["coordinator"], assessment)
     assessment.versions_before = versions
-    service.assign(people["admin"], assessment, people["reviewer"], DUE, TODAY)
+    assignments.assign(people["admin"], assessment, people["reviewer"], DUE, TODAY)
     return assessment, audit, voice
 
 

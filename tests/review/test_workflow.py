@@ -10,8 +10,8 @@ from tests.review.conftest import DUE, TODAY, response_for
 from tracker.assessments import operations as assessment_ops
 from tracker.extensions import db
 from tracker.models import AuditEvent, ChallengeMessage, EvidenceLink, Notification
-from tracker.review import service
-from tracker.review.service import RuleError
+from tracker.review import assignments, challenges, queries, reminders, validation
+from tracker.rules import RuleError
 
 
 def _events(action):
@@ -28,7 +28,7 @@ def _notified(user, kind):
 
 
 def test_assigning_moves_the_assessment_into_review_and_tells_the_reviewer(people, submitted):
-    service.assign(people["admin"], submitted, people["reviewer"], DUE, TODAY)
+    assignments.assign(people["admin"], submitted, people["reviewer"], DUE, TODAY)
     assert submitted.status == "in_review"
     assert submitted.reviewer_ids == {people["reviewer"].id}
     assert _events("review.assigned")[0].after["reviewer_id"] == people["reviewer"].id
@@ -39,7 +39,7 @@ def test_assigning_moves_the_assessment_into_review_and_tells_the_reviewer(peopl
 
 def test_a_reviewer_from_the_assessed_organisation_is_refused_with_the_reason(people, submitted):
     with pytest.raises(RuleError) as refused:
-        service.assign(people["admin"], submitted, people["insider"], DUE, TODAY)
+        assignments.assign(people["admin"], submitted, people["insider"], DUE, TODAY)
     assert "works for Region A Safeguarding Board" in str(refused.value.message)
     assert refused.value.field == "reviewer"
     db.session.refresh(submitted)
@@ -59,7 +59,7 @@ def test_a_reviewer_from_the_assessed_organisation_is_refused_with_the_reason(pe
 )
 def test_assignment_refusals(people, submitted, who, reviewer, due, message):
     with pytest.raises(RuleError, match=message):
-        service.assign(people[who], submitted, people.get(reviewer), due, TODAY)
+        assignments.assign(people[who], submitted, people.get(reviewer), due, TODAY)
     assert not submitted.assignments
 
 
@@ -68,9 +68,9 @@ def test_the_same_reviewer_twice_is_refused_and_a_draft_cannot_be_assigned(
 ):
     draft = make_assessment(organisation=people["rsb"])
     with pytest.raises(RuleError, match="already reviewing"):
-        service.assign(people["inspector"], in_review, people["reviewer"], DUE, TODAY)
+        assignments.assign(people["inspector"], in_review, people["reviewer"], DUE, TODAY)
     with pytest.raises(RuleError, match="cannot assign"):
-        service.assign(people["admin"], draft, people["reviewer"], DUE, TODAY)
+        assignments.assign(people["admin"], draft, people["reviewer"], DUE, TODAY)
 
 
 # --- raising -------------------------------------------------------------------------------------
@@ -102,7 +102,7 @@ def test_bad_challenges_are_refused_and_nothing_is_written(
     people, in_review, question, score, due, kinds, field
 ):
     with pytest.raises(RuleError) as refused:
-        service.raise_challenge(
+        challenges.raise_challenge(
             people["reviewer"], response_for(in_review, "A1"), question, score, due, kinds, TODAY
         )
     assert refused.value.field == field
@@ -113,16 +113,16 @@ def test_only_assigned_reviewers_and_inspectors_may_challenge(people, submitted,
     response = response_for(submitted, "A1")
     # Before assignment (submitted): an inspector may; the reviewer, unassigned, may not.
     with pytest.raises(RuleError, match="cannot challenge"):
-        service.raise_challenge(people["reviewer"], response, "Q?", None, DUE, [], TODAY)
+        challenges.raise_challenge(people["reviewer"], response, "Q?", None, DUE, [], TODAY)
     for role in ("coordinator", "outsider", "contributor"):
         with pytest.raises(RuleError, match="cannot challenge"):
-            service.raise_challenge(people[role], response, "Q?", None, DUE, [], TODAY)
-    assert service.raise_challenge(people["inspector"], response, "Q?", None, DUE, [], TODAY)
+            challenges.raise_challenge(people[role], response, "Q?", None, DUE, [], TODAY)
+    assert challenges.raise_challenge(people["inspector"], response, "Q?", None, DUE, [], TODAY)
 
 
 def test_one_unresolved_challenge_per_response(people, challenge):
     with pytest.raises(RuleError, match="already has a challenge"):
-        service.raise_challenge(
+        challenges.raise_challenge(
             people["inspector"], challenge.response, "Another?", None, DUE, [], TODAY
         )
 
@@ -133,7 +133,7 @@ def test_one_unresolved_challenge_per_response(people, challenge):
 def test_answer_with_evidence_and_a_revised_score(people, challenge, library_item):
     response = challenge.response
     version = response.version
-    service.answer(people["coordinator"], challenge, "Here is the survey.", 2, [library_item.id])
+    challenges.answer(people["coordinator"], challenge, "Here is the survey.", 2, [library_item.id])
     assert challenge.status == "responded"
     assert response.self_score == 2 and response.version == version + 1
     message = challenge.messages[-1]
@@ -149,32 +149,32 @@ def test_answer_with_evidence_and_a_revised_score(people, challenge, library_ite
 
 def test_answer_refusals(people, challenge, library_item, make_user):
     with pytest.raises(RuleError, match="Enter your answer"):
-        service.answer(people["coordinator"], challenge, " ", None, [])
+        challenges.answer(people["coordinator"], challenge, " ", None, [])
     with pytest.raises(RuleError, match="from the scale"):
-        service.answer(people["coordinator"], challenge, "A", 7, [])
+        challenges.answer(people["coordinator"], challenge, "A", 7, [])
     with pytest.raises(RuleError, match="library"):
-        service.answer(people["coordinator"], challenge, "A", None, [999_999])
+        challenges.answer(people["coordinator"], challenge, "A", None, [999_999])
     for who in ("reviewer", "contributor", "outsider", "inspector"):
         with pytest.raises(RuleError, match="cannot answer"):
-            service.answer(people[who], challenge, "A", None, [])
+            challenges.answer(people[who], challenge, "A", None, [])
     # Another organisation's evidence cannot be slipped in.
     theirs = library_item
     theirs.organisation_id = people["other"].id
     db.session.commit()
     with pytest.raises(RuleError, match="library"):
-        service.answer(people["coordinator"], challenge, "A", None, [theirs.id])
+        challenges.answer(people["coordinator"], challenge, "A", None, [theirs.id])
     assert challenge.status == "open" and len(challenge.messages) == 1
 
 
 def test_a_challenge_is_answered_once_until_reopened(people, challenge):
-    service.answer(people["coordinator"], challenge, "First", None, [])
+    challenges.answer(people["coordinator"], challenge, "First", None, [])
     with pytest.raises(RuleError, match="answered already"):
-        service.answer(people["coordinator"], challenge, "Second", None, [])
-    service.reopen(people["reviewer"], challenge, "And the data?", DUE, TODAY)
+        challenges.answer(people["coordinator"], challenge, "Second", None, [])
+    challenges.reopen(people["reviewer"], challenge, "And the data?", DUE, TODAY)
     assert challenge.status == "open"
     assert challenge.messages[-1].kind == "reopened"
     assert _notified(people["coordinator"], "challenge_reopened")
-    service.answer(people["coordinator"], challenge, "Second", None, [])
+    challenges.answer(people["coordinator"], challenge, "Second", None, [])
     assert [m.kind for m in challenge.messages] == ["raised", "answered", "reopened", "answered"]
 
 
@@ -192,8 +192,8 @@ def test_the_score_changes_after_submission_only_through_a_challenge(people, in_
 
 
 def test_moderating_sets_the_validated_score_with_a_rationale(people, challenge):
-    service.answer(people["coordinator"], challenge, "Answer", None, [])
-    service.resolve(people["reviewer"], challenge, "moderated", 2, "Not yet embedded.")
+    challenges.answer(people["coordinator"], challenge, "Answer", None, [])
+    challenges.resolve(people["reviewer"], challenge, "moderated", 2, "Not yet embedded.")
     response = challenge.response
     assert (challenge.status, challenge.outcome, challenge.resolved_score) == (
         "resolved",
@@ -208,13 +208,13 @@ def test_moderating_sets_the_validated_score_with_a_rationale(people, challenge)
 
 
 def test_accepting_validates_the_score_as_revised(people, challenge):
-    service.answer(people["coordinator"], challenge, "Answer", 1, [])
-    service.resolve(people["reviewer"], challenge, "accepted", None, None)
+    challenges.answer(people["coordinator"], challenge, "Answer", 1, [])
+    challenges.resolve(people["reviewer"], challenge, "accepted", None, None)
     assert challenge.response.validated_score == 1 == challenge.resolved_score
 
 
 def test_withdrawing_an_open_challenge_leaves_the_score_unvalidated(people, challenge):
-    service.resolve(people["reviewer"], challenge, "withdrawn", None, "Asked in error.")
+    challenges.resolve(people["reviewer"], challenge, "withdrawn", None, "Asked in error.")
     assert (challenge.status, challenge.outcome) == ("resolved", "withdrawn")
     assert challenge.response.validated_score is None
 
@@ -230,75 +230,75 @@ def test_withdrawing_an_open_challenge_leaves_the_score_unvalidated(people, chal
     ],
 )
 def test_resolution_refusals(people, challenge, outcome, score, rationale, message):
-    service.answer(people["coordinator"], challenge, "Answer", None, [])
+    challenges.answer(people["coordinator"], challenge, "Answer", None, [])
     with pytest.raises(RuleError, match=message):
-        service.resolve(people["reviewer"], challenge, outcome, score, rationale)
+        challenges.resolve(people["reviewer"], challenge, outcome, score, rationale)
     assert challenge.status == "responded"
 
 
 def test_an_open_challenge_can_only_be_withdrawn(people, challenge):
     with pytest.raises(RuleError, match="Wait for the organisation"):
-        service.resolve(people["reviewer"], challenge, "accepted", None, None)
+        challenges.resolve(people["reviewer"], challenge, "accepted", None, None)
     assert challenge.status == "open"
 
 
 def test_resolved_is_final(people, challenge):
-    service.answer(people["coordinator"], challenge, "Answer", None, [])
-    service.resolve(people["reviewer"], challenge, "accepted", None, None)
+    challenges.answer(people["coordinator"], challenge, "Answer", None, [])
+    challenges.resolve(people["reviewer"], challenge, "accepted", None, None)
     with pytest.raises(RuleError, match="already resolved"):
-        service.resolve(people["reviewer"], challenge, "moderated", 1, "Changed my mind")
+        challenges.resolve(people["reviewer"], challenge, "moderated", 1, "Changed my mind")
     with pytest.raises(RuleError, match="already resolved"):
-        service.reopen(people["reviewer"], challenge, "More?", DUE, TODAY)
+        challenges.reopen(people["reviewer"], challenge, "More?", DUE, TODAY)
     with pytest.raises(RuleError, match="already resolved"):
-        service.answer(people["coordinator"], challenge, "Late", None, [])
+        challenges.answer(people["coordinator"], challenge, "Late", None, [])
     assert challenge.response.validated_score == 3
 
 
 def test_reopening_needs_an_answer_first(people, challenge):
     with pytest.raises(RuleError, match="waiting for the organisation"):
-        service.reopen(people["reviewer"], challenge, "More?", DUE, TODAY)
+        challenges.reopen(people["reviewer"], challenge, "More?", DUE, TODAY)
 
 
 def test_only_the_challenger_resolves(people, challenge, make_user):
-    service.answer(people["coordinator"], challenge, "Answer", None, [])
+    challenges.answer(people["coordinator"], challenge, "Answer", None, [])
     second = make_user("reviewer", people["other"], email="rev2@b.test")
-    service.assign(people["admin"], challenge.response.assessment, second, DUE, TODAY)
+    assignments.assign(people["admin"], challenge.response.assessment, second, DUE, TODAY)
     # Validated scores are the reviewer's to set (DESIGN §2): not a second reviewer's, nor an
     # inspector's, nor an administrator's.
     for user in (people["coordinator"], second, people["admin"], people["inspector"]):
         with pytest.raises(RuleError, match="cannot resolve"):
-            service.resolve(user, challenge, "accepted", None, None)
+            challenges.resolve(user, challenge, "accepted", None, None)
         with pytest.raises(RuleError, match="cannot reopen"):
-            service.reopen(user, challenge, "More?", DUE, TODAY)
-    service.resolve(people["reviewer"], challenge, "accepted", None, None)
+            challenges.reopen(user, challenge, "More?", DUE, TODAY)
+    challenges.resolve(people["reviewer"], challenge, "accepted", None, None)
     assert challenge.resolved_by_id == people["reviewer"].id
 
 
 def test_an_inspector_resolves_their_own_challenge(people, submitted):
-    challenge = service.raise_challenge(
+    challenge = challenges.raise_challenge(
         people["inspector"], response_for(submitted, "B1"), "Why 1?", None, DUE, [], TODAY
     )
-    service.answer(people["coordinator"], challenge, "Because.", None, [])
-    service.resolve(people["inspector"], challenge, "accepted", None, None)
+    challenges.answer(people["coordinator"], challenge, "Because.", None, [])
+    challenges.resolve(people["inspector"], challenge, "accepted", None, None)
     assert challenge.response.validated_score == 1
 
 
 def test_a_resolution_must_answer_the_latest_message(people, challenge):
-    service.answer(people["coordinator"], challenge, "First answer", None, [])
-    seen = service.last_message_id(challenge)
-    service.reopen(people["reviewer"], challenge, "More?", DUE, TODAY, seen=seen)
-    service.answer(people["coordinator"], challenge, "Second answer", 1, [])
+    challenges.answer(people["coordinator"], challenge, "First answer", None, [])
+    seen = queries.last_message_id(challenge)
+    challenges.reopen(people["reviewer"], challenge, "More?", DUE, TODAY, seen=seen)
+    challenges.answer(people["coordinator"], challenge, "Second answer", 1, [])
     # Resolving on the strength of the first answer, unaware of the second, is refused.
     with pytest.raises(RuleError, match="new message"):
-        service.resolve(people["reviewer"], challenge, "accepted", None, None, seen=seen)
+        challenges.resolve(people["reviewer"], challenge, "accepted", None, None, seen=seen)
     assert challenge.status == "responded"
-    service.resolve(
+    challenges.resolve(
         people["reviewer"],
         challenge,
         "accepted",
         None,
         None,
-        seen=service.last_message_id(challenge),
+        seen=queries.last_message_id(challenge),
     )
     assert challenge.response.validated_score == 1
 
@@ -308,17 +308,17 @@ def test_a_resolution_must_answer_the_latest_message(people, challenge):
 
 def test_validate_without_challenge(people, in_review):
     response = response_for(in_review, "A2")
-    service.validate(people["reviewer"], response)
+    validation.validate(people["reviewer"], response)
     assert response.validated_score == response.self_score == 2
     with pytest.raises(RuleError, match="cannot validate"):
-        service.validate(people["inspector"], response_for(in_review, "B1"))
+        validation.validate(people["inspector"], response_for(in_review, "B1"))
 
 
 def test_a_validated_score_is_not_validated_again(people, challenge):
-    service.answer(people["coordinator"], challenge, "Answer", None, [])
-    service.resolve(people["reviewer"], challenge, "moderated", 1, "Not embedded yet.")
+    challenges.answer(people["coordinator"], challenge, "Answer", None, [])
+    challenges.resolve(people["reviewer"], challenge, "moderated", 1, "Not embedded yet.")
     with pytest.raises(RuleError, match="already validated"):
-        service.validate(people["reviewer"], challenge.response)
+        validation.validate(people["reviewer"], challenge.response)
     assert challenge.response.validated_score == 1  # the moderation stands
 
 
@@ -334,52 +334,52 @@ def test_a_score_changed_meanwhile_is_validated_as_it_is_now(people, in_review):
             .where(Response.id == response.id)
             .values(self_score=1, version=Response.version + 1)
         )
-    service.validate(people["reviewer"], response)
+    validation.validate(people["reviewer"], response)
     assert response.validated_score == 1
 
 
 def test_a_challenged_response_is_not_validated_until_resolved(people, challenge):
     with pytest.raises(RuleError, match="Resolve the challenge"):
-        service.validate(people["reviewer"], challenge.response)
+        validation.validate(people["reviewer"], challenge.response)
     assert challenge.response.validated_score is None
 
 
 def test_conclude_once_every_response_is_validated_or_resolved(people, challenge):
     assessment = challenge.response.assessment
     with pytest.raises(RuleError, match="3 responses still need"):
-        service.conclude(people["reviewer"], assessment, TODAY)
-    service.validate(people["reviewer"], response_for(assessment, "A2"))
-    service.validate(people["reviewer"], response_for(assessment, "B1"))
-    service.answer(people["coordinator"], challenge, "Answer", None, [])
+        validation.conclude(people["reviewer"], assessment)
+    validation.validate(people["reviewer"], response_for(assessment, "A2"))
+    validation.validate(people["reviewer"], response_for(assessment, "B1"))
+    challenges.answer(people["coordinator"], challenge, "Answer", None, [])
     with pytest.raises(RuleError, match="1 response still needs"):  # answered is not resolved
-        service.conclude(people["reviewer"], assessment, TODAY)
-    service.resolve(people["reviewer"], challenge, "withdrawn", None, None)
+        validation.conclude(people["reviewer"], assessment)
+    challenges.resolve(people["reviewer"], challenge, "withdrawn", None, None)
     # Withdrawn leaves A1's score still to be validated.
     with pytest.raises(RuleError, match="1 response still needs"):
-        service.conclude(people["reviewer"], assessment, TODAY)
-    service.validate(people["reviewer"], challenge.response)
-    concluded = service.conclude(people["reviewer"], assessment, TODAY)
+        validation.conclude(people["reviewer"], assessment)
+    validation.validate(people["reviewer"], challenge.response)
+    concluded = validation.conclude(people["reviewer"], assessment)
     assert concluded.status == "concluded" and concluded.concluded_by_id == people["reviewer"].id
     assert _notified(people["coordinator"], "assessment_concluded")
     # Nothing more can happen to it.
     with pytest.raises(RuleError):
-        service.raise_challenge(
+        challenges.raise_challenge(
             people["inspector"], response_for(concluded, "A2"), "Q?", None, DUE, [], TODAY
         )
     with pytest.raises(RuleError):
-        service.validate(people["reviewer"], response_for(concluded, "A2"))
+        validation.validate(people["reviewer"], response_for(concluded, "A2"))
 
 
 def test_only_an_assigned_reviewer_concludes(people, in_review):
     for who in ("inspector", "admin", "coordinator"):
         with pytest.raises(RuleError, match="cannot conclude"):
-            service.conclude(people[who], in_review, TODAY)
+            validation.conclude(people[who], in_review)
 
 
 def test_returned_and_resubmitted_goes_back_to_its_reviewer(people, in_review):
     a2 = response_for(in_review, "A2")
-    service.validate(people["reviewer"], a2)
-    service.validate(people["reviewer"], response_for(in_review, "B1"))
+    validation.validate(people["reviewer"], a2)
+    validation.validate(people["reviewer"], response_for(in_review, "B1"))
     assessment_ops.return_assessment(people["reviewer"], in_review, "Please revisit A2.")
     with pytest.raises(RuleError, match="cannot return"):
         assessment_ops.return_assessment(people["inspector"], in_review, "Twice")
@@ -389,14 +389,14 @@ def test_returned_and_resubmitted_goes_back_to_its_reviewer(people, in_review):
     assert event.before["validated_score"] == 2 and event.after["validated_score"] is None
     assessment_ops.submit(people["coordinator"], in_review)
     assert in_review.status == "in_review"
-    service.validate(people["reviewer"], a2)
+    validation.validate(people["reviewer"], a2)
     assert response_for(in_review, "B1").validated_score == 1  # unchanged, still validated
 
 
 def test_a_concluded_review_cannot_be_returned(people, in_review):
     for r in in_review.responses:
-        service.validate(people["reviewer"], r)
-    service.conclude(people["reviewer"], in_review, TODAY)
+        validation.validate(people["reviewer"], r)
+    validation.conclude(people["reviewer"], in_review)
     with pytest.raises(RuleError):
         assessment_ops.return_assessment(people["inspector"], in_review, "Too late")
     assert in_review.status == "concluded"
@@ -416,7 +416,7 @@ def test_assigning_twice_at_once_is_refused_not_a_crash(people, submitted):
             )
         )
     with pytest.raises(RuleError, match="already reviewing"):
-        service.assign(people["admin"], submitted, people["reviewer"], DUE, TODAY)
+        assignments.assign(people["admin"], submitted, people["reviewer"], DUE, TODAY)
 
 
 def test_returning_tells_the_coordinators(people, in_review):
@@ -433,25 +433,25 @@ def test_overdue_challenges_and_reviews_are_reminded_once(people, challenge):
     assert not challenge.is_overdue(TODAY)
     later = DUE + timedelta(days=1)
     assert challenge.is_overdue(later)
-    sent = service.send_overdue_reminders(later)
+    sent = reminders.send_overdue_reminders(later)
     # The coordinator and the challenger for the challenge; the reviewer for the late review.
     assert sent == 3
     assert _notified(people["coordinator"], "challenge_overdue")
     assert _notified(people["reviewer"], "challenge_overdue")
     assert _notified(people["reviewer"], "review_overdue")
-    assert service.send_overdue_reminders(later + timedelta(days=1)) == 0
+    assert reminders.send_overdue_reminders(later + timedelta(days=1)) == 0
     # Answered in time or not, an answered challenge is no longer overdue.
-    service.answer(people["coordinator"], challenge, "Late answer", None, [])
+    challenges.answer(people["coordinator"], challenge, "Late answer", None, [])
     assert not challenge.is_overdue(later)
 
 
 def test_reopening_sets_a_new_due_date_and_a_new_reminder(people, challenge):
     later = DUE + timedelta(days=1)
-    service.send_overdue_reminders(later)
-    service.answer(people["coordinator"], challenge, "Answer", None, [])
-    service.reopen(people["reviewer"], challenge, "More?", later + timedelta(days=7), later)
+    reminders.send_overdue_reminders(later)
+    challenges.answer(people["coordinator"], challenge, "Answer", None, [])
+    challenges.reopen(people["reviewer"], challenge, "More?", later + timedelta(days=7), later)
     assert challenge.overdue_notified_on is None
-    assert service.send_overdue_reminders(later + timedelta(days=8)) == 2
+    assert reminders.send_overdue_reminders(later + timedelta(days=8)) == 2
 
 
 # --- the review order ----------------------------------------------------------------------------
@@ -460,7 +460,7 @@ def test_reopening_sets_a_new_due_date_and_a_new_reminder(people, challenge):
 def test_claims_first_then_high_scores_with_thin_evidence_then_the_rest(people, in_review):
     # A1 = 3 and A2 = 2 are at or above required_from (2) with no evidence: claims beyond
     # evidence, highest first. B1 = 1 is in the bottom half of the 0–3 scale: the rest.
-    page = service.review_page(in_review, people["reviewer"])
+    page = queries.review_page(in_review, people["reviewer"])
     keys = {k: [r.row.item.key for r in rows] for k, rows in page.groups}
     assert keys == {"claims": ["A1", "A2"], "thin": [], "rest": ["B1"]}
 
@@ -472,8 +472,8 @@ def test_priority_of_a_high_score_below_the_claim_threshold(people, in_review, f
     row = ItemRow(framework.items[0], response_for(in_review, "A1"))
     # On the 0–3 scale the midpoint is 1.5; required_from is 2.
     row.response.self_score, row.triangulation, row.claim_beyond_evidence = 3, "partial", False
-    assert service.priority(row, framework) == "thin"
+    assert queries.priority(row, framework) == "thin"
     row.triangulation = triangulation.TRIANGULATED
-    assert service.priority(row, framework) == "rest"
+    assert queries.priority(row, framework) == "rest"
     row.claim_beyond_evidence = True
-    assert service.priority(row, framework) == "claims"
+    assert queries.priority(row, framework) == "claims"

@@ -32,7 +32,7 @@ from tracker.models import (
     User,
 )
 from tracker.models.base import utcnow
-from tracker.review import service as review
+from tracker.review import assignments, challenges
 from tracker.statements import service as statements
 from tracker.statements.drafting import SECTION_KEYS
 
@@ -206,8 +206,8 @@ def _side(letter, people, framework, current, previous, reviewer, admin, inspect
     side.file = stored.id
     side.review_action = _action(a1, f"Action of side {letter}, under review")
     assessment_ops.submit(coordinator, review_a)
-    review.assign(admin, review_a, reviewer, TODAY + timedelta(days=30), TODAY)
-    challenge = review.raise_challenge(
+    assignments.assign(admin, review_a, reviewer, TODAY + timedelta(days=30), TODAY)
+    challenge = challenges.raise_challenge(
         reviewer, a1, "What shows practice changed?", 0, TODAY + timedelta(days=14), [], TODAY
     )
     side.review, side.challenge = review_a.id, challenge.id

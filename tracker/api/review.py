@@ -1,5 +1,5 @@
 """JSON API v1, peer review: assigning reviewers, validating scores and the challenge workflow
-(raise, answer, resolve, reopen). HTTP only: the rules are in tracker/review/service.py."""
+(raise, answer, resolve, reopen). HTTP only: the rules are in tracker/review/."""
 
 from tracker import access, clock
 from tracker.api import bp
@@ -18,7 +18,9 @@ from tracker.api.http import (
 from tracker.api.views import assessment_json, assessment_or_404, response_read, response_row
 from tracker.extensions import db
 from tracker.models import Challenge, User
-from tracker.review import service as review
+from tracker.review import assignments, challenges, queries, validation
+from tracker.review.challenges import ChallengeMoved
+from tracker.rules import RuleError
 
 
 def challenge_json(c: Challenge) -> dict:
@@ -61,7 +63,7 @@ def reviewer_json(reviewer: User) -> dict:
 def list_reviewers():
     if not access.can(user(), "review.oversee"):
         raise ApiError(403, "forbidden", "Only administrators and inspectors assign reviewers.")
-    return listed(review.reviewers(), reviewer_json)
+    return listed(assignments.reviewers(), reviewer_json)
 
 
 @bp.post("/assessments/<int:assessment_id>/assign")
@@ -71,8 +73,10 @@ def assign_reviewer(assessment_id: int):
     reviewer_id = id_field(body, "reviewer_id", required=True)
     due_on = date_field(body, "due_on", required=True)
     try:
-        review.assign(user(), assessment, db.session.get(User, reviewer_id), due_on, clock.today())
-    except review.RuleError as error:
+        assignments.assign(
+            user(), assessment, db.session.get(User, reviewer_id), due_on, clock.today()
+        )
+    except RuleError as error:
         raise refused(error, {"reviewer": "reviewer_id"}) from None
     return read(assessment_json(assessment_or_404(assessment_id)))
 
@@ -81,8 +85,8 @@ def assign_reviewer(assessment_id: int):
 def validate_response(response_id: int):
     _assessment, row = response_row(response_id, "assessment.validate")
     try:
-        review.validate(user(), row.response)
-    except review.RuleError as error:
+        validation.validate(user(), row.response)
+    except RuleError as error:
         raise refused(error) from None
     return response_read(response_id)
 
@@ -92,11 +96,11 @@ def validate_response(response_id: int):
 
 @bp.get("/assessments/<int:assessment_id>/challenges")
 def list_challenges(assessment_id: int):
-    return listed(review.assessment_threads(assessment_or_404(assessment_id)), challenge_json)
+    return listed(queries.assessment_threads(assessment_or_404(assessment_id)), challenge_json)
 
 
 def _challenge_or_404(challenge_id: int, action: str = "challenge.view") -> Challenge:
-    return access.get_challenge_or_404(challenge_id, user(), action, review.load_thread)
+    return access.get_challenge_or_404(challenge_id, user(), action, queries.load_thread)
 
 
 @bp.get("/challenges/<int:challenge_id>")
@@ -112,7 +116,7 @@ def raise_challenge(response_id: int):
     if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
         raise ApiError(422, "invalid", "evidence_requested must be a list of kinds.")
     try:
-        challenge = review.raise_challenge(
+        challenge = challenges.raise_challenge(
             user(),
             row.response,
             field(body, "question", str, required=True),
@@ -121,7 +125,7 @@ def raise_challenge(response_id: int):
             kinds,
             clock.today(),
         )
-    except review.RuleError as error:
+    except RuleError as error:
         raise refused(error) from None
     return read(challenge_json(_challenge_or_404(challenge.id)), 201)
 
@@ -131,9 +135,9 @@ def _settle(challenge_id: int, action: str, step):
     body = json_body()
     try:
         step(challenge, body)
-    except review.ChallengeMoved as error:
+    except ChallengeMoved as error:
         raise conflict(error.message) from None
-    except review.RuleError as error:
+    except RuleError as error:
         raise refused(error) from None
     db.session.expire_all()
     return read(challenge_json(_challenge_or_404(challenge_id)))
@@ -147,7 +151,7 @@ def answer_challenge(challenge_id: int):
             isinstance(i, int) and not isinstance(i, bool) for i in ids
         ):
             raise ApiError(422, "invalid", "evidence_ids must be a list of ids.", "evidence_ids")
-        review.answer(
+        challenges.answer(
             user(),
             challenge,
             field(body, "body", str, required=True),
@@ -161,7 +165,7 @@ def answer_challenge(challenge_id: int):
 @bp.post("/challenges/<int:challenge_id>/resolve")
 def resolve_challenge(challenge_id: int):
     def step(challenge, body):
-        review.resolve(
+        challenges.resolve(
             user(),
             challenge,
             field(body, "outcome", str, required=True),
@@ -175,7 +179,7 @@ def resolve_challenge(challenge_id: int):
 @bp.post("/challenges/<int:challenge_id>/reopen")
 def reopen_challenge(challenge_id: int):
     def step(challenge, body):
-        review.reopen(
+        challenges.reopen(
             user(),
             challenge,
             field(body, "body", str, required=True),

@@ -9,7 +9,7 @@ from flask import current_app, g, jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from tracker import access, clock, cycles, security
+from tracker import access, cycles, security
 from tracker.api import bp
 from tracker.api.http import (
     PER_PAGE_MAX,
@@ -41,7 +41,7 @@ from tracker.models import (
     Section,
 )
 from tracker.models.assessments import ASSESSMENT_STATUSES
-from tracker.review import service as review
+from tracker.review import validation
 from tracker.rules import RuleError
 
 # --- serialisers -------------------------------------------------------------------------------
@@ -493,7 +493,7 @@ def return_assessment(assessment_id: int):
 def conclude_assessment(assessment_id: int):
     assessment = assessment_or_404(assessment_id, "assessment.conclude")
     try:
-        review.conclude(user(), assessment, clock.today())
-    except review.RuleError as error:
+        validation.conclude(user(), assessment)
+    except RuleError as error:
         raise refused(error) from None
     return read(assessment_json(assessment_or_404(assessment_id)))

@@ -180,7 +180,7 @@ def save_response(
         if score != response.self_score and response.validated_score is not None:
             # A peer review validated the old score; the new one needs reviewing afresh.
             before["validated_score"] = response.validated_score
-            response.validated_score = response.validated_by_id = response.validated_at = None
+            response.revise(score)
         response.self_score = score
     response.narrative, response.impact_measure = narrative, impact
     after = _snapshot(response) | ({"validated_score": None} if "validated_score" in before else {})

@@ -14,7 +14,7 @@ from tracker.evidence import queries as evidence_queries
 from tracker.evidence.forms import LinkForm
 from tracker.labels import EVIDENCE_KIND_LABELS
 from tracker.paging import paginate
-from tracker.review import service as review
+from tracker.review import queries as review_queries
 from tracker.web import BUSY_RETRY_SECONDS, is_htmx
 
 
@@ -82,7 +82,9 @@ def item_page(
         can_edit=can(current_user, "assessment.draft", assessment),
         can_score=can(current_user, "assessment.edit", assessment),
         previous=queries.previous_scores(assessment, current_user, row.item.key).get(row.item.key),
-        challenges=review.challenges_by_response([row.response.id]).get(row.response.id, []),
+        challenges=review_queries.challenges_by_response([row.response.id]).get(
+            row.response.id, []
+        ),
         today=clock.today(),
     ), status
 

@@ -23,7 +23,7 @@ from tracker.models import (
     Response,
     User,
 )
-from tracker.review import service as review
+from tracker.review import queries as review
 
 DUE_SOON_DAYS = 30
 

@@ -176,6 +176,23 @@ class Response(Timestamped, db.Model):
     def has_narrative(self) -> bool:
         return bool((self.narrative or "").strip())
 
+    @staticmethod
+    def validation(score: int | None, by_id: int | None, at: datetime | None) -> dict:
+        """The columns a validated score sets (all None: no validation), for a row or a bulk
+        insert alike."""
+        return {"validated_score": score, "validated_by_id": by_id, "validated_at": at}
+
+    def validate(self, score: int, by_id: int, at: datetime) -> None:
+        """Record the validated score, by whom and when (a review step; no audit here)."""
+        for name, value in self.validation(score, by_id, at).items():
+            setattr(self, name, value)
+
+    def revise(self, score: int) -> None:
+        """A new self score (answering a challenge): any validation was of the old score."""
+        self.self_score = score
+        for name, value in self.validation(None, None, None).items():
+            setattr(self, name, value)
+
 
 class Action(Timestamped, db.Model):
     """An improvement action the organisation commits to against a response."""

@@ -1,4 +1,6 @@
-"""Forms of the review pages. Limits match the service's, so messages sit by the fields."""
+"""Forms of the review pages. Limits match the operations', so messages sit by the fields."""
+
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -6,10 +8,26 @@ from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, T
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from tracker import clock
 from tracker.forms import DateInputField, score_choice
 from tracker.labels import EVIDENCE_KIND_LABELS
-from tracker.review.service import TEXT_MAX
+from tracker.review.common import TEXT_MAX
+from tracker.rules import RuleError
 from tracker.security import as_id
+
+DEFAULT_DAYS_TO_ANSWER = 14
+
+
+def default_due() -> date:
+    """The due date a new question offers: two weeks to answer."""
+    return clock.today() + timedelta(days=DEFAULT_DAYS_TO_ANSWER)
+
+
+def show_refusal(form, error: RuleError, default_field: str) -> None:
+    """Show a refused change by the field it concerns (or `default_field`)."""
+    getattr(form, error.field or default_field, getattr(form, default_field)).errors.append(
+        error.message
+    )
 
 
 def _text(label, required_message):
