@@ -15,6 +15,7 @@ from tracker.extensions import db
 from tracker.models import Challenge, Notification
 from tracker.notifications import mail
 from tracker.notifications import operations as notifications
+from tracker.notifications.queries import unread_count
 from tracker.review import assignments, challenges
 
 
@@ -47,7 +48,7 @@ def test_no_email_for_a_change_that_was_rolled_back(people, in_review, smtp_sink
     db.session.commit()  # a later commit must not send what was rolled back
     assert mail.wait() == []
     assert smtp_sink.messages == []
-    assert notifications.unread_count(people["coordinator"]) == 0
+    assert unread_count(people["coordinator"]) == 0
 
 
 def test_a_mail_server_that_is_down_neither_fails_nor_blocks_the_request(
@@ -91,7 +92,7 @@ def test_without_a_mail_server_only_the_tracker_is_told(people, submitted, app):
     assert app.config["MAIL_SERVER"] is None
     assignments.assign(people["admin"], submitted, people["reviewer"], DUE, TODAY)
     assert mail.wait() == []
-    assert notifications.unread_count(people["reviewer"]) == 1
+    assert unread_count(people["reviewer"]) == 1
 
 
 # --- in the tracker ------------------------------------------------------------------------------
@@ -134,7 +135,7 @@ def test_mark_all_read(people, in_review, client, login):
     token = csrf_token(client, "/notifications/")
     response = client.post("/notifications/read", data={"csrf_token": token}, follow_redirects=True)
     assert "Every notification is marked as read" in page_text(response)
-    assert notifications.unread_count(people["reviewer"]) == 0
+    assert unread_count(people["reviewer"]) == 0
 
 
 def test_a_notification_reads_in_the_readers_language(people, in_review, client, login):
