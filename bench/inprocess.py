@@ -149,7 +149,8 @@ def publish_statement(app, scope: str, organisation_code: str | None) -> float:
     afresh (as for data never drawn before), PDF included."""
     from tracker.frameworks.service import latest_frameworks
     from tracker.models import Cycle, Organisation, User
-    from tracker.statements import charts, service
+    from tracker.reporting import charts
+    from tracker.statements import service
 
     with app.app_context(), app.test_request_context():
         inspector = db.session.scalar(select(User).where(User.email == "inspector@bench.example"))

@@ -17,7 +17,8 @@ from flask_babel import gettext as _
 
 from tracker.models import Statement
 from tracker.models.base import localised
-from tracker.statements import charts, drafting, figures, pdf
+from tracker.reporting import charts
+from tracker.statements import drafting, figures, pdf
 from tracker.statements.figures import Dataset
 
 PDF_DPI = 150
