@@ -12,7 +12,7 @@ from tests.evidence.test_races import browsers  # noqa: F401 (a dozen signed-in 
 from tests.threads import together
 from tracker import clock
 from tracker.assessments import service
-from tracker.dashboards import service as dashboards
+from tracker.dashboards import queries as dashboards
 from tracker.extensions import db
 from tracker.models import Action, AuditEvent, Response
 

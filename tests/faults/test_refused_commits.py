@@ -14,7 +14,7 @@ from tracker.assessments import service as assessments
 from tracker.evidence.service import referenced_addresses, store
 from tracker.extensions import db
 from tracker.statements import drafting
-from tracker.statements import service as statements
+from tracker.statements import operations as statements
 
 FAULT_PAGE = ("Sorry, there is a problem with the service", "What you had saved before is safe")
 

@@ -32,7 +32,7 @@ from tracker.models import (
 )
 from tracker.models.base import utcnow
 from tracker.review import service as review
-from tracker.statements import service as statements
+from tracker.statements import operations as statements
 from tracker.statements.drafting import SECTION_KEYS
 
 ROLES_SIGNED_IN = ("coordinator", "contributor", "reviewer", "inspector", "admin")

@@ -11,7 +11,7 @@ from flask_babel import ngettext
 
 from tracker.dashboards import figures
 from tracker.dashboards.comparisons import Trend
-from tracker.dashboards.service import Grid, OrganisationView
+from tracker.dashboards.queries import Grid, OrganisationView
 from tracker.reporting import charts
 
 

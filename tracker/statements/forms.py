@@ -7,7 +7,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringFi
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from tracker.security import as_id
-from tracker.statements.service import TEXT_MAX
+from tracker.statements.operations import TEXT_MAX
 
 SCOPE_CHOICES = [
     ("national", _l("Wales: every organisation")),
