@@ -1,4 +1,4 @@
-"""Forms of the statement pages. Limits match the service's, so messages sit by the fields."""
+"""Forms of the statement pages. Limits match the operations', so messages sit by the fields."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
