@@ -55,6 +55,7 @@ def _page(form: ExportForm, status: int = 200):
 @bp.get("/")
 @login_required
 def index():
+    """The export form."""
     return _page(ExportForm(formdata=None, dataset="responses", format="csv"))
 
 
@@ -73,6 +74,7 @@ def _filters(form: ExportForm) -> scopes.Filters:
 @bp.get("/download")
 @login_required
 def download():
+    """The chosen export as a CSV or Excel file."""
     form = ExportForm(formdata=request.args)
     if not form.validate():
         return _page(form, 400)

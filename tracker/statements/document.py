@@ -42,6 +42,7 @@ class Chart:
 
 
 def subject(statement: Statement, as_of: date) -> drafting.Subject:
+    """Who and what the statement is about, as the drafting names them, as of a date."""
     org = statement.organisation
     return drafting.Subject(
         scope=statement.scope,
@@ -131,6 +132,7 @@ def parts(
 
 
 def title(statement: Statement, locale: str) -> str:
+    """A statement's title in a language."""
     with force_locale(locale):
         if statement.scope == "national":
             return _("Progress statement for Wales")
@@ -351,6 +353,7 @@ def _annexes(statement: Statement, data: Dataset, locale: str) -> list[tuple[str
 
 
 def status_label(status: str | None) -> str:
+    """An assessment's status in the words a statement uses."""
     labels = {
         None: _("Not started"),
         "draft": _("Not submitted"),

@@ -44,6 +44,7 @@ def _load(statement_id: int, action: str = "statement.view"):
 @bp.get("/")
 @login_required
 def index():
+    """The statements the user may read."""
     statements = queries.listing(current_user)
     return render_template(
         "statements/index.html",
@@ -68,6 +69,7 @@ def _build_choices(form: BuildForm) -> None:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
+    """Start a statement: choose its scope, framework, cycle and language."""
     if not can(current_user, "statement.build"):
         abort(403)
     form = BuildForm()
@@ -125,6 +127,7 @@ def _builder(statement, status: int = 200, forms: dict | None = None):
 @bp.get("/<int:statement_id>")
 @login_required
 def show(statement_id: int):
+    """The statement builder: its sections and, for its editors, the working draft."""
     return _builder(_load(statement_id))
 
 
@@ -136,6 +139,7 @@ def _section_or_404(statement, locale: str, key: str):
 @bp.route("/<int:statement_id>/sections/<locale>/<key>", methods=["GET", "POST"])
 @login_required
 def section(statement_id: int, locale: str, key: str):
+    """Edit one section in one language, in place with htmx or as a page."""
     statement = _load(statement_id, "statement.edit")
     _section_or_404(statement, locale, key)
     today = clock.today()
@@ -166,24 +170,7 @@ def section(statement_id: int, locale: str, key: str):
             form.text.errors.append(error.message)
             status = 400
         else:
-            if is_htmx():
-                # The other languages' blocks of this section come too: their marks changed.
-                others = [
-                    (other, document.section_text(statement, data, other, key, today))
-                    for other in queries.languages(statement)
-                    if other != locale
-                ]
-                return render_template(
-                    "statements/_section.html",
-                    statement=statement,
-                    locale=locale,
-                    section=document.section_text(statement, data, locale, key, today),
-                    may_edit=True,
-                    saved=True,
-                    others=others,
-                )
-            flash(_("Section saved."))
-            return redirect(url_for(".show", statement_id=statement.id, _anchor=f"{locale}-{key}"))
+            return _section_saved(statement, data, locale, key, today)
     else:
         status = 400
     template = "statements/_section_form.html" if is_htmx() else "statements/section.html"
@@ -192,9 +179,32 @@ def section(statement_id: int, locale: str, key: str):
     ), status
 
 
+def _section_saved(statement, data, locale: str, key: str, today):
+    """After a save: the section in place for htmx, else back to the statement at it."""
+    if not is_htmx():
+        flash(_("Section saved."))
+        return redirect(url_for(".show", statement_id=statement.id, _anchor=f"{locale}-{key}"))
+    # The other languages' blocks of this section come too: their marks changed.
+    others = [
+        (other, document.section_text(statement, data, other, key, today))
+        for other in queries.languages(statement)
+        if other != locale
+    ]
+    return render_template(
+        "statements/_section.html",
+        statement=statement,
+        locale=locale,
+        section=document.section_text(statement, data, locale, key, today),
+        may_edit=True,
+        saved=True,
+        others=others,
+    )
+
+
 @bp.get("/<int:statement_id>/preview")
 @login_required
 def preview(statement_id: int):
+    """The working draft as the whole document would be published."""
     statement = _load(statement_id, "statement.draft")
     today = clock.today()
     data = queries.dataset(statement, today)
@@ -205,6 +215,7 @@ def preview(statement_id: int):
 @bp.get("/<int:statement_id>/charts/<locale>/<key>.png")
 @login_required
 def chart(statement_id: int, locale: str, key: str):
+    """One of the working draft's charts as a PNG."""
     statement = _load(statement_id, "statement.draft")
     if locale not in queries.languages(statement) or key not in document.chart_keys(statement):
         abort(404)
@@ -249,6 +260,28 @@ def _publish_page(statement, form: PublishForm, differing, status: int = 200):
     ), status
 
 
+def _publishing(user, statement, today, outcome: dict):
+    """Publish, yielding each step for the page; the version made, or the error, goes in
+    `outcome`."""
+    try:
+        for step in operations.publish(user, statement, statement.version, today):
+            if step.result is not None:
+                outcome["published"] = step.result
+            yield step
+    except operations.StaleStatement:
+        outcome["error"] = _(
+            "Someone else published or changed this statement at the same moment, so "
+            "nothing was published. Open the statement again to see its latest version."
+        )
+    except Exception:  # anything else: nothing is recorded, and the page says so
+        db.session.rollback()
+        current_app.logger.exception("publishing statement %s failed", statement.id)
+        outcome["error"] = _(
+            "The statement could not be published because of a fault. Nothing was "
+            "recorded; try again, and tell the service team if it happens again."
+        )
+
+
 @bp.route("/<int:statement_id>/publish", methods=["GET", "POST"])
 @login_required
 def publish(statement_id: int):
@@ -277,25 +310,7 @@ def publish(statement_id: int):
         return _builder(statement, status=409)
     outcome: dict = {}
     user, today = current_user._get_current_object(), clock.today()
-
-    def steps():
-        try:
-            for step in operations.publish(user, statement, statement.version, today):
-                if step.result is not None:
-                    outcome["published"] = step.result
-                yield step
-        except operations.StaleStatement:
-            outcome["error"] = _(
-                "Someone else published or changed this statement at the same moment, so "
-                "nothing was published. Open the statement again to see its latest version."
-            )
-        except Exception:  # anything else: nothing is recorded, and the page says so
-            db.session.rollback()
-            current_app.logger.exception("publishing statement %s failed", statement.id)
-            outcome["error"] = _(
-                "The statement could not be published because of a fault. Nothing was "
-                "recorded; try again, and tell the service team if it happens again."
-            )
+    steps = _publishing(user, statement, today, outcome)
 
     def page():
         # The request's database session closes when this view returns, before the page
@@ -303,7 +318,7 @@ def publish(statement_id: int):
         db.session.add(user)
         db.session.add(statement)
         yield from stream_template(
-            "statements/publishing.html", statement=statement, steps=steps(), outcome=outcome
+            "statements/publishing.html", statement=statement, steps=steps, outcome=outcome
         )
 
     return Response(stream_with_context(page()), mimetype="text/html")

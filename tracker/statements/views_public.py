@@ -46,6 +46,7 @@ def _version_or_404(statement_id: int, number: int):
 
 @bp.get("/<int:statement_id>/versions/<int:number>.pdf")
 def version_pdf(statement_id: int, number: int):
+    """Public: a published version as its PDF, named for what it is."""
     statement, published = _version_or_404(statement_id, number)
     name = f"statement-{statement.id}-v{published.version}.pdf"
     response = send_file(
@@ -61,6 +62,7 @@ def version_pdf(statement_id: int, number: int):
 
 @bp.get("/<int:statement_id>/versions/<int:number>.html")
 def version_html(statement_id: int, number: int):
+    """Public: a published version as its frozen web page."""
     _statement, published = _version_or_404(statement_id, number)
     return document_response(published.html)
 

@@ -155,6 +155,7 @@ def shorten(label: str, width: int = 28, lines: int = 2) -> str:
 
 
 def check_output(fmt: str, dpi: int) -> None:
+    """Refuse a format or resolution the charts do not draw."""
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {sorted(FORMATS)}, not {fmt!r}")
     if not isinstance(dpi, int) or not 20 <= dpi <= 600:
@@ -162,6 +163,7 @@ def check_output(fmt: str, dpi: int) -> None:
 
 
 def check_common(levels: Sequence[Level], fmt: str, dpi: int) -> None:
+    """Refuse an output or a scale that no chart can draw."""
     check_output(fmt, dpi)
     if not levels:
         raise ValueError("levels must name at least one level of the scale")
@@ -173,6 +175,7 @@ def check_common(levels: Sequence[Level], fmt: str, dpi: int) -> None:
 
 
 def check_rows(name: str, rows: Sequence, count: int, expected: int, what: str) -> None:
+    """Refuse rows whose number or length does not match their labels."""
     if len(rows) != count:
         raise ValueError(f"{name} has {len(rows)} rows but there are {count} {what}")
     for i, row in enumerate(rows):
@@ -211,10 +214,12 @@ def level_styles(levels: Sequence[Level]) -> dict[int, tuple[str, str, str]]:
 
 
 def legend_label(level: Level) -> str:
+    """A level as the legend and axes name it: its value, then its label."""
     return f"{level.value} – {shorten(level.label, 44, 1)}"
 
 
 def level_handles(levels: Sequence[Level], styles) -> list[Patch]:
+    """Legend entries for the levels, in the colours and hatching the chart uses."""
     return [
         Patch(
             facecolor=styles[lv.value][0],
@@ -259,6 +264,7 @@ def draw_figure(build, fmt: str, dpi: int, width: float, height: float) -> bytes
 
 
 def show_empty(ax, title: str, message: str) -> None:
+    """Say in the chart that there is nothing to show, under its title."""
     ax.set_title(shorten(title, 70, 2), loc="left")
     ax.text(
         0.5,
@@ -295,5 +301,6 @@ def number_box(ax, x, y, text, size=8):
 
 
 def level_axis(axis_setter, levels: Sequence[Level]) -> None:
+    """Label an axis with the scale's levels."""
     values = [lv.value for lv in sorted(levels, key=lambda lv: lv.value)]
     axis_setter(values, [legend_label(lv) for lv in sorted(levels, key=lambda lv: lv.value)])
