@@ -158,6 +158,22 @@ def cells_by_assessment(
 # --- national tracker ----------------------------------------------------------------------------
 
 
+class BySection:
+    """What a page of sections shares: their items in order, and the responses counted by level."""
+
+    sections: list[Section]
+
+    @property
+    def items(self) -> list[Item]:
+        return [item for section in self.sections for item in section.items]
+
+    def count_by_section(self, scale, rows) -> list[list[int]]:
+        """Per section, the cells of `rows` at each level of `scale`, then unscored."""
+        return figures.section_counts(
+            [(s.key, [i.key for i in s.items]) for s in self.sections], scale, rows
+        )
+
+
 @dataclass
 class GridRow:
     assessment: Assessment
@@ -175,15 +191,11 @@ class RegionGroup:
 
 
 @dataclass
-class Grid:
+class Grid(BySection):
     framework: Framework
     cycle: Cycle
     sections: list[Section]
     groups: list[RegionGroup]
-
-    @property
-    def items(self) -> list[Item]:
-        return [item for section in self.sections for item in section.items]
 
     @property
     def rows(self) -> list[GridRow]:
@@ -191,11 +203,7 @@ class Grid:
 
     def section_counts(self) -> list[list[int]]:
         """Per section: responses at each level of the scale, then unscored."""
-        return figures.section_counts(
-            [(s.key, [i.key for i in s.items]) for s in self.sections],
-            self.framework.scale_values,
-            (row.cells for row in self.rows),
-        )
+        return self.count_by_section(self.framework.scale_values, (r.cells for r in self.rows))
 
 
 def assessments_of(user: User, framework: Framework, cycle: Cycle | None, **where) -> list:
@@ -310,23 +318,18 @@ def open_work(user: User, organisation: Organisation, today: date) -> OpenWork:
 
 
 @dataclass
-class OrganisationView:
+class OrganisationView(BySection):
     """One organisation's assessment for a framework and cycle, as its dashboard shows it."""
 
     assessment: Assessment | None
     sections: list[Section]
     cells: dict[str, Cell]
 
-    @property
-    def items(self) -> list[Item]:
-        return [item for section in self.sections for item in section.items]
-
     def section_counts(self) -> list[list[int]]:
-        return figures.section_counts(
-            [(s.key, [i.key for i in s.items]) for s in self.sections],
-            self.assessment.framework.scale_values if self.assessment else [],
-            [self.cells] if self.assessment else [],
-        )
+        """Per section: its responses at each level of the scale, then unscored."""
+        if self.assessment is None:
+            return self.count_by_section([], [])
+        return self.count_by_section(self.assessment.framework.scale_values, [self.cells])
 
 
 def organisation_view(
