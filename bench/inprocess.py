@@ -149,7 +149,8 @@ def publish_statement(app, scope: str, organisation_code: str | None) -> float:
     afresh (as for data never drawn before), PDF included."""
     from tracker.frameworks.queries import latest_frameworks
     from tracker.models import Cycle, Organisation, User
-    from tracker.statements import charts, service
+    from tracker.reporting import charts
+    from tracker.statements import operations
 
     with app.app_context(), app.test_request_context():
         inspector = db.session.scalar(select(User).where(User.email == "inspector@bench.example"))
@@ -162,9 +163,9 @@ def publish_statement(app, scope: str, organisation_code: str | None) -> float:
             )
         charts.clear_cache()
         started = time.perf_counter()
-        statement = service.create(inspector, scope, organisation, framework, cycle, "en")
+        statement = operations.create(inspector, scope, organisation, framework, cycle, "en")
         db.session.flush()
-        for _step in service.publish(inspector, statement, statement.version, clock.today()):
+        for _step in operations.publish(inspector, statement, statement.version, clock.today()):
             pass
         return time.perf_counter() - started
 

@@ -328,7 +328,7 @@ def _load_statement(demo: Demo, row: dict) -> None:
     """A statement, with the inspector's edits, published if the row says so; skipped if one
     for the same scope, framework and cycle exists."""
     from tracker.models import Statement
-    from tracker.statements import service as statements
+    from tracker.statements import operations as statements
 
     framework, cycle = demo.frameworks[row["framework"]], demo.cycles[row["cycle"]]
     organisation = demo.org(row["organisation"]) if row.get("organisation") else None

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from tests.conftest import TEST_PASSWORD
 from tracker.extensions import db
 from tracker.models import Action, ApiToken
-from tracker.statements import service as statements
+from tracker.statements import operations as statements
 
 
 def test_a_token_is_shown_once_and_stored_hashed(client, people, token):

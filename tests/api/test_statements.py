@@ -6,20 +6,20 @@ import pytest
 
 from tracker import clock
 from tracker.extensions import db
-from tracker.statements import service
+from tracker.statements import operations
 
 
 @pytest.fixture
 def statements(people, submitted):
     """A published national statement and a draft one for Region A."""
     inspector = people["inspector"]
-    published = service.create(
+    published = operations.create(
         inspector, "national", None, people["framework"], people["cycle"], "en"
     )
     db.session.flush()
-    for _step in service.publish(inspector, published, published.version, clock.today()):
+    for _step in operations.publish(inspector, published, published.version, clock.today()):
         pass
-    draft = service.create(
+    draft = operations.create(
         inspector, "region", people["rsb"], people["framework"], people["cycle"], "cy"
     )
     db.session.commit()

@@ -13,7 +13,7 @@ from tests.threads import together
 from tracker import clock
 from tracker.assessments import operations as assessment_ops
 from tracker.assessments import queries as assessment_queries
-from tracker.dashboards import service as dashboards
+from tracker.dashboards import queries as dashboards
 from tracker.extensions import db
 from tracker.models import Action, AuditEvent, Response
 from tracker.rules import RuleError

@@ -15,7 +15,7 @@ from tracker.evidence.operations import store
 from tracker.evidence.queries import referenced_addresses
 from tracker.extensions import db
 from tracker.statements import drafting
-from tracker.statements import service as statements
+from tracker.statements import operations as statements
 
 FAULT_PAGE = ("Sorry, there is a problem with the service", "What you had saved before is safe")
 

@@ -32,8 +32,9 @@ from tracker.models import (
     User,
 )
 from tracker.models.base import utcnow
-from tracker.review import assignments, challenges
-from tracker.statements import service as statements
+from tracker.review import assignments as review_assignments
+from tracker.review import challenges as review_challenges
+from tracker.statements import operations as statements
 from tracker.statements.drafting import SECTION_KEYS
 
 ROLES_SIGNED_IN = ("coordinator", "contributor", "reviewer", "inspector", "admin")
@@ -206,8 +207,8 @@ def _side(letter, people, framework, current, previous, reviewer, admin, inspect
     side.file = stored.id
     side.review_action = _action(a1, f"Action of side {letter}, under review")
     assessment_ops.submit(coordinator, review_a)
-    assignments.assign(admin, review_a, reviewer, TODAY + timedelta(days=30), TODAY)
-    challenge = challenges.raise_challenge(
+    review_assignments.assign(admin, review_a, reviewer, TODAY + timedelta(days=30), TODAY)
+    challenge = review_challenges.raise_challenge(
         reviewer, a1, "What shows practice changed?", 0, TODAY + timedelta(days=14), [], TODAY
     )
     side.review, side.challenge = review_a.id, challenge.id

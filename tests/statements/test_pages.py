@@ -395,11 +395,11 @@ def test_who_may_build_and_who_may_read(client, login, post, statement, wales):
 
 
 def test_the_demo_data_holds_a_national_statement_published_in_welsh_and_english(demo):
-    from tracker.statements import service
+    from tracker.statements import queries
 
     published = db.session.scalars(select(PublishedStatement)).one()
     assert published.statement.scope == "national" and published.language == "both"
-    with service.open_pdf(published) as stored:
+    with queries.open_pdf(published) as stored:
         data = stored.read()
     assert hashlib.sha256(data).hexdigest() == published.pdf_sha256
     text = pdf_text(data)
@@ -412,7 +412,7 @@ def test_the_figures_carry_each_organisations_score_of_the_last_cycle(
 ):
     from datetime import date
 
-    from tracker.statements import figures
+    from tracker.statements import queries
 
     earlier = make_cycle("2025–26", 2025)
     older = make_cycle("2024–25", 2024)
@@ -426,7 +426,7 @@ def test_the_figures_carry_each_organisations_score_of_the_last_cycle(
     unsent = make_assessment(organisation=wales["other"], cycle=earlier)  # a draft: private
     unsent.responses[0].self_score = 3
     db.session.commit()
-    data = figures.gather("national", None, wales["framework"], wales["cycle"], date(2026, 12, 1))
+    data = queries.gather("national", None, wales["framework"], wales["cycle"], date(2026, 12, 1))
     previous = {(r.organisation_id, r.item_key): r.previous_score for r in data.rows}
     a, b = wales["rsb"].id, wales["other"].id
     assert previous == {

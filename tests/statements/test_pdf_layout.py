@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from tests.statements.test_pages import build, wales  # noqa: F401 (fixture)
 from tracker.extensions import db
 from tracker.models import Statement
-from tracker.statements import document, pdf, service
+from tracker.statements import document, pdf, queries, rendering
 
 TODAY = date(2026, 12, 1)
 WALES_TAGS = "".join(chr(0xE0000 + ord(c)) for c in "gbwls") + "\U000e007f"  # 🏴 + these: Wales
@@ -64,12 +64,12 @@ def bilingual(login, post, wales):  # noqa: F811
 
 
 def printed(statement, first_text: str | None = None) -> PdfReader:
-    data = service.dataset(statement, TODAY)
-    parts = document.parts(statement, data, service.languages(statement), TODAY, inline=True)
+    data = queries.dataset(statement, TODAY)
+    parts = document.parts(statement, data, queries.languages(statement), TODAY, inline=True)
     if first_text is not None:  # a longer first section moves everything after it down
         first = parts[0].sections[0]
         parts[0].sections[0] = dataclasses.replace(first, text=first_text)
-    return PdfReader(io.BytesIO(pdf.render(service.render(parts, for_pdf=True))))
+    return PdfReader(io.BytesIO(pdf.render(rendering.render(parts, for_pdf=True))))
 
 
 def test_no_heading_ends_a_page_however_the_text_falls(app, bilingual):

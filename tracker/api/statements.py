@@ -11,7 +11,7 @@ from tracker.api import bp
 from tracker.api.http import ApiError, id_arg, paginated, read, user
 from tracker.models import PublishedStatement, Statement
 from tracker.models.statements import SCOPES
-from tracker.statements import service
+from tracker.statements import queries
 
 
 def version_json(statement: Statement, v: PublishedStatement) -> dict:
@@ -40,7 +40,7 @@ def statement_json(s: Statement) -> dict:
 
 
 def _statement_or_404(statement_id: int) -> Statement:
-    statement = service.load(statement_id)
+    statement = queries.load(statement_id)
     if statement is None or not access.can(user(), "statement.view", statement):
         raise ApiError(404, "not_found", "No such statement, or not one you may read.")
     return statement
@@ -74,13 +74,13 @@ def get_statement(statement_id: int):
 @bp.get("/statements/<int:statement_id>/versions/<int:number>/pdf")
 def statement_pdf(statement_id: int, number: int):
     statement = _statement_or_404(statement_id)
-    published = service.published_version(statement, number)
+    published = queries.published_version(statement, number)
     if published is None:
         raise ApiError(
             404, "not_found", "This statement has no published version with that number."
         )
     response = send_file(
-        service.open_pdf(published),
+        queries.open_pdf(published),
         mimetype="application/pdf",
         as_attachment=True,
         download_name=f"statement-{statement.id}-v{published.version}.pdf",

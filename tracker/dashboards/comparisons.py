@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from tracker.access import visible_assessments
 from tracker.dashboards import figures
 from tracker.dashboards.figures import Calibration
-from tracker.dashboards.service import assessments_of, sections_of, sort_name
+from tracker.dashboards.queries import assessments_of, sort_name
 from tracker.extensions import db
 from tracker.models import (
     Assessment,
@@ -22,6 +22,7 @@ from tracker.models import (
     Section,
     User,
 )
+from tracker.reporting import loaders
 
 # --- trends --------------------------------------------------------------------------------------
 
@@ -70,7 +71,7 @@ def trend(user: User, framework: Framework, organisation: Organisation | None) -
         .join(Item, Item.id == Response.item_id)
         .where(assessments.c.cycle_id.in_(list(counts)))
     ).all()
-    sections = sections_of(framework)
+    sections = loaders.sections_of(framework)
     section_of = {item.key: s.key for s in sections for item in s.items}
     cycle_ids = [c.id for c in cycles]
     scores = [

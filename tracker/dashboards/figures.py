@@ -1,6 +1,6 @@
 """The dashboards' arithmetic: pure functions of plain values, tested without a database.
 
-`service.py` reads the rows; everything here only counts, averages and compares them, so the
+`queries.py` reads the rows; everything here only counts, averages and compares them, so the
 same data always gives the same figures.
 """
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from statistics import fmean
 
 from tracker.evidence import triangulation
+from tracker.reporting import counting
 
 # Self scores at least this far from the validated ones, on average, earn a verdict.
 CALIBRATION_THRESHOLD = 0.5
@@ -69,15 +70,13 @@ def section_counts(
     `sections` is (key, item keys); `rows` one {item key: cell} per assessment. An item with no
     cell in a row counts as unscored.
     """
-    position = {value: i for i, value in enumerate(scale)}
-    counts = [[0] * (len(scale) + 1) for _ in sections]
-    for row in rows:
-        for s, (_key, item_keys) in enumerate(sections):
-            for key in item_keys:
-                cell = row.get(key)
-                score = cell.score if cell else None
-                counts[s][position.get(score, len(scale))] += 1
-    return counts
+    scores = (
+        (key, row[key].score if row.get(key) else None)
+        for row in rows
+        for _key, item_keys in sections
+        for key in item_keys
+    )
+    return counting.level_counts(sections, scale, scores)
 
 
 @dataclass(frozen=True)

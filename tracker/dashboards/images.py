@@ -1,7 +1,7 @@
 """The dashboards' figures drawn as charts, with their titles and alt text in the reader's language.
 
 The page and the chart image call the same functions, so the alt text always describes the
-image served. Drawing (and its cache) is tracker/statements/charts.py's job.
+image served. Drawing (and its cache) is the job of the tracker.reporting.charts package.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from flask_babel import ngettext
 
 from tracker.dashboards import figures
 from tracker.dashboards.comparisons import Trend
-from tracker.dashboards.service import Grid, OrganisationView
-from tracker.statements import charts
+from tracker.dashboards.queries import Grid, OrganisationView
+from tracker.reporting import charts
 
 
 def levels(framework, locale: str) -> list[charts.Level]:

@@ -1,4 +1,4 @@
-"""Dashboard pages and their chart images: HTTP only. Figures are in service.py.
+"""Dashboard pages and their chart images: HTTP only. What they show is read in queries.py.
 
 Each page's figures come from one loader below, which the page and its chart images both call
 with the request's filters: an image shows exactly what the page may show, and nothing else.
@@ -11,19 +11,19 @@ from flask_login import current_user, login_required
 
 from tracker import clock
 from tracker.access import get_organisation_or_404
-from tracker.dashboards import bp, comparisons, images, service
+from tracker.dashboards import bp, comparisons, images, queries
 from tracker.i18n import current_language
 from tracker.security import as_id
 
 TREND_VIEWS = ("section", "item")
 
 
-def _filters(**kwargs) -> service.Filters:
+def _filters(**kwargs) -> queries.Filters:
     try:
-        return service.filters(
+        return queries.filters(
             request.args.get("framework"), request.args.get("cycle"), current_user, **kwargs
         )
-    except service.NotFound:
+    except queries.NotFound:
         abort(404)
 
 
@@ -31,16 +31,16 @@ def _national():
     chosen = _filters()
     grid = None
     if chosen.framework and chosen.cycle:
-        grid = service.grid(current_user, chosen.framework, chosen.cycle, current_language())
+        grid = queries.grid(current_user, chosen.framework, chosen.cycle, current_language())
     return chosen, grid
 
 
 def _organisation(organisation_id: int):
     organisation = get_organisation_or_404(organisation_id, current_user)
     chosen = _filters(organisation=organisation)
-    view = service.OrganisationView(None, [], {})
+    view = queries.OrganisationView(None, [], {})
     if chosen.framework and chosen.cycle:
-        view = service.organisation_view(current_user, organisation, chosen.framework, chosen.cycle)
+        view = queries.organisation_view(current_user, organisation, chosen.framework, chosen.cycle)
     return organisation, chosen, view
 
 
@@ -48,8 +48,8 @@ def _trend():
     chosen = _filters()
     by = request.args.get("by") or "section"
     try:
-        organisation = service.organisation_or_none(request.args.get("organisation"))
-    except service.NotFound:
+        organisation = queries.organisation_or_none(request.args.get("organisation"))
+    except queries.NotFound:
         abort(404)
     if by not in TREND_VIEWS:
         abort(404)
@@ -88,7 +88,7 @@ def index():
         grid=grid,
         counts=counts,
         alt=alt,
-        response_endpoint=service.response_endpoint(current_user),
+        response_endpoint=queries.response_endpoint(current_user),
     )
 
 
@@ -110,9 +110,9 @@ def organisation(organisation_id: int):
         view=view,
         counts=counts,
         alt=alt,
-        work=service.open_work(current_user, organisation, clock.today()),
+        work=queries.open_work(current_user, organisation, clock.today()),
         today=clock.today(),
-        response_endpoint=service.response_endpoint(current_user),
+        response_endpoint=queries.response_endpoint(current_user),
     )
 
 
@@ -124,7 +124,7 @@ def trends():
         "dashboards/trends.html",
         filters=chosen,
         organisation=organisation,
-        organisations=service.organisations_seen(current_user),
+        organisations=queries.organisations_seen(current_user),
         by=by,
         trend=result,
         alt=images.trend_alt(result, by) if result and result.cycles else "",

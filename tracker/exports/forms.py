@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField
 from wtforms.validators import AnyOf, ValidationError
 
-from tracker.exports.service import DATASET_LABELS, FORMATS
+from tracker.exports.columns import DATASET_LABELS, FORMATS
 
 DATASET_HINTS = {
     "responses": _l(

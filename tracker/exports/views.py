@@ -1,4 +1,4 @@
-"""Export pages: HTTP only. What a file holds is decided in service.py, access in access.py."""
+"""Export pages: HTTP only. What a file holds is decided in queries.py, access in access.py."""
 
 import io
 
@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tracker import clock
 from tracker.access import get_framework_or_404
-from tracker.exports import bp, service, spreadsheets
+from tracker.exports import bp, columns, queries, spreadsheets
 from tracker.exports import scope as scopes
 from tracker.exports.forms import DATASET_HINTS, ExportForm
 from tracker.extensions import db
@@ -55,6 +55,7 @@ def _page(form: ExportForm, status: int = 200):
 @bp.get("/")
 @login_required
 def index():
+    """The export form."""
     return _page(ExportForm(formdata=None, dataset="responses", format="csv"))
 
 
@@ -73,17 +74,18 @@ def _filters(form: ExportForm) -> scopes.Filters:
 @bp.get("/download")
 @login_required
 def download():
+    """The chosen export as a CSV or Excel file."""
     form = ExportForm(formdata=request.args)
     if not form.validate():
         return _page(form, 400)
     filters = _filters(form)
     dataset, file_format = form.dataset.data, form.format.data
-    table = service.build(current_user, dataset, filters, current_language(), clock.today())
+    table = queries.build(current_user, dataset, filters, current_language(), clock.today())
     response = send_file(
         io.BytesIO(WRITERS[file_format](table)),
         mimetype=MIMETYPES[file_format],
         as_attachment=True,
-        download_name=service.filename(dataset, filters, file_format),
+        download_name=columns.filename(dataset, filters, file_format),
         max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"

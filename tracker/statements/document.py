@@ -17,7 +17,8 @@ from flask_babel import gettext as _
 
 from tracker.models import Statement
 from tracker.models.base import localised
-from tracker.statements import charts, drafting, figures, pdf
+from tracker.reporting import charts
+from tracker.statements import drafting, figures
 from tracker.statements.figures import Dataset
 
 PDF_DPI = 150
@@ -41,6 +42,7 @@ class Chart:
 
 
 def subject(statement: Statement, as_of: date) -> drafting.Subject:
+    """Who and what the statement is about, as the drafting names them, as of a date."""
     org = statement.organisation
     return drafting.Subject(
         scope=statement.scope,
@@ -130,6 +132,7 @@ def parts(
 
 
 def title(statement: Statement, locale: str) -> str:
+    """A statement's title in a language."""
     with force_locale(locale):
         if statement.scope == "national":
             return _("Progress statement for Wales")
@@ -350,6 +353,7 @@ def _annexes(statement: Statement, data: Dataset, locale: str) -> list[tuple[str
 
 
 def status_label(status: str | None) -> str:
+    """An assessment's status in the words a statement uses."""
     labels = {
         None: _("Not started"),
         "draft": _("Not submitted"),
@@ -359,53 +363,3 @@ def status_label(status: str | None) -> str:
         "concluded": _("Concluded"),
     }
     return labels[status]
-
-
-def template_context(parts_: list[Part], for_pdf: bool, published: dict | None) -> dict:
-    """What templates/statements/document.html needs besides the parts, in each language.
-
-    `published` is {"version", "at", "by", "organisation"} for a published copy, None for a draft.
-    """
-    labels: dict[str, dict[str, str]] = {
-        name: {}
-        for name in (
-            "published",
-            "draft_notice",
-            "contents_label",
-            "charts_label",
-            "annex_label",
-            "flag_note",
-        )
-    }
-    for part in parts_:
-        with force_locale(part.locale):
-            if published:
-                labels["published"][part.locale] = _(
-                    "Version %(version)s, published on %(date)s by %(name)s, %(organisation)s.",
-                    version=published["version"],
-                    date=format_date(published["at"], "d MMMM y"),
-                    name=published["by"],
-                    organisation=published["organisation"].display_name(part.locale),
-                )
-            labels["draft_notice"][part.locale] = _(
-                "Draft: not published. The figures change as the data does."
-            )
-            labels["contents_label"][part.locale] = _("Contents")
-            labels["charts_label"][part.locale] = _("Charts")
-            labels["annex_label"][part.locale] = _("Annex: the regions")
-            labels["flag_note"][part.locale] = _(
-                "A score marked * is not supported by triangulated evidence; – means no score."
-            )
-    titles, pages = [], []
-    for part in parts_:  # a bilingual copy says what it is and "page" in both languages
-        with force_locale(part.locale):
-            titles.append(part.title)
-            pages.append(_("Page"))
-    return {
-        **labels,
-        "published": labels["published"] if published else None,
-        "footer": f"{' / '.join(titles)} · {' / '.join(pages)}",
-        "font_faces": pdf.font_faces() if for_pdf else "",
-        "for_pdf": for_pdf,
-        "parts": parts_,
-    }

@@ -1,7 +1,7 @@
 """The figures a progress statement reports, for one scope, framework and cycle (DESIGN §7).
 
-`gather` reads the database once per kind of fact and returns plain values; everything after it
-(`headline`, `by_section`, `themes`, …) is a pure function of those values, so the drafting can be
+`queries.gather` reads the database once per kind of fact and returns these plain values; everything
+here (`headline`, `by_section`, `themes`, …) is a pure function of them, so the drafting can be
 tested on small hand-made datasets and the same data always gives the same statement.
 """
 
@@ -12,22 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from statistics import mean
 
-from sqlalchemy import distinct, func, select
-
-from tracker.evidence import queries as evidence_queries
 from tracker.evidence import triangulation
-from tracker.extensions import db
-from tracker.models import (
-    Action,
-    Assessment,
-    Challenge,
-    Cycle,
-    Framework,
-    Item,
-    Organisation,
-    Response,
-    ReviewAssignment,
-)
+from tracker.reporting import counting
 
 # What a statement reports on: work handed in. Drafts are private; a returned assessment is
 # being reworked, so it is counted but its scores are not.
@@ -204,16 +190,12 @@ def headline(data: Dataset) -> Headline:
 def by_section(data: Dataset, rows: list[Row] | None = None) -> list[list[int]]:
     """For each section, the number of responses at each scale level, then those not scored."""
     rows = data.rows if rows is None else rows
-    section_of = {i.key: i.section_key for i in data.items}
-    values = [s.value for s in data.scale]
-    counts = {s.key: [0] * (len(values) + 1) for s in data.sections}
-    for row in rows:
-        section = section_of.get(row.item_key)
-        if section is None:
-            continue
-        slot = values.index(row.score) if row.score in values else len(values)
-        counts[section][slot] += 1
-    return [counts[s.key] for s in data.sections]
+    sections = [
+        (s.key, [i.key for i in data.items if i.section_key == s.key]) for s in data.sections
+    ]
+    return counting.level_counts(
+        sections, [s.value for s in data.scale], ((r.item_key, r.score) for r in rows)
+    )
 
 
 def item_means(data: Dataset, rows: list[Row] | None = None) -> dict[str, float]:
@@ -290,158 +272,3 @@ def region_groups(data: Dataset) -> list[tuple[OrgInfo | None, list[OrgInfo]]]:
     if groups.get(None):
         ordered.append((None, groups[None]))
     return ordered
-
-
-# --- reading the database -----------------------------------------------------------------------
-
-
-def scope_organisations(scope: str, organisation: Organisation | None, framework: Framework):
-    """The organisations a statement of this scope covers that assess against the framework."""
-    query = select(Organisation).where(Organisation.kind.in_(framework.applies_to or []))
-    if scope == "organisation":
-        query = query.where(Organisation.id == organisation.id)
-    elif scope == "region":
-        query = query.where(
-            (Organisation.id == organisation.id) | (Organisation.region_id == organisation.id)
-        )
-    return db.session.scalars(query.order_by(Organisation.name)).all()
-
-
-def gather(
-    scope: str,
-    organisation: Organisation | None,
-    framework: Framework,
-    cycle: Cycle,
-    today: date,
-) -> Dataset:
-    """Read what a statement needs in a fixed number of queries, whatever the size of the data."""
-    orgs = scope_organisations(scope, organisation, framework)
-    org_ids = [o.id for o in orgs]
-    assessments = db.session.execute(
-        select(Assessment.id, Assessment.organisation_id, Assessment.status).where(
-            Assessment.framework_key == framework.key,
-            Assessment.cycle_id == cycle.id,
-            Assessment.organisation_id.in_(org_ids),
-        )
-    ).all()
-    statuses = {a.organisation_id: a.status for a in assessments}
-    reported = [a.id for a in assessments if a.status in REPORTED_STATUSES]
-
-    responses = db.session.execute(
-        select(
-            Response.id,
-            Assessment.organisation_id,
-            Item.key,
-            Response.self_score,
-            Response.validated_score,
-        )
-        .join(Assessment, Assessment.id == Response.assessment_id)
-        .join(Item, Item.id == Response.item_id)
-        .where(Response.assessment_id.in_(reported))
-        .order_by(Response.id)
-    ).all()
-    pieces = evidence_queries.pieces_by_response([r.id for r in responses])
-    previous = _previous_scores(framework, cycle, org_ids)
-    rule = triangulation.Rule(framework.min_kinds, framework.min_sources, framework.required_from)
-    rows = []
-    for r in responses:
-        level = triangulation.level(pieces.get(r.id, ()), rule)
-        score = r.validated_score if r.validated_score is not None else r.self_score
-        rows.append(
-            Row(
-                r.organisation_id,
-                r.key,
-                r.self_score,
-                r.validated_score,
-                level,
-                triangulation.claim_beyond_evidence(score, level, rule),
-                previous.get((r.organisation_id, r.key)),
-            )
-        )
-    return Dataset(
-        scale=[ScaleInfo(s.value, s.label, s.rag) for s in framework.scale],
-        sections=[SectionInfo(s.key, s.title) for s in framework.sections],
-        items=[
-            ItemInfo(i.key, i.section.key, n, i.theme)
-            for n, i in enumerate(i for s in framework.sections for i in s.items)
-        ],
-        organisations=[OrgInfo(o.id, o.name, o.name_cy, o.region_rsb_id, o.kind) for o in orgs],
-        statuses=statuses,
-        rows=rows,
-        challenges=_challenges(reported),
-        overdue_actions=_overdue_actions(reported, today),
-        reviewed=_reviewed(reported),
-    )
-
-
-def _previous_scores(
-    framework: Framework, cycle: Cycle, org_ids: list[int]
-) -> dict[tuple[int, str], int]:
-    """Each organisation's reported score on each item in the last cycle before `cycle`
-    (validated where a reviewer set one), by (organisation id, item key)."""
-    last = db.session.scalar(
-        select(Cycle.id)
-        .where(Cycle.opens_on < cycle.opens_on)
-        .order_by(Cycle.opens_on.desc())
-        .limit(1)
-    )
-    if last is None:
-        return {}
-    found = db.session.execute(
-        select(Assessment.organisation_id, Item.key, Response.self_score, Response.validated_score)
-        .join(Response, Response.assessment_id == Assessment.id)
-        .join(Item, Item.id == Response.item_id)
-        .where(
-            Assessment.framework_key == framework.key,
-            Assessment.cycle_id == last,
-            Assessment.organisation_id.in_(org_ids),
-            Assessment.status.in_(REPORTED_STATUSES),
-        )
-    ).all()
-    scores = {}
-    for org_id, key, own, validated in found:
-        score = validated if validated is not None else own
-        if score is not None:
-            scores[(org_id, key)] = score
-    return scores
-
-
-def _challenges(assessment_ids: list[int]) -> list[ChallengeFact]:
-    found = db.session.execute(
-        select(Challenge.status, Challenge.outcome)
-        .join(Response, Response.id == Challenge.response_id)
-        .where(Response.assessment_id.in_(assessment_ids))
-        .order_by(Challenge.id)
-    ).all()
-    return [ChallengeFact(c.status, c.outcome) for c in found]
-
-
-def _overdue_actions(assessment_ids: list[int], today: date) -> list[OverdueAction]:
-    found = db.session.execute(
-        select(
-            Assessment.organisation_id,
-            Item.key,
-            Action.description,
-            Action.owner,
-            Action.due_on,
-            Action.status,
-        )
-        .join(Response, Response.id == Action.response_id)
-        .join(Assessment, Assessment.id == Response.assessment_id)
-        .join(Item, Item.id == Response.item_id)
-        .where(
-            Response.assessment_id.in_(assessment_ids),
-            Action.status != "done",
-            Action.due_on < today,
-        )
-        .order_by(Action.due_on, Action.id)
-    ).all()
-    return [OverdueAction(*a) for a in found]
-
-
-def _reviewed(assessment_ids: list[int]) -> int:
-    return db.session.scalar(
-        select(func.count(distinct(ReviewAssignment.assessment_id))).where(
-            ReviewAssignment.assessment_id.in_(assessment_ids)
-        )
-    )

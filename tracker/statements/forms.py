@@ -1,4 +1,4 @@
-"""Forms of the statement pages. Limits match the service's, so messages sit by the fields."""
+"""Forms of the statement pages. Limits match the operations', so messages sit by the fields."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -7,7 +7,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringFi
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from tracker.security import as_id
-from tracker.statements.service import TEXT_MAX
+from tracker.statements.operations import TEXT_MAX
 
 SCOPE_CHOICES = [
     ("national", _l("Wales: every organisation")),

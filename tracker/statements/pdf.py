@@ -22,7 +22,7 @@ from xhtml2pdf import pisa
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 REGULAR, BOLD = FONTS / "DejaVuSans.ttf", FONTS / "DejaVuSans-Bold.ttf"
 OWN_FILES = frozenset({str(REGULAR), str(BOLD)})
-CHART_PREFIX = "data:image/png;base64,"  # charts are drawn by tracker.statements.charts
+CHART_PREFIX = "data:image/png;base64,"  # charts are drawn by tracker.reporting.charts
 # What a refused address becomes: an inline resource with no bytes, which xhtml2pdf drops with a
 # warning and no read. Returning None instead would keep the original address.
 NOTHING = "data:,"

@@ -1,8 +1,5 @@
-"""Statement pages: HTTP only. The rules are in service.py, access in tracker/access.py."""
-
-import base64
-import hashlib
-import re
+"""Statement pages: HTTP only. The changes are in operations.py, the reads in queries.py,
+access in tracker/access.py."""
 
 from flask import (
     Response,
@@ -12,7 +9,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     stream_template,
     stream_with_context,
     url_for,
@@ -26,7 +22,6 @@ from tracker.access import (
     can,
     get_framework_or_404,
     get_organisation_or_404,
-    get_published_statement_or_404,
     get_statement_or_404,
 )
 from tracker.cycles import current_cycle
@@ -34,37 +29,23 @@ from tracker.extensions import db
 from tracker.frameworks.queries import latest_frameworks
 from tracker.i18n import current_language
 from tracker.models import Cycle, Organisation
-from tracker.security import CONTENT_SECURITY_POLICY, as_id
-from tracker.statements import bp, document, drafting, service
-from tracker.statements.forms import BuildForm, PublishForm, SectionForm, VerifyForm
+from tracker.rules import RuleError
+from tracker.security import as_id
+from tracker.statements import bp, document, drafting, operations, queries, rendering
+from tracker.statements.forms import BuildForm, PublishForm, SectionForm
+from tracker.statements.views_public import document_response
 from tracker.web import is_htmx
-
-VERIFY_MAX = 100 * 1024 * 1024
-
-
-def _document(html: str) -> Response:
-    """A statement document as a page. Its stylesheet is inside it, so a frozen copy keeps its
-    look; the page's policy allows that one stylesheet by its hash and nothing else inline."""
-    styles = re.findall(r"<style>(.*?)</style>", html, flags=re.S)
-    hashes = " ".join(
-        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
-        for s in styles
-    )
-    response = Response(html, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
-        "style-src 'self'", f"style-src 'self' {hashes}"
-    )
-    return response
 
 
 def _load(statement_id: int, action: str = "statement.view"):
-    return get_statement_or_404(statement_id, current_user, action, service.load)
+    return get_statement_or_404(statement_id, current_user, action, queries.load)
 
 
 @bp.get("/")
 @login_required
 def index():
-    statements = service.listing(current_user)
+    """The statements the user may read."""
+    statements = queries.listing(current_user)
     return render_template(
         "statements/index.html",
         statements=statements,
@@ -88,6 +69,7 @@ def _build_choices(form: BuildForm) -> None:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
+    """Start a statement: choose its scope, framework, cycle and language."""
     if not can(current_user, "statement.build"):
         abort(403)
     form = BuildForm()
@@ -103,14 +85,13 @@ def new():
         )
         organisation = get_organisation_or_404(org_id, current_user) if org_id else None
         try:
-            statement = service.create(
+            statement = operations.create(
                 current_user, form.scope.data, organisation, framework, cycle, form.language.data
             )
-        except service.RuleError as error:
+        except RuleError as error:
             field = "region" if form.scope.data == "region" else error.field or "scope"
             getattr(form, field, form.scope).errors.append(error.message)
         else:
-            db.session.commit()
             return redirect(url_for(".show", statement_id=statement.id))
     return render_template("statements/new.html", form=form), (400 if form.errors else 200)
 
@@ -122,10 +103,10 @@ def _builder(statement, status: int = 200, forms: dict | None = None):
     # published statement gets its frozen versions, never today's text and figures.
     if may_edit and can(current_user, "statement.draft", statement):
         today = clock.today()
-        data = service.dataset(statement, today)
+        data = queries.dataset(statement, today)
         texts = {
             locale: document.section_texts(statement, data, locale, today)
-            for locale in service.languages(statement)
+            for locale in queries.languages(statement)
         }
         lang = current_language()
         part_lang = lang if lang in texts else next(iter(texts))
@@ -146,21 +127,23 @@ def _builder(statement, status: int = 200, forms: dict | None = None):
 @bp.get("/<int:statement_id>")
 @login_required
 def show(statement_id: int):
+    """The statement builder: its sections and, for its editors, the working draft."""
     return _builder(_load(statement_id))
 
 
 def _section_or_404(statement, locale: str, key: str):
-    if locale not in service.languages(statement) or key not in drafting.SECTION_KEYS:
+    if locale not in queries.languages(statement) or key not in drafting.SECTION_KEYS:
         abort(404)
 
 
 @bp.route("/<int:statement_id>/sections/<locale>/<key>", methods=["GET", "POST"])
 @login_required
 def section(statement_id: int, locale: str, key: str):
+    """Edit one section in one language, in place with htmx or as a page."""
     statement = _load(statement_id, "statement.edit")
     _section_or_404(statement, locale, key)
     today = clock.today()
-    data = service.dataset(statement, today)
+    data = queries.dataset(statement, today)
     current = document.section_text(statement, data, locale, key, today)
     form = SectionForm()
     status = 200
@@ -170,11 +153,10 @@ def section(statement_id: int, locale: str, key: str):
         if request.form.get("confirm") == "matches":
             return _confirm_section(statement, locale, key, form)
         try:
-            service.edit_section(
+            operations.edit_section(
                 current_user, statement, locale, key, form.text.data, as_id(form.version.data) or 0
             )
-            service.commit(statement)
-        except service.StaleStatement:
+        except operations.StaleStatement:
             db.session.rollback()
             form.version.data = statement.version
             form.text.errors.append(
@@ -184,28 +166,11 @@ def section(statement_id: int, locale: str, key: str):
                 )
             )
             status = 409
-        except service.RuleError as error:
+        except RuleError as error:
             form.text.errors.append(error.message)
             status = 400
         else:
-            if is_htmx():
-                # The other languages' blocks of this section come too: their marks changed.
-                others = [
-                    (other, document.section_text(statement, data, other, key, today))
-                    for other in service.languages(statement)
-                    if other != locale
-                ]
-                return render_template(
-                    "statements/_section.html",
-                    statement=statement,
-                    locale=locale,
-                    section=document.section_text(statement, data, locale, key, today),
-                    may_edit=True,
-                    saved=True,
-                    others=others,
-                )
-            flash(_("Section saved."))
-            return redirect(url_for(".show", statement_id=statement.id, _anchor=f"{locale}-{key}"))
+            return _section_saved(statement, data, locale, key, today)
     else:
         status = 400
     template = "statements/_section_form.html" if is_htmx() else "statements/section.html"
@@ -214,23 +179,47 @@ def section(statement_id: int, locale: str, key: str):
     ), status
 
 
+def _section_saved(statement, data, locale: str, key: str, today):
+    """After a save: the section in place for htmx, else back to the statement at it."""
+    if not is_htmx():
+        flash(_("Section saved."))
+        return redirect(url_for(".show", statement_id=statement.id, _anchor=f"{locale}-{key}"))
+    # The other languages' blocks of this section come too: their marks changed.
+    others = [
+        (other, document.section_text(statement, data, other, key, today))
+        for other in queries.languages(statement)
+        if other != locale
+    ]
+    return render_template(
+        "statements/_section.html",
+        statement=statement,
+        locale=locale,
+        section=document.section_text(statement, data, locale, key, today),
+        may_edit=True,
+        saved=True,
+        others=others,
+    )
+
+
 @bp.get("/<int:statement_id>/preview")
 @login_required
 def preview(statement_id: int):
+    """The working draft as the whole document would be published."""
     statement = _load(statement_id, "statement.draft")
     today = clock.today()
-    data = service.dataset(statement, today)
-    parts = document.parts(statement, data, service.languages(statement), today, inline=False)
-    return _document(service.render(parts, for_pdf=False))
+    data = queries.dataset(statement, today)
+    parts = document.parts(statement, data, queries.languages(statement), today, inline=False)
+    return document_response(rendering.render(parts, for_pdf=False))
 
 
 @bp.get("/<int:statement_id>/charts/<locale>/<key>.png")
 @login_required
 def chart(statement_id: int, locale: str, key: str):
+    """One of the working draft's charts as a PNG."""
     statement = _load(statement_id, "statement.draft")
-    if locale not in service.languages(statement) or key not in document.chart_keys(statement):
+    if locale not in queries.languages(statement) or key not in document.chart_keys(statement):
         abort(404)
-    data = service.dataset(statement, clock.today())
+    data = queries.dataset(statement, clock.today())
     image = document.draw(statement, data, key, locale)
     response = Response(image, mimetype="image/png")
     response.headers["Cache-Control"] = "private, max-age=60"
@@ -241,9 +230,10 @@ def _confirm_section(statement, locale: str, key: str, form: SectionForm):
     """Someone checked that a section marked as needing an update still matches."""
     anchor = url_for(".show", statement_id=statement.id, _anchor=f"{locale}-{key}")
     try:
-        service.confirm_section(current_user, statement, locale, key, as_id(form.version.data) or 0)
-        service.commit(statement)
-    except service.StaleStatement:
+        operations.confirm_section(
+            current_user, statement, locale, key, as_id(form.version.data) or 0
+        )
+    except operations.StaleStatement:
         db.session.rollback()
         flash(
             _(
@@ -253,7 +243,7 @@ def _confirm_section(statement, locale: str, key: str, form: SectionForm):
             "error",
         )
         return redirect(anchor)
-    except service.RuleError as error:
+    except RuleError as error:
         flash(error.message, "error")
         return redirect(anchor)
     flash(_("You confirmed that the section still matches."))
@@ -270,13 +260,35 @@ def _publish_page(statement, form: PublishForm, differing, status: int = 200):
     ), status
 
 
+def _publishing(user, statement, today, outcome: dict):
+    """Publish, yielding each step for the page; the version made, or the error, goes in
+    `outcome`."""
+    try:
+        for step in operations.publish(user, statement, statement.version, today):
+            if step.result is not None:
+                outcome["published"] = step.result
+            yield step
+    except operations.StaleStatement:
+        outcome["error"] = _(
+            "Someone else published or changed this statement at the same moment, so "
+            "nothing was published. Open the statement again to see its latest version."
+        )
+    except Exception:  # anything else: nothing is recorded, and the page says so
+        db.session.rollback()
+        current_app.logger.exception("publishing statement %s failed", statement.id)
+        outcome["error"] = _(
+            "The statement could not be published because of a fault. Nothing was "
+            "recorded; try again, and tell the service team if it happens again."
+        )
+
+
 @bp.route("/<int:statement_id>/publish", methods=["GET", "POST"])
 @login_required
 def publish(statement_id: int):
     """GET: what publishing will do, to confirm; POST: publish, showing each step."""
     statement = _load(statement_id, "statement.publish")
     form = PublishForm()
-    differing = service.differing_sections(statement)
+    differing = queries.differing_sections(statement)
     if request.method != "POST":
         form.version.data = statement.version
         return _publish_page(statement, form, differing)
@@ -298,25 +310,7 @@ def publish(statement_id: int):
         return _builder(statement, status=409)
     outcome: dict = {}
     user, today = current_user._get_current_object(), clock.today()
-
-    def steps():
-        try:
-            for step in service.publish(user, statement, statement.version, today):
-                if step.result is not None:
-                    outcome["published"] = step.result
-                yield step
-        except service.StaleStatement:
-            outcome["error"] = _(
-                "Someone else published or changed this statement at the same moment, so "
-                "nothing was published. Open the statement again to see its latest version."
-            )
-        except Exception:  # anything else: nothing is recorded, and the page says so
-            db.session.rollback()
-            current_app.logger.exception("publishing statement %s failed", statement.id)
-            outcome["error"] = _(
-                "The statement could not be published because of a fault. Nothing was "
-                "recorded; try again, and tell the service team if it happens again."
-            )
+    steps = _publishing(user, statement, today, outcome)
 
     def page():
         # The request's database session closes when this view returns, before the page
@@ -324,81 +318,7 @@ def publish(statement_id: int):
         db.session.add(user)
         db.session.add(statement)
         yield from stream_template(
-            "statements/publishing.html", statement=statement, steps=steps(), outcome=outcome
+            "statements/publishing.html", statement=statement, steps=steps, outcome=outcome
         )
 
     return Response(stream_with_context(page()), mimetype="text/html")
-
-
-@bp.get("/published")
-def published():
-    """Public: every published statement, its versions, PDFs and their fingerprints."""
-    return render_template("statements/published.html", statements=service.published_listing())
-
-
-def _version_or_404(statement_id: int, number: int):
-    """A published version, for anyone, signed in or not; never a draft or unpublished text."""
-    statement = get_published_statement_or_404(statement_id, current_user, service.load)
-    return statement, service.published_version(statement, number) or abort(404)
-
-
-@bp.get("/<int:statement_id>/versions/<int:number>.pdf")
-def version_pdf(statement_id: int, number: int):
-    statement, published = _version_or_404(statement_id, number)
-    name = f"statement-{statement.id}-v{published.version}.pdf"
-    response = send_file(
-        service.open_pdf(published),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=name,
-        etag=published.pdf_sha256,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-@bp.get("/<int:statement_id>/versions/<int:number>.html")
-def version_html(statement_id: int, number: int):
-    _statement, published = _version_or_404(statement_id, number)
-    return _document(published.html)
-
-
-@bp.route("/verify", methods=["GET", "POST"])
-def verify():
-    """Public: is this PDF (or fingerprint) a statement we published, and which one?"""
-    form = VerifyForm()
-    checked, found, status = None, None, 200
-    if form.validate_on_submit():
-        upload = form.pdf.data
-        if upload and upload.filename:
-            checked = service.sha256_of(upload.stream, VERIFY_MAX)
-            if checked is None:
-                form.pdf.errors.append(_("The file must be 100 MB or smaller"))
-        elif form.sha256.data:
-            checked = form.sha256.data.strip().lower()
-        else:
-            form.pdf.errors.append(_("Choose a PDF, or paste its SHA-256 fingerprint"))
-        found = service.verify(checked) if checked else None
-    if form.errors:
-        status = 400
-    return render_template(
-        "statements/verify.html", form=form, checked=checked, found=found
-    ), status
-
-
-@bp.app_template_global("statement_title")
-def statement_title(statement, locale: str) -> str:
-    """A statement's title in a language, for lists and headings."""
-    return document.title(statement, locale)
-
-
-@bp.app_template_global("statement_languages")
-def statement_languages(statement) -> tuple[str, ...]:
-    """The languages a statement is written in, for its templates."""
-    return service.languages(statement)
-
-
-@bp.app_template_global("language_name")
-def language_name(locale: str) -> str:
-    """A language by its own name, as language links are written."""
-    return {"en": "English", "cy": "Cymraeg"}.get(locale, locale)

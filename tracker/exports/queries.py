@@ -6,11 +6,8 @@ Who may see what is decided only by tracker/access.py: assessments through
 Each export makes a fixed number of queries, however many rows it holds.
 """
 
-import re
-import unicodedata
 from datetime import date
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -18,7 +15,17 @@ from sqlalchemy.orm import selectinload
 from tracker.access import can
 from tracker.evidence import queries as evidence_queries
 from tracker.evidence import triangulation
-from tracker.exports.scope import ORGANISATION, REGION, Filters, assessment_ids, libraries_kept
+from tracker.exports.columns import (
+    WHERE_HEADERS,
+    in_framework_order,
+    label,
+    loaded_names,
+    score_label,
+    table,
+    where_columns,
+    yes_no,
+)
+from tracker.exports.scope import Filters, assessment_ids, libraries_kept
 from tracker.exports.spreadsheets import Table
 from tracker.extensions import db
 from tracker.labels import (
@@ -34,105 +41,22 @@ from tracker.models import (
     Assessment,
     Challenge,
     ChallengeMessage,
-    Cycle,
     Evidence,
     EvidenceLink,
-    Framework,
-    Item,
     Organisation,
     Response,
-    Section,
     User,
 )
-
-DATASET_LABELS = {
-    "responses": _l("Responses"),
-    "actions": _l("Improvement actions"),
-    "evidence": _l("Evidence"),
-    "challenges": _l("Challenges"),
-}
-FORMATS = ("csv", "xlsx")
-
-
-def _names(via=None) -> tuple:
-    """Loader options for each row's organisation, framework (with its scale), cycle and item,
-    so every row names them without a query of its own. `via` is the path that reaches the
-    response (for actions and challenges); none for responses themselves."""
-
-    def step(attribute):
-        return via.selectinload(attribute) if via is not None else selectinload(attribute)
-
-    assessment = step(Response.assessment)
-    return (
-        assessment.selectinload(Assessment.organisation),
-        assessment.selectinload(Assessment.cycle),
-        assessment.selectinload(Assessment.framework).selectinload(Framework.scale),
-        step(Response.item).selectinload(Item.section),
-    )
-
-
-def _in_framework_order(query):
-    """Newest cycle first, then organisation, framework, and the framework's own order."""
-    return (
-        query.join(Assessment, Assessment.id == Response.assessment_id)
-        .join(Cycle, Cycle.id == Assessment.cycle_id)
-        .join(Organisation, Organisation.id == Assessment.organisation_id)
-        .join(Item, Item.id == Response.item_id)
-        .join(Section, Section.id == Item.section_id)
-        .order_by(
-            Cycle.opens_on.desc(),
-            Organisation.name,
-            Assessment.framework_key,
-            Section.position,
-            Item.position,
-        )
-    )
-
-
-def _yes_no(value: bool) -> str:
-    return _("Yes") if value else _("No")
-
-
-def _label(labels: dict, key: str | None) -> str | None:
-    return str(labels.get(key, key)) if key else None
-
-
-def _score_label(framework: Framework, value: int | None, locale: str) -> str | None:
-    level = framework.level(value)
-    return level.label_in(locale) if level else None
-
-
-def _where(response: Response, locale: str) -> list:
-    """Organisation, framework, cycle: the columns every export starts with."""
-    assessment = response.assessment
-    return [
-        assessment.organisation.display_name(locale),
-        assessment.framework.title_in(locale),
-        assessment.cycle.label,
-    ]
-
-
-WHERE_HEADERS = [(_l("Organisation"), 30), (_l("Framework"), 30), (_l("Cycle"), 10)]
-
-
-def _table(dataset: str, columns: list[tuple], rows: list[list]) -> Table:
-    return Table(
-        title=str(DATASET_LABELS[dataset]),
-        headers=[str(header) for header, _width in columns],
-        rows=rows,
-        widths=[width for _header, width in columns],
-    )
-
 
 # --- the four exports ----------------------------------------------------------------------------
 
 
-def responses(user: User, filters: Filters, locale: str, today: date) -> Table:
+def responses(user: User, filters: Filters, locale: str) -> Table:
     """One row per response: scores, triangulation, narrative and impact measure."""
     ids = assessment_ids(user, filters)
     found = db.session.scalars(
-        _in_framework_order(select(Response).where(Response.assessment_id.in_(ids))).options(
-            *_names()
+        in_framework_order(select(Response).where(Response.assessment_id.in_(ids))).options(
+            *loaded_names()
         )
     ).all()
     pieces = evidence_queries.pieces_by_response(
@@ -147,17 +71,17 @@ def responses(user: User, filters: Filters, locale: str, today: date) -> Table:
         claim = triangulation.claim_beyond_evidence(response.self_score, level, rule)
         rows.append(
             [
-                *_where(response, locale),
-                _label(STATUS_LABELS, response.assessment.status),
+                *where_columns(response, locale),
+                label(STATUS_LABELS, response.assessment.status),
                 response.item.section.title_in(locale),
                 response.item.key,
                 response.item.theme_in(locale),
                 response.self_score,
-                _score_label(framework, response.self_score, locale),
+                score_label(framework, response.self_score, locale),
                 response.validated_score,
-                _score_label(framework, response.validated_score, locale),
-                _label(TRIANGULATION_LABELS, level),
-                _yes_no(claim),
+                score_label(framework, response.validated_score, locale),
+                label(TRIANGULATION_LABELS, level),
+                yes_no(claim),
                 response.narrative,
                 response.impact_measure,
                 sum(1 for piece in linked if not piece.withdrawn),
@@ -179,7 +103,7 @@ def responses(user: User, filters: Filters, locale: str, today: date) -> Table:
         (_l("How impact will be measured"), 40),
         (_l("Evidence items"), 10),
     ]
-    return _table("responses", columns, rows)
+    return table("responses", columns, rows)
 
 
 def _is_overdue(action: Action, today: date) -> bool:
@@ -191,25 +115,25 @@ def actions(user: User, filters: Filters, locale: str, today: date) -> Table:
     """One row per improvement action, with whether it is overdue today."""
     ids = assessment_ids(user, filters)
     found = db.session.scalars(
-        _in_framework_order(
+        in_framework_order(
             select(Action)
             .join(Response, Response.id == Action.response_id)
             .where(Response.assessment_id.in_(ids))
         )
         .order_by(Action.id)
-        .options(*_names(selectinload(Action.response)))
+        .options(*loaded_names(selectinload(Action.response)))
     ).all()
     rows = [
         [
-            *_where(action.response, locale),
+            *where_columns(action.response, locale),
             action.response.item.key,
             action.response.item.theme_in(locale),
             action.description,
             action.owner,
             action.due_on,
-            _label(ACTION_STATUS_LABELS, action.status),
+            label(ACTION_STATUS_LABELS, action.status),
             action.completed_on,
-            _yes_no(_is_overdue(action, today)),
+            yes_no(_is_overdue(action, today)),
         ]
         for action in found
     ]
@@ -224,7 +148,7 @@ def actions(user: User, filters: Filters, locale: str, today: date) -> Table:
         (_l("Completed on"), 12),
         (_l("Overdue"), 10),
     ]
-    return _table("actions", columns, rows)
+    return table("actions", columns, rows)
 
 
 def _linked_item(link: EvidenceLink) -> str:
@@ -232,7 +156,7 @@ def _linked_item(link: EvidenceLink) -> str:
     return f"{link.response.item.key} ({assessment.framework_key}, {assessment.cycle.label})"
 
 
-def evidence(user: User, filters: Filters, locale: str, today: date) -> Table:
+def evidence(user: User, filters: Filters, locale: str) -> Table:
     """One row per item of evidence the user may see, with the items it is linked to.
 
     With a framework or a cycle chosen, the evidence linked to those assessments; otherwise
@@ -256,7 +180,7 @@ def evidence(user: User, filters: Filters, locale: str, today: date) -> Table:
             selectinload(Evidence.source_organisation),
             selectinload(Evidence.uploaded_by),
             selectinload(Evidence.withdrawn_by),
-            *_names(link_path),
+            *loaded_names(link_path),
             link_path.selectinload(Response.assessment).selectinload(Assessment.assignments),
         )
     ).all()
@@ -274,13 +198,13 @@ def evidence(user: User, filters: Filters, locale: str, today: date) -> Table:
         rows.append(
             [
                 item.title,
-                _label(EVIDENCE_KIND_LABELS, item.kind),
+                label(EVIDENCE_KIND_LABELS, item.kind),
                 item.organisation.display_name(locale),
                 item.source_organisation.display_name(locale),
                 item.evidence_date,
                 "; ".join(_linked_item(link) for link in uses),
                 len(uses),
-                _yes_no(item.is_withdrawn),
+                yes_no(item.is_withdrawn),
                 item.withdrawn_at,
                 item.withdrawn_reason,
                 item.uploaded_by.name,
@@ -305,21 +229,21 @@ def evidence(user: User, filters: Filters, locale: str, today: date) -> Table:
         (_l("File or web address"), 40),
         (_l("SHA-256"), 66),
     ]
-    return _table("evidence", columns, rows)
+    return table("evidence", columns, rows)
 
 
 def challenges(user: User, filters: Filters, locale: str, today: date) -> Table:
     """One row per challenge: who raised it and when, where it stands, and its scores."""
     ids = assessment_ids(user, filters)
     found = db.session.scalars(
-        _in_framework_order(
+        in_framework_order(
             select(Challenge)
             .join(Response, Response.id == Challenge.response_id)
             .where(Response.assessment_id.in_(ids))
         )
         .order_by(Challenge.id)
         .options(
-            *_names(selectinload(Challenge.response)),
+            *loaded_names(selectinload(Challenge.response)),
             selectinload(Challenge.raised_by).selectinload(User.organisation),
         )
     ).all()
@@ -337,7 +261,7 @@ def challenges(user: User, filters: Filters, locale: str, today: date) -> Table:
         framework = challenge.response.assessment.framework
         rows.append(
             [
-                *_where(challenge.response, locale),
+                *where_columns(challenge.response, locale),
                 challenge.response.item.key,
                 challenge.response.item.theme_in(locale),
                 challenge.raised_by.name,
@@ -345,13 +269,13 @@ def challenges(user: User, filters: Filters, locale: str, today: date) -> Table:
                 challenge.created_at,
                 challenge.question,
                 challenge.due_on,
-                _label(CHALLENGE_STATUS_LABELS, challenge.status),
-                _yes_no(challenge.is_overdue(today)),
-                _label(OUTCOME_LABELS, challenge.outcome),
+                label(CHALLENGE_STATUS_LABELS, challenge.status),
+                yes_no(challenge.is_overdue(today)),
+                label(OUTCOME_LABELS, challenge.outcome),
                 challenge.proposed_score,
-                _score_label(framework, challenge.proposed_score, locale),
+                score_label(framework, challenge.proposed_score, locale),
                 challenge.resolved_score,
-                _score_label(framework, challenge.resolved_score, locale),
+                score_label(framework, challenge.resolved_score, locale),
                 challenge.resolved_at,
                 messages.get(challenge.id, 0),
             ]
@@ -375,7 +299,7 @@ def challenges(user: User, filters: Filters, locale: str, today: date) -> Table:
         (_l("Resolved on"), 12),
         (_l("Messages"), 10),
     ]
-    return _table("challenges", columns, rows)
+    return table("challenges", columns, rows)
 
 
 BUILDERS = {
@@ -384,28 +308,11 @@ BUILDERS = {
     "evidence": evidence,
     "challenges": challenges,
 }
+AS_OF_TODAY = {"actions", "challenges"}  # the exports that say what is overdue
 
 
 def build(user: User, dataset: str, filters: Filters, locale: str, today: date) -> Table:
     """The table of `dataset` for `user`, names in `locale` where a Welsh form exists."""
-    return BUILDERS[dataset](user, filters, locale, today)
-
-
-def _slug(text: str) -> str:
-    dashed = "".join("-" if unicodedata.category(c) == "Pd" else c for c in text)  # 2026–27
-    plain = unicodedata.normalize("NFKD", dashed).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
-
-
-def filename(dataset: str, filters: Filters, file_format: str) -> str:
-    """A name that says what the file holds, e.g. responses-cprr-2023-2026-27.csv."""
-    parts = [dataset]
-    if filters.scope.kind == REGION:
-        parts.append(_slug(f"region-{filters.scope.organisation.code}"))
-    elif filters.scope.kind == ORGANISATION:
-        parts.append(_slug(filters.scope.organisation.code))
-    if filters.framework is not None:
-        parts.append(_slug(filters.framework.key))
-    if filters.cycle is not None:
-        parts.append(_slug(filters.cycle.label))
-    return "-".join(part for part in parts if part) + "." + file_format
+    if dataset in AS_OF_TODAY:
+        return BUILDERS[dataset](user, filters, locale, today)
+    return BUILDERS[dataset](user, filters, locale)

@@ -1,7 +1,8 @@
 """What the dashboards show, read from the database in a few queries whatever the data's size.
 
 Every function takes the user and reads only the assessments `visible_assessments(user)` allows,
-so a dashboard can never show another organisation's draft. The arithmetic is in figures.py.
+so a dashboard can never show another organisation's draft. The arithmetic is in figures.py;
+what statements read too is in tracker/reporting.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from sqlalchemy.orm import joinedload, selectinload
 from tracker.access import visible_assessments
 from tracker.dashboards import figures
 from tracker.dashboards.figures import Cell
-from tracker.evidence import queries as evidence_queries
-from tracker.evidence import triangulation
 from tracker.extensions import db
 from tracker.models import (
     Action,
@@ -31,6 +30,7 @@ from tracker.models import (
     User,
 )
 from tracker.models.assessments import EDITABLE_STATUSES
+from tracker.reporting import loaders
 from tracker.security import as_id
 
 DUE_SOON_DAYS = 30
@@ -134,18 +134,6 @@ def organisation_or_none(organisation_id: str | None) -> Organisation | None:
 # --- the cells of a set of assessments -------------------------------------------------------
 
 
-def sections_of(framework: Framework) -> list[Section]:
-    """The framework's sections in order, each with its items, in two queries."""
-    return list(
-        db.session.scalars(
-            select(Section)
-            .where(Section.framework_id == framework.id)
-            .options(selectinload(Section.items))
-            .order_by(Section.position)
-        )
-    )
-
-
 def cells_by_assessment(
     assessments: list[Assessment], framework: Framework
 ) -> dict[int, dict[str, Cell]]:
@@ -153,28 +141,37 @@ def cells_by_assessment(
     ids = [a.id for a in assessments]
     if not ids:
         return {}
-    responses = db.session.execute(
-        select(
-            Response.id,
-            Response.assessment_id,
-            Item.key,
-            Response.self_score,
-            Response.validated_score,
-        )
-        .join(Item, Item.id == Response.item_id)
-        .where(Response.assessment_id.in_(ids))
-    ).all()
-    pieces = evidence_queries.pieces_by_response([r.id for r in responses])
-    rule = triangulation.Rule(framework.min_kinds, framework.min_sources, framework.required_from)
     cells: dict[int, dict[str, Cell]] = {i: {} for i in ids}
-    for r in responses:
-        cells[r.assessment_id][r.key] = figures.make_cell(
-            r.id, r.assessment_id, r.key, r.self_score, r.validated_score, pieces[r.id], rule
+    for fact in loaders.response_facts(ids, framework):
+        cells[fact.assessment_id][fact.item_key] = Cell(
+            fact.id,
+            fact.assessment_id,
+            fact.item_key,
+            fact.self_score,
+            fact.validated_score,
+            fact.level,
+            fact.claim,
         )
     return cells
 
 
 # --- national tracker ----------------------------------------------------------------------------
+
+
+class BySection:
+    """What a page of sections shares: their items in order, and the responses counted by level."""
+
+    sections: list[Section]
+
+    @property
+    def items(self) -> list[Item]:
+        return [item for section in self.sections for item in section.items]
+
+    def count_by_section(self, scale, rows) -> list[list[int]]:
+        """Per section, the cells of `rows` at each level of `scale`, then unscored."""
+        return figures.section_counts(
+            [(s.key, [i.key for i in s.items]) for s in self.sections], scale, rows
+        )
 
 
 @dataclass
@@ -194,15 +191,11 @@ class RegionGroup:
 
 
 @dataclass
-class Grid:
+class Grid(BySection):
     framework: Framework
     cycle: Cycle
     sections: list[Section]
     groups: list[RegionGroup]
-
-    @property
-    def items(self) -> list[Item]:
-        return [item for section in self.sections for item in section.items]
 
     @property
     def rows(self) -> list[GridRow]:
@@ -210,11 +203,7 @@ class Grid:
 
     def section_counts(self) -> list[list[int]]:
         """Per section: responses at each level of the scale, then unscored."""
-        return figures.section_counts(
-            [(s.key, [i.key for i in s.items]) for s in self.sections],
-            self.framework.scale_values,
-            (row.cells for row in self.rows),
-        )
+        return self.count_by_section(self.framework.scale_values, (r.cells for r in self.rows))
 
 
 def assessments_of(user: User, framework: Framework, cycle: Cycle | None, **where) -> list:
@@ -247,7 +236,7 @@ def grid(user: User, framework: Framework, cycle: Cycle, locale: str = "en") -> 
     ordered = sorted(
         groups.values(), key=lambda g: (g.rsb is None, sort_name(g.rsb, locale) if g.rsb else "")
     )
-    return Grid(framework, cycle, sections_of(framework), ordered)
+    return Grid(framework, cycle, loaders.sections_of(framework), ordered)
 
 
 def sort_name(org: Organisation, locale: str) -> str:
@@ -329,23 +318,18 @@ def open_work(user: User, organisation: Organisation, today: date) -> OpenWork:
 
 
 @dataclass
-class OrganisationView:
+class OrganisationView(BySection):
     """One organisation's assessment for a framework and cycle, as its dashboard shows it."""
 
     assessment: Assessment | None
     sections: list[Section]
     cells: dict[str, Cell]
 
-    @property
-    def items(self) -> list[Item]:
-        return [item for section in self.sections for item in section.items]
-
     def section_counts(self) -> list[list[int]]:
-        return figures.section_counts(
-            [(s.key, [i.key for i in s.items]) for s in self.sections],
-            self.assessment.framework.scale_values if self.assessment else [],
-            [self.cells] if self.assessment else [],
-        )
+        """Per section: its responses at each level of the scale, then unscored."""
+        if self.assessment is None:
+            return self.count_by_section([], [])
+        return self.count_by_section(self.assessment.framework.scale_values, [self.cells])
 
 
 def organisation_view(
@@ -356,5 +340,5 @@ def organisation_view(
     if not found:
         return OrganisationView(None, [], {})
     return OrganisationView(
-        found[0], sections_of(framework), cells_by_assessment(found, framework)[found[0].id]
+        found[0], loaders.sections_of(framework), cells_by_assessment(found, framework)[found[0].id]
     )

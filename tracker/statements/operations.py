@@ -1,25 +1,20 @@
-"""Statements: build one, edit its sections, publish frozen versions, verify a PDF (DESIGN §7).
-
-Plain functions taking models and values; no request. The heavy outputs (charts, PDF) are
-modules of their own that return bytes.
+"""Statements, changed: start one, edit and confirm its sections, publish a frozen version
+(DESIGN §7). Each change checks its rules, records its audit event and commits; none sees the
+request. The heavy outputs (charts, PDF) are modules of their own that return bytes.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from flask import render_template
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from tracker import access
 from tracker.evidence import operations as evidence_ops
 from tracker.extensions import db
 from tracker.models import (
@@ -28,64 +23,19 @@ from tracker.models import (
     Framework,
     Organisation,
     PublishedStatement,
-    Section,
     Statement,
     User,
 )
 from tracker.models.base import utcnow
 from tracker.rules import RuleError, Stale
-from tracker.statements import document, drafting, figures, pdf
+from tracker.statements import document, drafting, pdf, queries, rendering
 
 TEXT_MAX = 6_000
-LANGUAGES = {"en": ("en",), "cy": ("cy",), "both": ("cy", "en")}  # Welsh first when both
 PDF_MAX = 200 * 1024 * 1024  # a bound for the store's streaming put, far above any statement
 
 
 class StaleStatement(Stale):
     """The statement changed since the user loaded it; nothing was saved."""
-
-
-def languages(statement: Statement) -> tuple[str, ...]:
-    """The languages a statement is written in, in the order a published copy shows them."""
-    return LANGUAGES[statement.language]
-
-
-def load(statement_id: int) -> Statement | None:
-    """A statement with what its pages show, in a fixed number of queries."""
-    return db.session.scalar(
-        select(Statement)
-        .where(Statement.id == statement_id)
-        .options(
-            selectinload(Statement.organisation),
-            selectinload(Statement.cycle),
-            selectinload(Statement.framework).selectinload(Framework.scale),
-            selectinload(Statement.framework)
-            .selectinload(Framework.sections)
-            .selectinload(Section.items),
-            selectinload(Statement.versions).selectinload(PublishedStatement.published_by),
-        )
-    )
-
-
-def listing(user: User) -> list[Statement]:
-    """The statements `user` may read, the newest first."""
-    return _newest_first(access.visible_statements(user))
-
-
-def published_listing() -> list[Statement]:
-    """Every statement with a published version, for the public list, the newest first."""
-    return _newest_first(access.published_statements())
-
-
-def _newest_first(query) -> list[Statement]:
-    return db.session.scalars(
-        query.options(
-            selectinload(Statement.organisation),
-            selectinload(Statement.cycle),
-            selectinload(Statement.framework),
-            selectinload(Statement.versions),
-        ).order_by(Statement.id.desc())
-    ).all()
 
 
 # --- building ----------------------------------------------------------------------------------
@@ -100,7 +50,7 @@ def create(
     language: str,
 ) -> Statement:
     """Start a statement; its sections are drafted from the data until someone edits them."""
-    if language not in LANGUAGES:
+    if language not in queries.LANGUAGES:
         raise RuleError(_("Choose the language of the statement"), "language")
     if scope == "national":
         organisation = None
@@ -140,20 +90,15 @@ def create(
             "language": language,
         },
     )
+    db.session.commit()
     return statement
-
-
-def dataset(statement: Statement, today: date) -> figures.Dataset:
-    return figures.gather(
-        statement.scope, statement.organisation, statement.framework, statement.cycle, today
-    )
 
 
 def edit_section(
     user: User, statement: Statement, locale: str, key: str, text: str | None, version: int
 ) -> Statement:
     """Save an inspector's text for one section; empty text goes back to the drafted text."""
-    if locale not in languages(statement):
+    if locale not in queries.languages(statement):
         raise RuleError(_("This statement is not written in that language"), "text")
     if key not in drafting.SECTION_KEYS:
         raise RuleError(_("There is no such section"), "text")
@@ -170,7 +115,7 @@ def edit_section(
         sections.get(locale, {}).pop(key, None)
     statement.sections = sections
     if text != (before or ""):
-        statement.note_edit(locale, key, languages(statement))
+        statement.note_edit(locale, key, queries.languages(statement))
     statement.status = "draft"  # a published statement with a new edit awaits a new version
     AuditEvent.record(
         user,
@@ -179,10 +124,11 @@ def edit_section(
         before={"section": f"{locale}/{key}", "text": before},
         after={"section": f"{locale}/{key}", "text": text or None},
     )
+    _commit(statement)
     return statement
 
 
-def commit(statement: Statement) -> None:
+def _commit(statement: Statement) -> None:
     """Commit a change to `statement`. Its version column makes a change committed first by
     someone else fail this one rather than be overwritten: that is a stale statement."""
     try:
@@ -204,27 +150,8 @@ def confirm_section(
     AuditEvent.record(
         user, "statement.section_confirmed", statement, after={"section": f"{locale}/{key}"}
     )
+    _commit(statement)
     return statement
-
-
-@dataclass(frozen=True)
-class Differing:
-    """A section of a bilingual statement that may no longer say what the other language says."""
-
-    locale: str
-    key: str
-    title: str
-
-
-def differing_sections(statement: Statement) -> list[Differing]:
-    """The sections marked as needing an update, in the order the statement shows them."""
-    titles = dict(drafting.SECTIONS)
-    return [
-        Differing(locale, key, str(titles[key]))
-        for locale in languages(statement)
-        for key in drafting.SECTION_KEYS
-        if statement.needs_update(locale, key)
-    ]
 
 
 # --- publishing --------------------------------------------------------------------------------
@@ -239,22 +166,15 @@ class Step:
     result: PublishedStatement | None = None
 
 
-def render(parts: list[document.Part], for_pdf: bool, published: dict | None = None) -> str:
-    """The whole statement as one HTML document: what is previewed, frozen and printed."""
-    return render_template(
-        "statements/document.html", **document.template_context(parts, for_pdf, published)
-    )
-
-
 def publish(user: User, statement: Statement, version: int, today: date) -> Iterator[Step]:
     """Publish a new version, yielding each step as it starts; the last step carries the
     result. Nothing is recorded unless every step succeeds."""
     if version != statement.version:
         raise StaleStatement(statement)
     yield Step(_("Reading the figures"))
-    data = dataset(statement, today)
+    data = queries.dataset(statement, today)
     yield Step(_("Drawing the charts"))
-    parts = document.parts(statement, data, languages(statement), today, inline=True)
+    parts = document.parts(statement, data, queries.languages(statement), today, inline=True)
     number = 1 + max((v.version for v in statement.versions), default=0)
     now = utcnow()
     about = {
@@ -264,9 +184,9 @@ def publish(user: User, statement: Statement, version: int, today: date) -> Iter
         "organisation": user.organisation,
     }
     yield Step(_("Writing the web page"))
-    html = render(parts, for_pdf=False, published=about)
+    html = rendering.render(parts, for_pdf=False, published=about)
     yield Step(_("Printing the PDF"))
-    pdf_bytes = pdf.render(render(parts, for_pdf=True, published=about))
+    pdf_bytes = pdf.render(rendering.render(parts, for_pdf=True, published=about))
     yield Step(_("Storing the published copy"))
     store = evidence_ops.store()
     html_stored = store.put(io.BytesIO(html.encode("utf-8")), PDF_MAX, lambda _path: None)
@@ -311,39 +231,3 @@ def publish(user: User, statement: Statement, version: int, today: date) -> Iter
         db.session.rollback()
         raise StaleStatement(db.session.get(Statement, statement.id)) from None
     yield Step(_("Published"), done=True, result=published)
-
-
-def published_version(statement: Statement, number: int) -> PublishedStatement | None:
-    return next((v for v in statement.versions if v.version == number), None)
-
-
-def open_pdf(published: PublishedStatement):
-    return evidence_ops.store().open(published.pdf_sha256)
-
-
-# --- verifying ---------------------------------------------------------------------------------
-
-
-def sha256_of(stream, limit: int) -> str | None:
-    """The SHA-256 of a stream read in chunks, or None when it is longer than `limit`."""
-    digest, size = hashlib.sha256(), 0
-    while chunk := stream.read(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            return None
-        digest.update(chunk)
-    return digest.hexdigest()
-
-
-def verify(sha256: str) -> PublishedStatement | None:
-    """The published version whose PDF has this SHA-256, if there is one."""
-    return db.session.scalar(
-        select(PublishedStatement)
-        .where(PublishedStatement.pdf_sha256 == sha256.strip().lower())
-        .options(
-            selectinload(PublishedStatement.statement).selectinload(Statement.organisation),
-            selectinload(PublishedStatement.statement).selectinload(Statement.framework),
-            selectinload(PublishedStatement.statement).selectinload(Statement.cycle),
-            selectinload(PublishedStatement.published_by).selectinload(User.organisation),
-        )
-    )

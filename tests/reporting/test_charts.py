@@ -7,8 +7,8 @@ import warnings
 import pytest
 from PIL import Image
 
-from tracker.statements import charts
-from tracker.statements.charts import Level
+from tracker.reporting import charts
+from tracker.reporting.charts import Level
 
 LEVELS = [
     Level(0, "Not started", "red"),
@@ -252,7 +252,7 @@ def test_levels_sharing_a_colour_differ_by_hatching():
 
 
 def test_cache_is_bounded():
-    small = charts._ChartCache(size=2)
+    small = charts.ChartCache(size=2)
     for key in "abc":
         small.put(key, key.encode())
     assert small.get("a") is None and small.get("c") == b"c"

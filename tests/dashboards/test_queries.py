@@ -4,7 +4,7 @@ and never another organisation's draft."""
 import pytest
 
 from tests.dashboards.conftest import TODAY, scores
-from tracker.dashboards import comparisons, figures, service
+from tracker.dashboards import comparisons, figures, queries
 from tracker.extensions import db
 
 
@@ -15,13 +15,13 @@ def names(grid, locale="en"):
 
 
 def test_grid_groups_by_region_board_first_all_wales_last(nation):
-    grid = service.grid(nation["inspector"], nation["framework"], nation["cycle"])
+    grid = queries.grid(nation["inspector"], nation["framework"], nation["cycle"])
     assert names(grid) == [("RSB-A", ["RSB-A", "LA-A"]), (None, ["POL"])]
     assert [i.key for i in grid.items] == ["A1", "A2", "B1"]
 
 
 def test_grid_cells_show_validated_scores_and_flags(nation):
-    grid = service.grid(nation["inspector"], nation["framework"], nation["cycle"])
+    grid = queries.grid(nation["inspector"], nation["framework"], nation["cycle"])
     board, la = grid.groups[0].rows
     a1 = board.cells["A1"]
     assert (a1.self_score, a1.validated_score, a1.score) == (3, 2, 2)
@@ -33,33 +33,33 @@ def test_grid_cells_show_validated_scores_and_flags(nation):
 
 
 def test_grid_counts_by_section(nation):
-    grid = service.grid(nation["inspector"], nation["framework"], nation["cycle"])
+    grid = queries.grid(nation["inspector"], nation["framework"], nation["cycle"])
     # first: A1 2,1,2  A2 2,3,–   second: B1 –,0,3
     assert grid.section_counts() == [[0, 1, 3, 1, 1], [1, 0, 0, 1, 1]]
 
 
 def test_drafts_of_other_organisations_are_never_in_the_grid(nation):
     for who in ("inspector", "coordinator", "contributor", "reviewer"):
-        grid = service.grid(nation[who], nation["framework"], nation["cycle"])
+        grid = queries.grid(nation[who], nation["framework"], nation["cycle"])
         assert "RSB-B" not in {r.organisation.code for r in grid.rows}, who
-    own = service.grid(nation["outsider"], nation["framework"], nation["cycle"])
+    own = queries.grid(nation["outsider"], nation["framework"], nation["cycle"])
     assert [r.organisation.code for r in own.rows] == ["RSB-B"]  # its own draft, to itself
 
 
 def test_a_reviewer_sees_only_what_they_review(nation):
-    grid = service.grid(nation["reviewer"], nation["framework"], nation["cycle"])
+    grid = queries.grid(nation["reviewer"], nation["framework"], nation["cycle"])
     assert [r.organisation.code for r in grid.rows] == ["RSB-A"]
 
 
 def test_welsh_names_order_the_rows(nation):
-    grid = service.grid(nation["inspector"], nation["framework"], nation["cycle"], "cy")
+    grid = queries.grid(nation["inspector"], nation["framework"], nation["cycle"], "cy")
     assert grid.groups[-1].rows[0].organisation.display_name("cy") == "Heddlu"
 
 
 def test_open_work_of_an_organisation(nation):
     nation["assessment"].status = "returned"  # so its unscored item is work to do
     db.session.commit()
-    work = service.open_work(nation["coordinator"], nation["rsb"], TODAY)
+    work = queries.open_work(nation["coordinator"], nation["rsb"], TODAY)
     assert [item.key for _a, item in work.to_score] == ["B1"]
     assert [c.question for c, _a, _i in work.challenges] == ["Where is the audit?"]
     assert [a.description for a, _s, _i in work.actions_overdue] == ["Late action"]
@@ -68,18 +68,18 @@ def test_open_work_of_an_organisation(nation):
 
 
 def test_open_work_of_an_organisation_the_user_cannot_see_is_empty(nation):
-    assert service.open_work(nation["coordinator"], nation["other"], TODAY).is_empty
+    assert queries.open_work(nation["coordinator"], nation["other"], TODAY).is_empty
     # Another organisation's draft: nothing to score shows to an inspector.
-    assert service.open_work(nation["inspector"], nation["other"], TODAY).is_empty
+    assert queries.open_work(nation["inspector"], nation["other"], TODAY).is_empty
 
 
 def test_organisation_view(nation):
-    view = service.organisation_view(
+    view = queries.organisation_view(
         nation["coordinator"], nation["rsb"], nation["framework"], nation["cycle"]
     )
     assert view.assessment == nation["assessment"]
     assert view.section_counts() == [[0, 0, 2, 0, 0], [0, 0, 0, 0, 1]]
-    hidden = service.organisation_view(
+    hidden = queries.organisation_view(
         nation["inspector"], nation["other"], nation["framework"], nation["cycle"]
     )
     assert hidden.assessment is None and hidden.section_counts() == []
@@ -132,36 +132,36 @@ def test_calibration_per_organisation(nation):
 
 def test_filters_default_to_the_current_cycle_and_first_framework(nation, make_cycle):
     make_cycle("2024–25", 2024)
-    chosen = service.filters()
+    chosen = queries.filters()
     assert chosen.cycle == nation["cycle"] and chosen.framework == nation["framework"]
 
 
 @pytest.mark.parametrize("bad", ["abc", "0", "-1", "999999", "1" * 30, "1.5"])
 def test_filters_refuse_unknown_ids(nation, bad):
-    with pytest.raises(service.NotFound):
-        service.filters(framework_id=bad)
-    with pytest.raises(service.NotFound):
-        service.filters(cycle_id=bad)
-    with pytest.raises(service.NotFound):
-        service.organisation_or_none(bad)
+    with pytest.raises(queries.NotFound):
+        queries.filters(framework_id=bad)
+    with pytest.raises(queries.NotFound):
+        queries.filters(cycle_id=bad)
+    with pytest.raises(queries.NotFound):
+        queries.organisation_or_none(bad)
 
 
 def test_empty_database_has_no_filters():
-    chosen = service.filters()
+    chosen = queries.filters()
     assert chosen.framework is None and chosen.cycle is None
 
 
 def test_response_links_by_role(nation):
-    assert service.response_endpoint(nation["inspector"]) == "review.response"
-    assert service.response_endpoint(nation["coordinator"]) == "assessments.item"
+    assert queries.response_endpoint(nation["inspector"]) == "review.response"
+    assert queries.response_endpoint(nation["coordinator"]) == "assessments.item"
 
 
 def test_a_health_board_lead_opens_on_a_framework_that_applies_to_them(
     nation, rsb_only_framework, make_org, make_user
 ):
     lead = make_user("coordinator", make_org("health_board"))
-    assert service.filters(user=lead).framework == nation["framework"]  # for health boards
+    assert queries.filters(user=lead).framework == nation["framework"]  # for health boards
     # A board's coordinator opens on what their board is assessed against; an inspectorate,
     # to which no framework applies, on the first.
-    assert service.filters(user=nation["coordinator"]).framework == nation["framework"]
-    assert service.filters(user=nation["inspector"]).framework == rsb_only_framework
+    assert queries.filters(user=nation["coordinator"]).framework == nation["framework"]
+    assert queries.filters(user=nation["inspector"]).framework == rsb_only_framework
