@@ -10,22 +10,21 @@ from flask import current_app, request, send_file, url_for
 from sqlalchemy import select
 
 from tracker import access
-from tracker.api import bp
+from tracker.api import bp, shapes_more
+from tracker.api.bodies import Link, Reason, parse
 from tracker.api.http import (
     ApiError,
+    answer_error,
     as_date,
     bool_arg,
     conflict,
-    field,
     id_arg,
-    id_field,
-    json_body,
     paginated,
     read,
     refused,
     user,
 )
-from tracker.api.views import response_read, response_row
+from tracker.api.responses import response_read, response_row
 from tracker.evidence import service
 from tracker.extensions import db
 from tracker.models import Evidence, EvidenceLink, Organisation
@@ -37,43 +36,7 @@ NOT_YOURS = (
     "Only the people who keep an organisation's evidence library may list it; others see "
     "evidence through the responses they may see (?response=)."
 )
-FIELD_NAMES = {"source": "source_organisation_id", "evidence": "evidence_id"}
-
-
-def evidence_json(e: Evidence, links: list[EvidenceLink] | None = None) -> dict:
-    out = {
-        "id": e.id,
-        "organisation_id": e.organisation_id,
-        "title": e.title,
-        "kind": e.kind,
-        "source_organisation_id": e.source_organisation_id,
-        "evidence_date": e.evidence_date,
-        "description": e.description,
-        "url": e.url,
-        "filename": e.filename,
-        "content_type": e.content_type,
-        "size_bytes": e.size_bytes,
-        "sha256": e.sha256,
-        "download_url": url_for("api.download_evidence", evidence_id=e.id) if e.sha256 else None,
-        "uploaded_by_id": e.uploaded_by_id,
-        "created_at": e.created_at,
-        "withdrawn_at": e.withdrawn_at,
-        "withdrawn_by_id": e.withdrawn_by_id,
-        "withdrawn_reason": e.withdrawn_reason,
-        "pii_warnings": e.pii_warnings or {},
-    }
-    if links is not None:
-        out["links"] = [
-            {
-                "response_id": link.response_id,
-                "assessment_id": link.response.assessment_id,
-                "item_key": link.response.item.key,
-                "note": link.note,
-                "carried_over": link.carried_over,
-            }
-            for link in links
-        ]
-    return out
+NOT_LINKED = "This evidence is not linked to this response."
 
 
 def _evidence_or_404(evidence_id: int, action: str = "evidence.view") -> Evidence:
@@ -83,10 +46,14 @@ def _evidence_or_404(evidence_id: int, action: str = "evidence.view") -> Evidenc
 def _filters() -> service.Filters:
     kind = request.args.get("kind")
     if kind is not None and kind not in EVIDENCE_KINDS:
-        raise ApiError(400, "bad_request", f"kind must be one of {list(EVIDENCE_KINDS)}.")
+        return answer_error(
+            ApiError(400, "bad_request", f"kind must be one of {list(EVIDENCE_KINDS)}.")
+        )
     search = request.args.get("q")
     if search is not None and len(search) > SEARCH_MAX:
-        raise ApiError(400, "bad_request", f"q must be {SEARCH_MAX} characters or fewer.")
+        return answer_error(
+            ApiError(400, "bad_request", f"q must be {SEARCH_MAX} characters or fewer.")
+        )
     return service.Filters(
         kind=kind, withdrawn=bool_arg("include_withdrawn"), search=(search or "").strip() or None
     )
@@ -113,9 +80,9 @@ def list_evidence():
         else:
             org = service.library_organisation(user())
         if not access.can(user(), "evidence.add", org):
-            raise ApiError(403, "forbidden", NOT_YOURS)
+            return answer_error(ApiError(403, "forbidden", NOT_YOURS))
         query = service.library(org, filters)
-    return paginated(query, evidence_json)
+    return paginated(query, shapes_more.Evidence.of)
 
 
 @bp.get("/evidence/<int:evidence_id>")
@@ -126,7 +93,7 @@ def get_evidence(evidence_id: int):
         for link in service.where_used(evidence)
         if access.can(user(), "assessment.view", link.response.assessment)
     ]
-    return read(evidence_json(evidence, uses))
+    return read(shapes_more.EvidenceWithLinks.of(evidence, uses))
 
 
 # --- uploading -----------------------------------------------------------------------------------
@@ -138,7 +105,7 @@ def _form_id(name: str) -> int | None:
         return None
     value = as_id(raw)
     if value is None:
-        raise ApiError(422, "invalid", f"{name} must be an id.", name)
+        return answer_error(ApiError(422, "invalid", f"{name} must be an id.", name))
     return value
 
 
@@ -153,11 +120,13 @@ def _upload_target():
     if organisation_id is not None:
         org = db.session.get(Organisation, organisation_id)
         if org is None:
-            raise ApiError(422, "invalid", "There is no such organisation.", "organisation_id")
+            return answer_error(
+                ApiError(422, "invalid", "There is no such organisation.", "organisation_id")
+            )
     elif response is None:
         org = service.library_organisation(user())
     if not access.can(user(), "evidence.add", org):
-        raise ApiError(403, "forbidden", "You cannot add evidence to this library.")
+        return answer_error(ApiError(403, "forbidden", "You cannot add evidence to this library."))
     return org, response
 
 
@@ -176,40 +145,31 @@ def _details() -> service.Details:
 @bp.post("/evidence")
 def upload_evidence():
     if request.mimetype != "multipart/form-data":
-        raise ApiError(415, "unsupported_media_type", "Send the evidence as multipart/form-data.")
+        return answer_error(
+            ApiError(415, "unsupported_media_type", "Send the evidence as multipart/form-data.")
+        )
     org, response = _upload_target()
     details = _details()
     upload, url, note = request.files.get("file"), request.form.get("url"), request.form.get("note")
     if "file" in request.form:
-        raise ApiError(422, "invalid", "Send file as a file part, with a file name.", "file")
+        return answer_error(
+            ApiError(422, "invalid", "Send file as a file part, with a file name.", "file")
+        )
     if (upload is None) == (not url):
-        raise ApiError(422, "invalid", "Send either a file or a url (not both).", "file")
+        return answer_error(
+            ApiError(422, "invalid", "Send either a file or a url (not both).", "file")
+        )
     if note and response is None:
-        raise ApiError(422, "invalid", "A note is for a link: send response_id too.", "note")
-    try:
-        if upload is None:
-            evidence = service.add_url(user(), org, details, url, response, note)
-        else:
-            evidence = service.add_file(
-                user(),
-                org,
-                details,
-                upload.stream,
-                upload.filename or "",
-                current_app.config["TRACKER_MAX_UPLOAD_MB"] * 1024 * 1024,
-                response,
-                note,
-            )
-    except service.FileTooLarge as error:
-        raise ApiError(413, "too_large", refused(error).message, "file") from None
-    except service.FileTypeRefused as error:
-        raise ApiError(415, "unsupported_media_type", refused(error).message, "file") from None
-    except service.StoreUnavailable as error:
-        message, retry = refused(error).message, service.STORE_RETRY_SECONDS
-        raise ApiError(503, "unavailable", message, "file", retry_after=retry) from None
-    except service.EvidenceError as error:
-        raise refused(error, FIELD_NAMES) from None
-    created = read(evidence_json(evidence), 201)
+        return answer_error(
+            ApiError(422, "invalid", "A note is for a link: send response_id too.", "note")
+        )
+    if upload is None:
+        evidence = service.add_url(user(), org, details, url, response, note)
+    else:
+        limit = current_app.config["TRACKER_MAX_UPLOAD_MB"] * 1024 * 1024
+        stream, name = upload.stream, upload.filename or ""
+        evidence = service.add_file(user(), org, details, stream, name, limit, response, note)
+    created = read(shapes_more.Evidence.of(evidence), 201)
     created.headers["Location"] = url_for("api.get_evidence", evidence_id=evidence.id)
     return created
 
@@ -218,9 +178,13 @@ def upload_evidence():
 def download_evidence(evidence_id: int):
     evidence = _evidence_or_404(evidence_id)
     if evidence.sha256 is None:
-        raise ApiError(404, "not_found", "This evidence is a web link, not a file: see its url.")
+        return answer_error(
+            ApiError(404, "not_found", "This evidence is a web link, not a file: see its url.")
+        )
     if not service.store().exists(evidence.sha256):
-        raise ApiError(404, "not_found", "The file is missing from the evidence store.")
+        return answer_error(
+            ApiError(404, "not_found", "The file is missing from the evidence store.")
+        )
     response = send_file(
         service.store().open(evidence.sha256),
         mimetype=evidence.content_type,
@@ -238,14 +202,8 @@ def download_evidence(evidence_id: int):
 @bp.post("/evidence/<int:evidence_id>/withdraw")
 def withdraw_evidence(evidence_id: int):
     evidence = _evidence_or_404(evidence_id, "evidence.withdraw")
-    reason = field(json_body(), "reason", str, required=True)
-    try:
-        service.withdraw(user(), evidence, reason)
-    except service.AlreadyWithdrawn as error:
-        raise conflict(error.message) from None
-    except service.EvidenceError as error:
-        raise refused(error) from None
-    return read(evidence_json(_evidence_or_404(evidence_id)))
+    service.withdraw(user(), evidence, parse(Reason).reason)
+    return read(shapes_more.Evidence.of(_evidence_or_404(evidence_id)))
 
 
 # --- linking to responses ------------------------------------------------------------------------
@@ -254,14 +212,13 @@ def withdraw_evidence(evidence_id: int):
 @bp.post("/responses/<int:response_id>/evidence")
 def link_evidence(response_id: int):
     _assessment, row = response_row(response_id, "assessment.draft")
-    body = json_body()
-    evidence = db.session.get(Evidence, id_field(body, "evidence_id", required=True))
+    body = parse(Link)
+    evidence = db.session.get(Evidence, body.evidence_id)
     if evidence is None or not access.can(user(), "evidence.view", evidence):
-        raise ApiError(422, "invalid", "There is no such evidence in your library.", "evidence_id")
-    try:
-        service.link(user(), evidence, row.response, field(body, "note", str))
-    except service.EvidenceError as error:
-        raise refused(error, FIELD_NAMES) from None
+        return answer_error(
+            ApiError(422, "invalid", "There is no such evidence in your library.", "evidence_id")
+        )
+    service.link(user(), evidence, row.response, body.note)
     return response_read(response_id)
 
 
@@ -274,11 +231,41 @@ def unlink_evidence(response_id: int, evidence_id: int):
         )
     )
     if link is None:
-        raise ApiError(404, "not_found", "This evidence is not linked to this response.")
-    try:
-        service.unlink(user(), link)
-    except service.LinkGone:
-        raise ApiError(404, "not_found", "This evidence is not linked to this response.") from None
-    except service.EvidenceError as error:
-        raise refused(error) from None
+        return answer_error(ApiError(404, "not_found", NOT_LINKED))
+    service.unlink(user(), link)
     return response_read(response_id)
+
+
+# --- the evidence rules' refusals, as HTTP -------------------------------------------------------
+# (Most specific first is Flask's choice: a FileTooLarge is an EvidenceError, answered as 413.)
+
+
+@bp.errorhandler(service.EvidenceError)
+def _refused(error: service.EvidenceError):
+    return answer_error(refused(error))
+
+
+@bp.errorhandler(service.AlreadyWithdrawn)
+def _already_withdrawn(error: service.AlreadyWithdrawn):
+    return answer_error(conflict(error.message))
+
+
+@bp.errorhandler(service.LinkGone)
+def _link_gone(error: service.LinkGone):
+    return answer_error(ApiError(404, "not_found", NOT_LINKED))
+
+
+@bp.errorhandler(service.FileTooLarge)
+def _too_large(error: service.FileTooLarge):
+    return answer_error(ApiError(413, "too_large", refused(error).message, "file"))
+
+
+@bp.errorhandler(service.FileTypeRefused)
+def _type_refused(error: service.FileTypeRefused):
+    return answer_error(ApiError(415, "unsupported_media_type", refused(error).message, "file"))
+
+
+@bp.errorhandler(service.StoreUnavailable)
+def _store_unavailable(error: service.StoreUnavailable):
+    message, retry = refused(error).message, service.STORE_RETRY_SECONDS
+    return answer_error(ApiError(503, "unavailable", message, "file", retry_after=retry))
