@@ -46,14 +46,10 @@ def _evidence_or_404(evidence_id: int, action: str = "evidence.view") -> Evidenc
 def _filters() -> service.Filters:
     kind = request.args.get("kind")
     if kind is not None and kind not in EVIDENCE_KINDS:
-        return answer_error(
-            ApiError(400, "bad_request", f"kind must be one of {list(EVIDENCE_KINDS)}.")
-        )
+        raise ApiError(400, "bad_request", f"kind must be one of {list(EVIDENCE_KINDS)}.")
     search = request.args.get("q")
     if search is not None and len(search) > SEARCH_MAX:
-        return answer_error(
-            ApiError(400, "bad_request", f"q must be {SEARCH_MAX} characters or fewer.")
-        )
+        raise ApiError(400, "bad_request", f"q must be {SEARCH_MAX} characters or fewer.")
     return service.Filters(
         kind=kind, withdrawn=bool_arg("include_withdrawn"), search=(search or "").strip() or None
     )
@@ -80,7 +76,7 @@ def list_evidence():
         else:
             org = service.library_organisation(user())
         if not access.can(user(), "evidence.add", org):
-            return answer_error(ApiError(403, "forbidden", NOT_YOURS))
+            raise ApiError(403, "forbidden", NOT_YOURS)
         query = service.library(org, filters)
     return paginated(query, shapes_more.Evidence.of)
 
@@ -105,7 +101,7 @@ def _form_id(name: str) -> int | None:
         return None
     value = as_id(raw)
     if value is None:
-        return answer_error(ApiError(422, "invalid", f"{name} must be an id.", name))
+        raise ApiError(422, "invalid", f"{name} must be an id.", name)
     return value
 
 
@@ -120,13 +116,11 @@ def _upload_target():
     if organisation_id is not None:
         org = db.session.get(Organisation, organisation_id)
         if org is None:
-            return answer_error(
-                ApiError(422, "invalid", "There is no such organisation.", "organisation_id")
-            )
+            raise ApiError(422, "invalid", "There is no such organisation.", "organisation_id")
     elif response is None:
         org = service.library_organisation(user())
     if not access.can(user(), "evidence.add", org):
-        return answer_error(ApiError(403, "forbidden", "You cannot add evidence to this library."))
+        raise ApiError(403, "forbidden", "You cannot add evidence to this library.")
     return org, response
 
 
@@ -145,24 +139,16 @@ def _details() -> service.Details:
 @bp.post("/evidence")
 def upload_evidence():
     if request.mimetype != "multipart/form-data":
-        return answer_error(
-            ApiError(415, "unsupported_media_type", "Send the evidence as multipart/form-data.")
-        )
+        raise ApiError(415, "unsupported_media_type", "Send the evidence as multipart/form-data.")
     org, response = _upload_target()
     details = _details()
     upload, url, note = request.files.get("file"), request.form.get("url"), request.form.get("note")
     if "file" in request.form:
-        return answer_error(
-            ApiError(422, "invalid", "Send file as a file part, with a file name.", "file")
-        )
+        raise ApiError(422, "invalid", "Send file as a file part, with a file name.", "file")
     if (upload is None) == (not url):
-        return answer_error(
-            ApiError(422, "invalid", "Send either a file or a url (not both).", "file")
-        )
+        raise ApiError(422, "invalid", "Send either a file or a url (not both).", "file")
     if note and response is None:
-        return answer_error(
-            ApiError(422, "invalid", "A note is for a link: send response_id too.", "note")
-        )
+        raise ApiError(422, "invalid", "A note is for a link: send response_id too.", "note")
     if upload is None:
         evidence = service.add_url(user(), org, details, url, response, note)
     else:
@@ -178,13 +164,9 @@ def upload_evidence():
 def download_evidence(evidence_id: int):
     evidence = _evidence_or_404(evidence_id)
     if evidence.sha256 is None:
-        return answer_error(
-            ApiError(404, "not_found", "This evidence is a web link, not a file: see its url.")
-        )
+        raise ApiError(404, "not_found", "This evidence is a web link, not a file: see its url.")
     if not service.store().exists(evidence.sha256):
-        return answer_error(
-            ApiError(404, "not_found", "The file is missing from the evidence store.")
-        )
+        raise ApiError(404, "not_found", "The file is missing from the evidence store.")
     response = send_file(
         service.store().open(evidence.sha256),
         mimetype=evidence.content_type,
@@ -215,9 +197,7 @@ def link_evidence(response_id: int):
     body = parse(Link)
     evidence = db.session.get(Evidence, body.evidence_id)
     if evidence is None or not access.can(user(), "evidence.view", evidence):
-        return answer_error(
-            ApiError(422, "invalid", "There is no such evidence in your library.", "evidence_id")
-        )
+        raise ApiError(422, "invalid", "There is no such evidence in your library.", "evidence_id")
     service.link(user(), evidence, row.response, body.note)
     return response_read(response_id)
 
@@ -231,7 +211,7 @@ def unlink_evidence(response_id: int, evidence_id: int):
         )
     )
     if link is None:
-        return answer_error(ApiError(404, "not_found", NOT_LINKED))
+        raise ApiError(404, "not_found", NOT_LINKED)
     service.unlink(user(), link)
     return response_read(response_id)
 
