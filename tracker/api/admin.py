@@ -164,6 +164,17 @@ def _already_imported(data: dict) -> ApiError:
     )
 
 
+def _problems(error: loader.FrameworkFileError) -> ApiError:
+    """A 422 listing every problem of a framework file, each with where and what."""
+    message = _ln(
+        "The framework file has %(num)d problem; nothing was imported.",
+        "The framework file has %(num)d problems; nothing was imported.",
+        len(error.problems),
+    )
+    problems = [shapes.Problem(path=p, reason=r).model_dump() for p, r in error.problems]
+    return ApiError(422, "invalid_framework", english(message), details={"problems": problems})
+
+
 @bp.post("/frameworks")
 def import_framework():
     _admin()
@@ -174,18 +185,7 @@ def import_framework():
         try:
             data = loader.read(path)
         except loader.FrameworkFileError as error:
-            raise ApiError(
-                422,
-                "invalid_framework",
-                english(
-                    _ln(
-                        "The framework file has %(num)d problem; nothing was imported.",
-                        "The framework file has %(num)d problems; nothing was imported.",
-                        len(error.problems),
-                    )
-                ),
-                details={"problems": [{"path": p, "reason": r} for p, r in error.problems]},
-            ) from None
+            raise _problems(error) from None
         exists = select(Framework.id).where(
             Framework.key == data["key"], Framework.version == data["version"]
         )

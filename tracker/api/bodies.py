@@ -176,6 +176,9 @@ OWNER = "Who is responsible (a name or a role)."
 
 
 class NewAction(Body):
+    # The service refuses an action without them (in the words of the item page), so the body
+    # is read without requiring them; the document says they are needed.
+    model_config = ConfigDict(strict=True, json_schema_extra={"required": ["description", "owner"]})
     description: Text | None = None
     owner: Text | None = Field(None, description=OWNER)
     due_on: Day | None = None
