@@ -315,7 +315,10 @@ class EvidenceLink(BaseModel):
     @classmethod
     def of(cls, link) -> "EvidenceLink":
         """One evidence link of a response (an EvidenceLink, or a row with its columns)."""
-        return cls(evidence_id=link.evidence_id, note=link.note, carried_over=link.carried_over)
+        # Not validated: three columns of a row, and a response may carry a hundred links.
+        return cls.model_construct(
+            evidence_id=link.evidence_id, note=link.note, carried_over=link.carried_over
+        )
 
 
 class Response(BaseModel):
