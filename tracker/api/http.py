@@ -192,10 +192,8 @@ def _rule_error(error: RuleError):
 def _conflict(error: Conflict):
     """A stale version quotes the one sent and the one stored; any other conflict says why."""
     if isinstance(error, Stale):
-        noun, sent = (
-            type(error.current).__name__.lower(),
-            getattr(g.get("api_body"), "version", None),
-        )
+        noun = type(error.current).__name__.lower()
+        sent = getattr(g.get("api_body"), "version", None)  # kept by bodies.parse
         return answer_error(
             conflict(
                 f"The {noun} changed since version {sent}; it is now version "
@@ -209,7 +207,8 @@ def _conflict(error: Conflict):
 
 
 def plain(value):
-    """A shape as JSON values, anything else as it is (a json.dumps default)."""
+    """A shape (a pydantic model) as JSON values: json.dumps's default for what it cannot
+    write itself."""
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     raise TypeError(f"{type(value).__name__} is not JSON")
