@@ -10,6 +10,7 @@ from datetime import date
 from typing import Annotated, Any, ClassVar, TypeVar
 
 from flask import g
+from flask_babel import lazy_gettext as _l
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -22,9 +23,12 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+from sqlalchemy import select
 
-from tracker.api.http import ApiError, json_body
+from tracker.api.http import ApiError, english, json_body
 from tracker.auth import tokens
+from tracker.extensions import db
+from tracker.models import Organisation
 from tracker.models.assessments import ACTION_STATUSES
 from tracker.models.evidence import EVIDENCE_KINDS
 from tracker.models.organisations import ORGANISATION_KINDS
@@ -235,11 +239,30 @@ class FollowUp(Body):
 ORGANISATION_CODE = "The organisation's code."
 
 
+def organisation_by_code(code: str) -> Organisation:
+    """The organisation with this code, or a 422 about the field `organisation`."""
+    found = db.session.scalar(select(Organisation).where(Organisation.code == code.strip().upper()))
+    if found is None:
+        message = _l("There is no organisation with the code %(code)s.", code=code)
+        raise ApiError(422, "invalid", english(message), "organisation")
+    return found
+
+
+# An organisation named by its code, looked up as the body is read (so that an unknown code is
+# the first problem when it comes first, as it always was); the field holds the Organisation.
+KnownOrganisation = Annotated[
+    str,
+    AfterValidator(_text),
+    AfterValidator(organisation_by_code),
+    WithJsonSchema({"type": "string", "description": ORGANISATION_CODE}),
+]
+
+
 class Invitation(Body):
     no_nulls = ("locale",)
     email: Text
     name: Text
-    organisation: Text = Field(description=ORGANISATION_CODE)
+    organisation: KnownOrganisation
     role: one_of(ROLES)
     locale: one_of(LOCALES, description="Default en.") | None = None
 

@@ -13,9 +13,8 @@ from sqlalchemy.orm import selectinload
 from tracker import access
 from tracker.admin import people
 from tracker.api import bp, shapes
-from tracker.api.bodies import Invitation, PersonChange, parse
+from tracker.api.bodies import Invitation, PersonChange, organisation_by_code, parse
 from tracker.api.http import ApiError, answer_error, conflict, english, paginated, read, user
-from tracker.extensions import db
 from tracker.models import Organisation, User
 from tracker.models.base import utcnow
 from tracker.models.users import ROLES, STATUSES
@@ -43,16 +42,6 @@ def created(payload, location: str):
     response = read(payload, 201)
     response.headers["Location"] = location
     return response
-
-
-def organisation_by_code(code: str) -> Organisation:
-    """The organisation with this code, or a 422 about the field `organisation`."""
-    found = db.session.scalar(select(Organisation).where(Organisation.code == code.strip().upper()))
-    if found is None:
-        raise invalid(
-            _l("There is no organisation with the code %(code)s.", code=code), "organisation"
-        )
-    return found
 
 
 @bp.errorhandler(people.AddressInUse)
@@ -121,7 +110,7 @@ def list_users():
 def invite_user():
     _people_manager()
     body = parse(Invitation)
-    organisation = organisation_by_code(body.organisation)
+    organisation = body.organisation
     if not access.can(user(), "person.invite", (organisation, body.role)):
         raise forbidden(CONTRIBUTORS_IN_REGION)
     person = people.invite(
