@@ -15,8 +15,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     from tracker import database, i18n, security, web
     from tracker.admin.views import bp as admin_bp
+    from tracker.api import bp as api_bp
     from tracker.api import idempotency
-    from tracker.api.views import bp as api_bp
     from tracker.assessments.views import bp as assessments_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.cli import register_commands

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event, select
 
 from tracker import synthetic
-from tracker.api.views import FIRST_LINKS
+from tracker.api.responses import FIRST_LINKS
 from tracker.evidence import queries as evidence_queries
 from tracker.extensions import db
 from tracker.models import EvidenceLink

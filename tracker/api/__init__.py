@@ -8,10 +8,14 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 from tracker.api import (  # noqa: E402, F401
     actions,
     admin,
+    assessments,
     evidence,
     http,
     idempotency,
+    people,
+    reference,
+    responses,
     review,
     statements,
-    views,
+    tokens,
 )

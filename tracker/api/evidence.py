@@ -2,7 +2,7 @@
 or record a link (multipart), download, link to and unlink from a response, withdraw.
 
 HTTP only: the rules (type from content, size limit, personal-data scan, libraries, links,
-withdrawal) are in tracker/evidence/service.py and access in tracker/access.py, as for the
+withdrawal) are in tracker/evidence/operations.py and access in tracker/access.py, as for the
 evidence pages.
 """
 
@@ -11,22 +11,21 @@ from sqlalchemy import select
 
 from tracker import access
 from tracker.access import library_organisation
-from tracker.api import bp
+from tracker.api import bp, shapes_more
+from tracker.api.bodies import Link, Reason, parse
 from tracker.api.http import (
     ApiError,
+    answer_error,
     as_date,
     bool_arg,
     conflict,
-    field,
     id_arg,
-    id_field,
-    json_body,
     paginated,
     read,
     refused,
     user,
 )
-from tracker.api.views import response_read, response_row
+from tracker.api.responses import response_read, response_row
 from tracker.evidence import operations as evidence_ops
 from tracker.evidence import queries as evidence_queries
 from tracker.evidence import rules as evidence_rules
@@ -40,43 +39,7 @@ NOT_YOURS = (
     "Only the people who keep an organisation's evidence library may list it; others see "
     "evidence through the responses they may see (?response=)."
 )
-FIELD_NAMES = {"source": "source_organisation_id", "evidence": "evidence_id"}
-
-
-def evidence_json(e: Evidence, links: list[EvidenceLink] | None = None) -> dict:
-    out = {
-        "id": e.id,
-        "organisation_id": e.organisation_id,
-        "title": e.title,
-        "kind": e.kind,
-        "source_organisation_id": e.source_organisation_id,
-        "evidence_date": e.evidence_date,
-        "description": e.description,
-        "url": e.url,
-        "filename": e.filename,
-        "content_type": e.content_type,
-        "size_bytes": e.size_bytes,
-        "sha256": e.sha256,
-        "download_url": url_for("api.download_evidence", evidence_id=e.id) if e.sha256 else None,
-        "uploaded_by_id": e.uploaded_by_id,
-        "created_at": e.created_at,
-        "withdrawn_at": e.withdrawn_at,
-        "withdrawn_by_id": e.withdrawn_by_id,
-        "withdrawn_reason": e.withdrawn_reason,
-        "pii_warnings": e.pii_warnings or {},
-    }
-    if links is not None:
-        out["links"] = [
-            {
-                "response_id": link.response_id,
-                "assessment_id": link.response.assessment_id,
-                "item_key": link.response.item.key,
-                "note": link.note,
-                "carried_over": link.carried_over,
-            }
-            for link in links
-        ]
-    return out
+NOT_LINKED = "This evidence is not linked to this response."
 
 
 def _evidence_or_404(evidence_id: int, action: str = "evidence.view") -> Evidence:
@@ -118,7 +81,7 @@ def list_evidence():
         if not access.can(user(), "evidence.add", org):
             raise ApiError(403, "forbidden", NOT_YOURS)
         query = evidence_queries.library(org, filters)
-    return paginated(query, evidence_json)
+    return paginated(query, shapes_more.Evidence.of)
 
 
 @bp.get("/evidence/<int:evidence_id>")
@@ -129,7 +92,7 @@ def get_evidence(evidence_id: int):
         for link in evidence_queries.where_used(evidence)
         if access.can(user(), "assessment.view", link.response.assessment)
     ]
-    return read(evidence_json(evidence, uses))
+    return read(shapes_more.EvidenceWithLinks.of(evidence, uses))
 
 
 # --- uploading -----------------------------------------------------------------------------------
@@ -189,30 +152,13 @@ def upload_evidence():
         raise ApiError(422, "invalid", "Send either a file or a url (not both).", "file")
     if note and response is None:
         raise ApiError(422, "invalid", "A note is for a link: send response_id too.", "note")
-    try:
-        if upload is None:
-            evidence = evidence_ops.add_url(user(), org, details, url, response, note)
-        else:
-            evidence = evidence_ops.add_file(
-                user(),
-                org,
-                details,
-                upload.stream,
-                upload.filename or "",
-                current_app.config["TRACKER_MAX_UPLOAD_MB"] * 1024 * 1024,
-                response,
-                note,
-            )
-    except evidence_rules.FileTooLarge as error:
-        raise ApiError(413, "too_large", refused(error).message, "file") from None
-    except evidence_rules.FileTypeRefused as error:
-        raise ApiError(415, "unsupported_media_type", refused(error).message, "file") from None
-    except evidence_rules.StoreUnavailable as error:
-        message, retry = refused(error).message, evidence_rules.STORE_RETRY_SECONDS
-        raise ApiError(503, "unavailable", message, "file", retry_after=retry) from None
-    except evidence_rules.EvidenceError as error:
-        raise refused(error, FIELD_NAMES) from None
-    created = read(evidence_json(evidence), 201)
+    if upload is None:
+        evidence = evidence_ops.add_url(user(), org, details, url, response, note)
+    else:
+        limit = current_app.config["TRACKER_MAX_UPLOAD_MB"] * 1024 * 1024
+        stream, name = upload.stream, upload.filename or ""
+        evidence = evidence_ops.add_file(user(), org, details, stream, name, limit, response, note)
+    created = read(shapes_more.Evidence.of(evidence), 201)
     created.headers["Location"] = url_for("api.get_evidence", evidence_id=evidence.id)
     return created
 
@@ -241,14 +187,8 @@ def download_evidence(evidence_id: int):
 @bp.post("/evidence/<int:evidence_id>/withdraw")
 def withdraw_evidence(evidence_id: int):
     evidence = _evidence_or_404(evidence_id, "evidence.withdraw")
-    reason = field(json_body(), "reason", str, required=True)
-    try:
-        evidence_ops.withdraw(user(), evidence, reason)
-    except evidence_rules.AlreadyWithdrawn as error:
-        raise conflict(error.message) from None
-    except evidence_rules.EvidenceError as error:
-        raise refused(error) from None
-    return read(evidence_json(_evidence_or_404(evidence_id)))
+    evidence_ops.withdraw(user(), evidence, parse(Reason).reason)
+    return read(shapes_more.Evidence.of(_evidence_or_404(evidence_id)))
 
 
 # --- linking to responses ------------------------------------------------------------------------
@@ -257,14 +197,11 @@ def withdraw_evidence(evidence_id: int):
 @bp.post("/responses/<int:response_id>/evidence")
 def link_evidence(response_id: int):
     _assessment, row = response_row(response_id, "assessment.draft")
-    body = json_body()
-    evidence = db.session.get(Evidence, id_field(body, "evidence_id", required=True))
+    body = parse(Link)
+    evidence = db.session.get(Evidence, body.evidence_id)
     if evidence is None or not access.can(user(), "evidence.view", evidence):
         raise ApiError(422, "invalid", "There is no such evidence in your library.", "evidence_id")
-    try:
-        evidence_ops.link(user(), evidence, row.response, field(body, "note", str))
-    except evidence_rules.EvidenceError as error:
-        raise refused(error, FIELD_NAMES) from None
+    evidence_ops.link(user(), evidence, row.response, body.note)
     return response_read(response_id)
 
 
@@ -277,11 +214,41 @@ def unlink_evidence(response_id: int, evidence_id: int):
         )
     )
     if link is None:
-        raise ApiError(404, "not_found", "This evidence is not linked to this response.")
-    try:
-        evidence_ops.unlink(user(), link)
-    except evidence_rules.LinkGone:
-        raise ApiError(404, "not_found", "This evidence is not linked to this response.") from None
-    except evidence_rules.EvidenceError as error:
-        raise refused(error) from None
+        raise ApiError(404, "not_found", NOT_LINKED)
+    evidence_ops.unlink(user(), link)
     return response_read(response_id)
+
+
+# --- the evidence rules' refusals, as HTTP -------------------------------------------------------
+# (Most specific first is Flask's choice: a FileTooLarge is an EvidenceError, answered as 413.)
+
+
+@bp.errorhandler(evidence_rules.EvidenceError)
+def _refused(error: evidence_rules.EvidenceError):
+    return answer_error(refused(error))
+
+
+@bp.errorhandler(evidence_rules.AlreadyWithdrawn)
+def _already_withdrawn(error: evidence_rules.AlreadyWithdrawn):
+    return answer_error(conflict(error.message))
+
+
+@bp.errorhandler(evidence_rules.LinkGone)
+def _link_gone(error: evidence_rules.LinkGone):
+    return answer_error(ApiError(404, "not_found", NOT_LINKED))
+
+
+@bp.errorhandler(evidence_rules.FileTooLarge)
+def _too_large(error: evidence_rules.FileTooLarge):
+    return answer_error(ApiError(413, "too_large", refused(error).message, "file"))
+
+
+@bp.errorhandler(evidence_rules.FileTypeRefused)
+def _type_refused(error: evidence_rules.FileTypeRefused):
+    return answer_error(ApiError(415, "unsupported_media_type", refused(error).message, "file"))
+
+
+@bp.errorhandler(evidence_rules.StoreUnavailable)
+def _store_unavailable(error: evidence_rules.StoreUnavailable):
+    message, retry = refused(error).message, evidence_rules.STORE_RETRY_SECONDS
+    return answer_error(ApiError(503, "unavailable", message, "file", retry_after=retry))

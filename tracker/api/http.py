@@ -1,5 +1,6 @@
-"""What every API module shares: bearer authentication, JSON errors, reading request bodies
-and query strings, and answering reads (ETags) and lists (pagination).
+"""What every API module shares: bearer authentication, JSON errors (the two handlers that
+turn any area's RuleError into a 422 and Conflict into a 409), reading query strings, and
+answering reads (ETags) and lists (pagination). Request bodies are read in bodies.py.
 
 Authentication is by bearer token alone: a browser's session cookie never authenticates an
 API call, so CSRF does not arise here.
@@ -7,10 +8,11 @@ API call, so CSRF does not arise here.
 
 import hashlib
 import json
-from datetime import date, datetime
+from datetime import date
 
 from flask import current_app, g, jsonify, make_response, request
 from flask_babel import force_locale
+from pydantic import BaseModel
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
@@ -18,6 +20,7 @@ from tracker.api import bp
 from tracker.auth import tokens
 from tracker.extensions import db
 from tracker.models import User
+from tracker.rules import Conflict, RuleError, Stale
 from tracker.security import as_id
 from tracker.web import API_ERROR_CODES, handle_http_error
 
@@ -48,7 +51,8 @@ class ApiError(Exception):
 
 
 @bp.errorhandler(ApiError)
-def _api_error(error: ApiError):
+def answer_error(error: ApiError):
+    """The JSON answer to an ApiError (raised, or returned by an error handler)."""
     body = {"code": error.code, "message": error.message}
     if error.field:
         body["field"] = error.field
@@ -76,7 +80,7 @@ def _http_error(exc: HTTPException):
     HTTP error as the app says it (JSON on API paths)."""
     if exc.code in MESSAGES:
         message = MESSAGES[exc.code].format(mb=current_app.config["TRACKER_MAX_UPLOAD_MB"])
-        return _api_error(ApiError(exc.code, API_ERROR_CODES[exc.code], message))
+        return answer_error(ApiError(exc.code, API_ERROR_CODES[exc.code], message))
     return handle_http_error(exc)
 
 
@@ -113,7 +117,7 @@ def user() -> User:
 
 
 def json_body() -> dict:
-    """The request's JSON object, or a 415 / 400."""
+    """The request's JSON object, or a 415 / 400 (bodies.parse validates it)."""
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
     body = request.get_json(silent=True)
@@ -122,41 +126,14 @@ def json_body() -> dict:
     return body
 
 
-def field(body: dict, name: str, kind, required: bool = False):
-    """A field of the body, of the given JSON type (bool is not int), or a 422."""
-    value = body.get(name)
-    if value is None:
-        if required:
-            raise ApiError(422, "invalid", f"{name} is required.", name)
-        return None
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise ApiError(422, "invalid", f"{name} has the wrong type.", name)
-    if isinstance(value, str) and "\x00" in value:
-        raise ApiError(422, "invalid", f"{name} contains a NUL character.", name)
-    return value
-
-
 def as_date(value: str | None, name: str) -> date | None:
-    """An ISO 8601 date (2027-01-31) from a body or form field, or a 422 naming the field."""
+    """An ISO 8601 date (2027-01-31) from a form field, or a 422 naming the field."""
     if value is None:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
         raise ApiError(422, "invalid", f"{name} must be a date like 2027-01-31.", name) from None
-
-
-def date_field(body: dict, name: str, required: bool = False) -> date | None:
-    """A date field of a JSON body, or a 422."""
-    return as_date(field(body, name, str, required), name)
-
-
-def id_field(body: dict, name: str, required: bool = False) -> int | None:
-    """An id in a JSON body, or a 422 (an id too large for the database is no id)."""
-    value = field(body, name, int, required)
-    if value is not None and as_id(value) is None:
-        raise ApiError(422, "invalid", f"{name} must be an id.", name)
-    return value
 
 
 def id_arg(name: str) -> int | None:
@@ -178,33 +155,69 @@ def bool_arg(name: str) -> bool:
     return raw == "true"
 
 
-def refused(error, fields: dict[str, str] | None = None) -> ApiError:
-    """A rule's refusal, in English whatever the request's language, as a 422; `fields`
-    renames a page's form field to the API's name for it."""
+def english(message) -> str:
+    """A (lazily translated) message in English, as every API message is."""
     with force_locale("en"):
-        message = str(error.message)
-    return ApiError(422, "invalid", message, (fields or {}).get(error.field, error.field))
+        return str(message)
+
+
+# A page's form field, as the API names it, where the two differ (by endpoint).
+FIELD_NAMES = {
+    "api.update_response": {"score": "self_score", "impact": "impact_measure"},
+    "api.assign_reviewer": {"reviewer": "reviewer_id"},
+    "api.upload_evidence": {"source": "source_organisation_id", "evidence": "evidence_id"},
+    "api.link_evidence": {"source": "source_organisation_id", "evidence": "evidence_id"},
+}
+
+
+def refused(error) -> ApiError:
+    """A rule's refusal (a RuleError, or an area's error with `message` and `field`) as a 422,
+    its field named as the API names it."""
+    field = FIELD_NAMES.get(request.endpoint, {}).get(error.field, error.field)
+    return ApiError(422, "invalid", english(error.message), field)
 
 
 def conflict(message, field: str | None = None) -> ApiError:
     """A 409: the object changed meanwhile, or its unique key (`field`) is taken."""
-    with force_locale("en"):
-        return ApiError(409, "conflict", str(message), field)
+    return ApiError(409, "conflict", english(message), field)
+
+
+@bp.errorhandler(RuleError)
+def _rule_error(error: RuleError):
+    """Any change the rules refuse, from any area's service."""
+    return answer_error(refused(error))
+
+
+@bp.errorhandler(Conflict)
+def _conflict(error: Conflict):
+    """A stale version quotes the one sent and the one stored; any other conflict says why."""
+    if isinstance(error, Stale):
+        noun = type(error.current).__name__.lower()
+        sent = getattr(g.get("api_body"), "version", None)  # kept by bodies.parse
+        return answer_error(
+            conflict(
+                f"The {noun} changed since version {sent}; it is now version "
+                f"{error.current.version}. Read it again and reapply your change."
+            )
+        )
+    return answer_error(conflict(error.message, getattr(error, "field", None)))
 
 
 # --- answering -----------------------------------------------------------------------------------
 
 
-def iso(value):
-    """Dates and times as ISO 8601, anything else as it is (a json.dumps default)."""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
+def plain(value):
+    """A shape (a pydantic model) as JSON values: json.dumps's default for what it cannot
+    write itself."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def read(payload, status: int = 200):
-    """A read, with an ETag of its body: If-None-Match gets 304 when nothing changed."""
-    body = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=iso)
+    """A read (a shape, or a dict of them), with an ETag of its body: If-None-Match gets 304
+    when nothing changed."""
+    body = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=plain)
     etag = hashlib.sha256(body.encode()).hexdigest()[:32]
     response = make_response(body, status)
     response.mimetype = "application/json"
@@ -226,14 +239,15 @@ def _page_args() -> tuple[int, int]:
     return page, per_page
 
 
-def paginated(query, serialise):
-    """A page of `query` (already in a stable order) as {items, page, per_page, total}."""
+def paginated(query, shape):
+    """A page of `query` (already in a stable order) as {items, page, per_page, total}, each
+    row as `shape(row)`."""
     page, per_page = _page_args()
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique().all()
     return read(
         {
-            "items": [serialise(row) for row in rows],
+            "items": [shape(row) for row in rows],
             "page": page,
             "per_page": per_page,
             "total": total,
@@ -241,6 +255,6 @@ def paginated(query, serialise):
     )
 
 
-def listed(items: list, serialise):
-    """A whole (short) list as {items, total}."""
-    return read({"items": [serialise(item) for item in items], "total": len(items)})
+def listed(items: list, shape):
+    """A whole (short) list as {items, total}, each item as `shape(item)`."""
+    return read({"items": [shape(item) for item in items], "total": len(items)})

@@ -1,59 +1,23 @@
 """JSON API v1, peer review: assigning reviewers, validating scores and the challenge workflow
-(raise, answer, resolve, reopen). HTTP only: the rules are in tracker/review/."""
+(raise, answer, resolve, reopen). HTTP only: the rules are in tracker/review/ (challenges.py, validation.py)."""
 
 from tracker import access, clock
-from tracker.api import bp
-from tracker.api.http import (
-    ApiError,
-    conflict,
-    date_field,
-    field,
-    id_field,
-    json_body,
-    listed,
-    read,
-    refused,
-    user,
-)
-from tracker.api.views import assessment_json, assessment_or_404, response_read, response_row
+from tracker.api import bp, shapes, shapes_more
+from tracker.api.bodies import Answer, Assignment, FollowUp, NewChallenge, Resolution, parse
+from tracker.api.http import ApiError, answer_error, conflict, listed, read, user
+from tracker.api.responses import assessment_or_404, response_read, response_row
 from tracker.extensions import db
 from tracker.models import Challenge, User
-from tracker.review import assignments, challenges, queries, validation
-from tracker.review.challenges import ChallengeMoved
-from tracker.rules import RuleError
+from tracker.review import assignments as review_assignments
+from tracker.review import challenges as review_challenges
+from tracker.review import queries as review_queries
+from tracker.review import validation as review_validation
 
 
-def challenge_json(c: Challenge) -> dict:
-    return {
-        "id": c.id,
-        "response_id": c.response_id,
-        "raised_by_id": c.raised_by_id,
-        "question": c.question,
-        "proposed_score": c.proposed_score,
-        "evidence_requested": c.evidence_requested or [],
-        "status": c.status,
-        "outcome": c.outcome,
-        "resolved_score": c.resolved_score,
-        "rationale": c.rationale,
-        "due_on": c.due_on,
-        "resolved_at": c.resolved_at,
-        "messages": [
-            {
-                "id": m.id,
-                "kind": m.kind,
-                "author_id": m.author_id,
-                "body": m.body,
-                "revised_score": m.revised_score,
-                "evidence_ids": [e.id for e in m.evidence],
-                "created_at": m.created_at,
-            }
-            for m in c.messages
-        ],
-    }
-
-
-def reviewer_json(reviewer: User) -> dict:
-    return {"id": reviewer.id, "name": reviewer.name, "organisation_id": reviewer.organisation_id}
+@bp.errorhandler(review_challenges.ChallengeMoved)
+def _moved(error: review_challenges.ChallengeMoved):
+    """Someone acted on the challenge first: a conflict, though the service calls it a rule."""
+    return answer_error(conflict(error.message))
 
 
 # --- assigning reviewers -------------------------------------------------------------------------
@@ -63,31 +27,22 @@ def reviewer_json(reviewer: User) -> dict:
 def list_reviewers():
     if not access.can(user(), "review.oversee"):
         raise ApiError(403, "forbidden", "Only administrators and inspectors assign reviewers.")
-    return listed(assignments.reviewers(), reviewer_json)
+    return listed(review_assignments.reviewers(), shapes_more.Reviewer.of)
 
 
 @bp.post("/assessments/<int:assessment_id>/assign")
 def assign_reviewer(assessment_id: int):
     assessment = assessment_or_404(assessment_id, "assessment.assign")
-    body = json_body()
-    reviewer_id = id_field(body, "reviewer_id", required=True)
-    due_on = date_field(body, "due_on", required=True)
-    try:
-        assignments.assign(
-            user(), assessment, db.session.get(User, reviewer_id), due_on, clock.today()
-        )
-    except RuleError as error:
-        raise refused(error, {"reviewer": "reviewer_id"}) from None
-    return read(assessment_json(assessment_or_404(assessment_id)))
+    body = parse(Assignment)
+    reviewer = db.session.get(User, body.reviewer_id)
+    review_assignments.assign(user(), assessment, reviewer, body.due_on, clock.today())
+    return read(shapes.Assessment.of(assessment_or_404(assessment_id)))
 
 
 @bp.post("/responses/<int:response_id>/validate")
 def validate_response(response_id: int):
     _assessment, row = response_row(response_id, "assessment.validate")
-    try:
-        validation.validate(user(), row.response)
-    except RuleError as error:
-        raise refused(error) from None
+    review_validation.validate(user(), row.response)
     return response_read(response_id)
 
 
@@ -96,95 +51,61 @@ def validate_response(response_id: int):
 
 @bp.get("/assessments/<int:assessment_id>/challenges")
 def list_challenges(assessment_id: int):
-    return listed(queries.assessment_threads(assessment_or_404(assessment_id)), challenge_json)
+    threads = review_queries.assessment_threads(assessment_or_404(assessment_id))
+    return listed(threads, shapes_more.Challenge.of)
 
 
 def _challenge_or_404(challenge_id: int, action: str = "challenge.view") -> Challenge:
-    return access.get_challenge_or_404(challenge_id, user(), action, queries.load_thread)
+    return access.get_challenge_or_404(challenge_id, user(), action, review_queries.load_thread)
+
+
+def _challenge_read(challenge_id: int, status: int = 200):
+    return read(shapes_more.Challenge.of(_challenge_or_404(challenge_id)), status)
 
 
 @bp.get("/challenges/<int:challenge_id>")
 def get_challenge(challenge_id: int):
-    return read(challenge_json(_challenge_or_404(challenge_id)))
+    return _challenge_read(challenge_id)
 
 
 @bp.post("/responses/<int:response_id>/challenges")
 def raise_challenge(response_id: int):
     _assessment, row = response_row(response_id, "assessment.challenge")
-    body = json_body()
-    kinds = body.get("evidence_requested") or []
-    if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
-        raise ApiError(422, "invalid", "evidence_requested must be a list of kinds.")
-    try:
-        challenge = challenges.raise_challenge(
-            user(),
-            row.response,
-            field(body, "question", str, required=True),
-            field(body, "proposed_score", int),
-            date_field(body, "due_on", required=True),
-            kinds,
-            clock.today(),
-        )
-    except RuleError as error:
-        raise refused(error) from None
-    return read(challenge_json(_challenge_or_404(challenge.id)), 201)
-
-
-def _settle(challenge_id: int, action: str, step):
-    challenge = _challenge_or_404(challenge_id, action)
-    body = json_body()
-    try:
-        step(challenge, body)
-    except ChallengeMoved as error:
-        raise conflict(error.message) from None
-    except RuleError as error:
-        raise refused(error) from None
-    db.session.expire_all()
-    return read(challenge_json(_challenge_or_404(challenge_id)))
+    body = parse(NewChallenge)
+    challenge = review_challenges.raise_challenge(
+        user(),
+        row.response,
+        body.question,
+        body.proposed_score,
+        body.due_on,
+        body.evidence_requested,
+        clock.today(),
+    )
+    return _challenge_read(challenge.id, 201)
 
 
 @bp.post("/challenges/<int:challenge_id>/answer")
 def answer_challenge(challenge_id: int):
-    def step(challenge, body):
-        ids = body.get("evidence_ids") or []
-        if not isinstance(ids, list) or not all(
-            isinstance(i, int) and not isinstance(i, bool) for i in ids
-        ):
-            raise ApiError(422, "invalid", "evidence_ids must be a list of ids.", "evidence_ids")
-        challenges.answer(
-            user(),
-            challenge,
-            field(body, "body", str, required=True),
-            field(body, "revised_score", int),
-            ids,
-        )
-
-    return _settle(challenge_id, "challenge.answer", step)
+    challenge = _challenge_or_404(challenge_id, "challenge.answer")
+    body = parse(Answer)
+    review_challenges.answer(user(), challenge, body.body, body.revised_score, body.evidence_ids)
+    db.session.expire_all()
+    return _challenge_read(challenge_id)
 
 
 @bp.post("/challenges/<int:challenge_id>/resolve")
 def resolve_challenge(challenge_id: int):
-    def step(challenge, body):
-        challenges.resolve(
-            user(),
-            challenge,
-            field(body, "outcome", str, required=True),
-            field(body, "resolved_score", int),
-            field(body, "rationale", str),
-        )
-
-    return _settle(challenge_id, "challenge.resolve", step)
+    challenge = _challenge_or_404(challenge_id, "challenge.resolve")
+    body = parse(Resolution)
+    review_challenges.resolve(user(), challenge, body.outcome, body.resolved_score, body.rationale)
+    db.session.expire_all()
+    return _challenge_read(challenge_id)
 
 
 @bp.post("/challenges/<int:challenge_id>/reopen")
 def reopen_challenge(challenge_id: int):
-    def step(challenge, body):
-        challenges.reopen(
-            user(),
-            challenge,
-            field(body, "body", str, required=True),
-            date_field(body, "due_on", required=True),
-            clock.today(),
-        )
-
-    return _settle(challenge_id, "challenge.reopen", step)
+    challenge = _challenge_or_404(challenge_id, "challenge.reopen")
+    body = parse(FollowUp)
+    review_challenges.reopen(user(), challenge, body.body, body.due_on, clock.today())
+    db.session.expire_all()
+    return _challenge_read(challenge_id)

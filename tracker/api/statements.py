@@ -3,40 +3,15 @@ version's PDF. Building and publishing stay on the pages, where an inspector rea
 publish; the API serves dashboards and other systems that collect what is published.
 """
 
-from flask import request, send_file, url_for
+from flask import request, send_file
 from sqlalchemy.orm import selectinload
 
 from tracker import access
-from tracker.api import bp
+from tracker.api import bp, shapes_more
 from tracker.api.http import ApiError, id_arg, paginated, read, user
-from tracker.models import PublishedStatement, Statement
+from tracker.models import Statement
 from tracker.models.statements import SCOPES
 from tracker.statements import queries
-
-
-def version_json(statement: Statement, v: PublishedStatement) -> dict:
-    return {
-        "version": v.version,
-        "language": v.language,
-        "published_at": v.published_at,
-        "published_by_id": v.published_by_id,
-        "pdf_sha256": v.pdf_sha256,
-        "pdf_size": v.pdf_size,
-        "pdf_url": url_for("api.statement_pdf", statement_id=statement.id, number=v.version),
-    }
-
-
-def statement_json(s: Statement) -> dict:
-    return {
-        "id": s.id,
-        "scope": s.scope,
-        "organisation_id": s.organisation_id,
-        "framework_id": s.framework_id,
-        "cycle_id": s.cycle_id,
-        "language": s.language,
-        "status": s.status,
-        "versions": [version_json(s, v) for v in s.versions],
-    }
 
 
 def _statement_or_404(statement_id: int) -> Statement:
@@ -56,7 +31,7 @@ def list_statements():
     scope = _scope_arg()
     if scope:
         query = query.where(Statement.scope == scope)
-    return paginated(query.order_by(Statement.id), statement_json)
+    return paginated(query.order_by(Statement.id), shapes_more.Statement.of)
 
 
 def _scope_arg() -> str | None:
@@ -68,7 +43,7 @@ def _scope_arg() -> str | None:
 
 @bp.get("/statements/<int:statement_id>")
 def get_statement(statement_id: int):
-    return read(statement_json(_statement_or_404(statement_id)))
+    return read(shapes_more.Statement.of(_statement_or_404(statement_id)))
 
 
 @bp.get("/statements/<int:statement_id>/versions/<int:number>/pdf")
