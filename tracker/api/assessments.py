@@ -4,7 +4,7 @@ conclude). HTTP only: the rules are in each area's service, access in tracker/ac
 from flask import request
 from sqlalchemy.orm import selectinload
 
-from tracker import access, clock
+from tracker import access
 from tracker.api import bp, shapes
 from tracker.api.bodies import Reason, parse
 from tracker.api.http import ApiError, id_arg, paginated, read, user
@@ -60,5 +60,5 @@ def return_assessment(assessment_id: int):
 @bp.post("/assessments/<int:assessment_id>/conclude")
 def conclude_assessment(assessment_id: int):
     assessment = assessment_or_404(assessment_id, "assessment.conclude")
-    review_validation.conclude(user(), assessment, clock.today())
+    review_validation.conclude(user(), assessment)
     return read(shapes.Assessment.of(assessment_or_404(assessment_id)))

@@ -1,5 +1,5 @@
 """JSON API v1, peer review: assigning reviewers, validating scores and the challenge workflow
-(raise, answer, resolve, reopen). HTTP only: the rules are in tracker/review/ (challenges.py, validation.py)."""
+(raise, answer, resolve, reopen). HTTP only: the rules are in tracker/review/."""
 
 from tracker import access, clock
 from tracker.api import bp, shapes, shapes_more
