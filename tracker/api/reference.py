@@ -2,13 +2,13 @@
 reporting cycles. (Administrators change them through admin.py.)"""
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from tracker import access, cycles
 from tracker.api import bp, shapes
 from tracker.api.http import ApiError, paginated, read, user
 from tracker.extensions import db
-from tracker.models import Cycle, Framework, Organisation, Section
+from tracker.models import Cycle, Framework, Organisation
+from tracker.reporting.loaders import framework_contents
 
 
 def load_framework(framework_id: int) -> Framework:
@@ -16,10 +16,7 @@ def load_framework(framework_id: int) -> Framework:
     return db.session.scalar(
         select(Framework)
         .where(Framework.id == framework_id)
-        .options(
-            selectinload(Framework.scale),
-            selectinload(Framework.sections).selectinload(Section.items),
-        )
+        .options(*framework_contents())
         .execution_options(populate_existing=True)
     )
 

@@ -23,6 +23,7 @@ from tracker.models import (
     User,
 )
 from tracker.notifications import operations as notifications
+from tracker.reporting.loaders import framework_contents
 
 
 def previous_assessment(org: Organisation, framework: Framework, cycle: Cycle) -> Assessment | None:
@@ -102,10 +103,7 @@ def load_assessment(assessment_id: int) -> Assessment | None:
             selectinload(Assessment.organisation),
             selectinload(Assessment.cycle),
             selectinload(Assessment.assignments),
-            selectinload(Assessment.framework).selectinload(Framework.scale),
-            selectinload(Assessment.framework)
-            .selectinload(Framework.sections)
-            .selectinload(Section.items),
+            *framework_contents(selectinload(Assessment.framework)),
             selectinload(Assessment.responses).selectinload(Response.actions),
         )
     )
