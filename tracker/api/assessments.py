@@ -39,7 +39,7 @@ def list_assessments():
 
 @bp.get("/assessments/<int:assessment_id>")
 def get_assessment(assessment_id: int):
-    return read(shapes.Assessment.of(assessment_or_404(assessment_id)))
+    return read(shapes.Assessment.of(assessment_or_404(assessment_id, whole=False)))
 
 
 @bp.post("/assessments/<int:assessment_id>/submit")

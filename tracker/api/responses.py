@@ -20,11 +20,13 @@ from tracker.models import Assessment, EvidenceLink, Response
 FIRST_LINKS = PER_PAGE_MAX
 
 
-def assessment_or_404(assessment_id: int, action: str = "assessment.view") -> Assessment:
-    """The assessment, loaded for `action`: 404 if the user may not see it, 403 if only see."""
-    return access.get_assessment_or_404(
-        assessment_id, user(), action, assessment_queries.load_assessment
-    )
+def assessment_or_404(
+    assessment_id: int, action: str = "assessment.view", whole: bool = True
+) -> Assessment:
+    """The assessment, loaded for `action`: 404 if the user may not see it, 403 if only see.
+    `whole=False` loads only what its summary (shapes.Assessment) needs."""
+    loader = assessment_queries.load_assessment if whole else assessment_queries.load_summary
+    return access.get_assessment_or_404(assessment_id, user(), action, loader)
 
 
 def response_row(response_id: int, action: str = "assessment.view"):

@@ -55,12 +55,14 @@ def list_challenges(assessment_id: int):
     return listed(threads, shapes_more.Challenge.of)
 
 
-def _challenge_or_404(challenge_id: int, action: str = "challenge.view") -> Challenge:
-    return access.get_challenge_or_404(challenge_id, user(), action, review_queries.load_thread)
+def _challenge_or_404(challenge_id: int, action: str = "challenge.view", loader=None) -> Challenge:
+    loader = loader or review_queries.load_thread
+    return access.get_challenge_or_404(challenge_id, user(), action, loader)
 
 
 def _challenge_read(challenge_id: int, status: int = 200):
-    return read(shapes_more.Challenge.of(_challenge_or_404(challenge_id)), status)
+    challenge = _challenge_or_404(challenge_id, loader=review_queries.load_for_reading)
+    return read(shapes_more.Challenge.of(challenge), status)
 
 
 @bp.get("/challenges/<int:challenge_id>")

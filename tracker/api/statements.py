@@ -15,7 +15,7 @@ from tracker.statements import queries
 
 
 def _statement_or_404(statement_id: int) -> Statement:
-    statement = queries.load(statement_id)
+    statement = queries.load_summary(statement_id)
     if statement is None or not access.can(user(), "statement.view", statement):
         raise ApiError(404, "not_found", "No such statement, or not one you may read.")
     return statement

@@ -93,6 +93,16 @@ class TaskList:
         return sum(1 for row in self.rows if row.claim_beyond_evidence)
 
 
+def load_summary(assessment_id: int) -> Assessment | None:
+    """An assessment with its review assignments only: what deciding who may see it and its
+    summary (status, dates, reviewers) need."""
+    return db.session.scalar(
+        select(Assessment)
+        .where(Assessment.id == assessment_id)
+        .options(selectinload(Assessment.assignments))
+    )
+
+
 def load_assessment(assessment_id: int) -> Assessment | None:
     """An assessment with its framework, scale, sections, items, responses and actions loaded
     in a fixed number of queries, whatever their number."""

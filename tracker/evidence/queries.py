@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, column, distinct, exists, func, or_, select, table
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.evidence import pii, triangulation
 from tracker.extensions import db
@@ -132,16 +132,18 @@ def is_linked(evidence_id, response_id: int) -> bool:
 
 
 def where_used(evidence: Evidence) -> list[EvidenceLink]:
-    """The responses an item of evidence is linked to, with their assessments loaded."""
+    """The responses an item of evidence is linked to, each with its item and its assessment
+    (with cycle and reviewers): two statements, however many links."""
+    response = joinedload(EvidenceLink.response)
+    assessment = response.joinedload(Response.assessment)
     return list(
         db.session.scalars(
             select(EvidenceLink)
             .where(EvidenceLink.evidence_id == evidence.id)
             .options(
-                selectinload(EvidenceLink.response).selectinload(Response.item),
-                selectinload(EvidenceLink.response)
-                .selectinload(Response.assessment)
-                .selectinload(Assessment.cycle),
+                response.joinedload(Response.item),
+                assessment.joinedload(Assessment.cycle),
+                assessment.selectinload(Assessment.assignments),
             )
         )
     )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.access import UNDER_REVIEW, visible_assessments
 from tracker.assessments.queries import previous_scores, task_list
@@ -247,6 +247,21 @@ def load_thread(challenge_id: int) -> Challenge | None:
         select(Challenge)
         .where(Challenge.id == challenge_id)
         .options(*_THREAD, selectinload(Challenge.response).selectinload(Response.item))
+    )
+
+
+def load_for_reading(challenge_id: int) -> Challenge | None:
+    """A challenge with what its summary shows (each message and its evidence's ids) and what
+    deciding who may read it needs (its assessment and reviewers), in four statements."""
+    return db.session.scalar(
+        select(Challenge)
+        .where(Challenge.id == challenge_id)
+        .options(
+            selectinload(Challenge.messages).selectinload(ChallengeMessage.evidence),
+            joinedload(Challenge.response)
+            .joinedload(Response.assessment)
+            .selectinload(Assessment.assignments),
+        )
     )
 
 

@@ -63,6 +63,15 @@ def load(statement_id: int) -> Statement | None:
     )
 
 
+def load_summary(statement_id: int) -> Statement | None:
+    """A statement with its published versions only: who may read it, and its summary."""
+    return db.session.scalar(
+        select(Statement)
+        .where(Statement.id == statement_id)
+        .options(selectinload(Statement.versions))
+    )
+
+
 def listing(user: User) -> list[Statement]:
     """The statements `user` may read, the newest first."""
     return _newest_first(access.visible_statements(user))
