@@ -147,11 +147,18 @@ def empty_every_table() -> None:
     db.session.remove()
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
+        # Children first. On PostgreSQL, DELETE and setting the sequences back is some thirty
+        # times quicker than TRUNCATE ... RESTART IDENTITY on a test's few rows (TRUNCATE makes
+        # new files for every table and index), and leaves the same empty tables.
+        for table in tables:
+            conn.execute(text(f"DELETE FROM {table}"))
         if conn.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))
+            conn.execute(
+                text(
+                    "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, 1, false) "
+                    "FROM pg_sequences WHERE schemaname = current_schema()"
+                )
+            )
 
 
 def assert_security_headers(response) -> None:
