@@ -49,8 +49,11 @@ db: setup
 run: db
 	$(FLASK) run --port $${FLASK_RUN_PORT:-5000}
 
+# The suite runs in a process per CPU (pytest-xdist), each with its own database, instance and
+# ports; TEST_WORKERS=0 runs it in this one. PYTEST_ARGS adds to it: PYTEST_ARGS=tests/review.
+TEST_WORKERS ?= auto
 test: setup
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

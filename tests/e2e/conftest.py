@@ -6,17 +6,18 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
 import yaml
 from babel import support
-
-from tests.conftest import postgres_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -73,11 +74,7 @@ def serve(env: dict, instance: Path, commands, port: int | None = None, python: 
             time.sleep(0.2)
 
 
-@contextlib.contextmanager
-def demo_server(instance: Path, python: str = ""):
-    """A demo database set up with the real commands in `instance` (and then `python`, as
-    serve() runs it), served on a random local port (on PostgreSQL in a schema of its own when
-    TRACKER_TEST_DATABASE_URL is set)."""
+def _server_env(instance: Path) -> dict:
     env = {
         **os.environ,
         "TRACKER_INSTANCE_DIR": str(instance),
@@ -87,19 +84,100 @@ def demo_server(instance: Path, python: str = ""):
         "TRACKER_LOGIN_LIMIT": "10000 per minute",
     }
     env.pop("DATABASE_URL", None)
-    drop = None
-    if os.environ.get("TRACKER_TEST_DATABASE_URL"):
-        env["DATABASE_URL"], drop = postgres_schema(os.environ["TRACKER_TEST_DATABASE_URL"])
-    commands = (["init-db"], ["seed-demo"])
-    server, log, base_url = serve(env, instance, commands, python=python)
+    return env
+
+
+class DemoTemplate:
+    """The demo database made once per test process with the real commands (init-db, then
+    seed-demo), and copied for each demo server: on SQLite its file and stored evidence, on
+    PostgreSQL a database made from it with CREATE DATABASE ... TEMPLATE."""
+
+    def __init__(self):
+        self.instance: Path | None = None
+        self.admin = None  # on PostgreSQL: an engine on the suite's database, for CREATE DATABASE
+        self.made: list[str] = []  # PostgreSQL databases made, the template first
+
+    def _database(self, template: str | None = None) -> str:
+        """A new PostgreSQL database (a copy of `template`, if given); its URL."""
+        from sqlalchemy import create_engine, make_url, text
+
+        url = make_url(os.environ["TRACKER_TEST_DATABASE_URL"])
+        if self.admin is None:
+            driven = url.set(drivername="postgresql+psycopg")
+            self.admin = create_engine(driven, isolation_level="AUTOCOMMIT")
+        name = f"tracker_e2e_{uuid.uuid4().hex[:10]}"
+        with self.admin.connect() as conn:
+            conn.execute(
+                text(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+            )
+        self.made.append(name)
+        return url.set(database=name).render_as_string(hide_password=False)
+
+    def copy_to(self, instance: Path, env: dict) -> None:
+        """Give the server about to run in `instance` (with `env`) its own copy of the demo."""
+        if self.instance is None:
+            self.instance = Path(tempfile.mkdtemp(prefix="e2e-demo-"))
+            made = _server_env(self.instance)
+            if os.environ.get("TRACKER_TEST_DATABASE_URL"):
+                made["DATABASE_URL"] = self._database()
+            flask = [sys.executable, "-m", "flask", "--app", "app"]
+            for command in (["init-db"], ["seed-demo"]):
+                subprocess.run(flask + command, cwd=ROOT, env=made, check=True, capture_output=True)
+        if self.made:
+            env["DATABASE_URL"] = self._database(template=self.made[0])
+        else:
+            with (
+                contextlib.closing(sqlite3.connect(self.instance / "tracker.sqlite")) as source,
+                contextlib.closing(sqlite3.connect(instance / "tracker.sqlite")) as copy,
+            ):
+                source.backup(copy)
+        shutil.copytree(self.instance / "evidence", instance / "evidence", dirs_exist_ok=True)
+
+    def drop(self, name: str) -> None:
+        """Drop a database this made (its server has stopped)."""
+        from sqlalchemy import text
+
+        with self.admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+    def remove(self) -> None:
+        """Drop the template and its copies; remove its files."""
+        for name in reversed(self.made):
+            self.drop(name)
+        if self.admin is not None:
+            self.admin.dispose()
+        if self.instance is not None:
+            shutil.rmtree(self.instance, ignore_errors=True)
+
+
+_DEMO = DemoTemplate()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _demo_template():
+    """The demo template lives for the run, made when the first demo server needs it."""
+    yield _DEMO
+    _DEMO.remove()
+
+
+@contextlib.contextmanager
+def demo_server(instance: Path, python: str = ""):
+    """A copy of the demo database (made once with the real commands, DemoTemplate) in
+    `instance`, then `python` run on it, as serve() runs it, served on a random local port (on
+    PostgreSQL in a database of its own when TRACKER_TEST_DATABASE_URL is set)."""
+    env = _server_env(instance)
+    _DEMO.copy_to(instance, env)
+    server, log, base_url = serve(env, instance, (), python=python)
     try:
         yield base_url
     finally:
         server.terminate()
         server.wait(timeout=10)
         log.close()
-        if drop:
-            drop()
+        if "DATABASE_URL" in env:
+            database = env["DATABASE_URL"].rsplit("/", 1)[1].split("?")[0]
+            _DEMO.drop(database)
+            _DEMO.made.remove(database)
 
 
 @pytest.fixture(scope="session")
