@@ -53,7 +53,7 @@ run: db
 # ports; TEST_WORKERS=0 runs it in this one. PYTEST_ARGS adds to it: PYTEST_ARGS=tests/review.
 TEST_WORKERS ?= auto
 test: setup
-	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
