@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tracker import clock, drafts
-from tracker.access import get_challenge_or_404
+from tracker.access import can, get_challenge_or_404
 from tracker.assessments import queries as assessment_queries
 from tracker.forms import PostForm
 from tracker.i18n import current_language
@@ -34,9 +34,14 @@ def _answer_form(challenge, formdata=True) -> AnswerForm:
     lang = current_language()
     framework = challenge.response.assessment.framework
     form.revised_score.choices = score_choices(framework, lang, _("Keep the score"))
+    # Only someone who may answer is offered the library (up to 200 pieces to read and show).
+    offered = (
+        queries.answer_options(challenge)
+        if can(current_user, "challenge.answer", challenge)
+        else []
+    )
     form.evidence.choices = [
-        (e.id, f"{e.title} ({e.source_organisation.display_name(lang)})")
-        for e in queries.answer_options(challenge)
+        (e.id, f"{e.title} ({e.source_organisation.display_name(lang)})") for e in offered
     ]
     return form
 
