@@ -92,6 +92,9 @@ class Assessment(Timestamped, db.Model):
         cascade="all, delete-orphan",
         primaryjoin="Response.assessment_id == Assessment.id",
         foreign_keys="Response.assessment_id",
+        # In the order they were made: on PostgreSQL an updated row moves on disk, so without
+        # an order the list would come back shuffled after an edit.
+        order_by="Response.id",
     )
     assignments: Mapped[list[ReviewAssignment]] = relationship(  # noqa: F821
         back_populates="assessment", cascade="all, delete-orphan"
