@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from flask import url_for
-from pydantic import BaseModel, Field, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from tracker.models.assessments import ACTION_STATUSES, ASSESSMENT_STATUSES
 from tracker.models.users import LOCALES, ROLES, STATUSES
@@ -67,7 +67,18 @@ class Token(BaseModel):
         )
 
 
-class Organisation(BaseModel):
+class FromRow(BaseModel):
+    """A shape whose every field is the row's attribute of the same name."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def of(cls, row):
+        """The shape of a row (a model instance), field by field."""
+        return cls.model_validate(row)
+
+
+class Organisation(FromRow):
     id: int
     code: str
     name: str
@@ -75,19 +86,6 @@ class Organisation(BaseModel):
     kind: str
     region_id: int | None
     active: bool = Field(description="A deactivated one is offered for nothing new.")
-
-    @classmethod
-    def of(cls, org) -> "Organisation":
-        """An organisation."""
-        return cls(
-            id=org.id,
-            code=org.code,
-            name=org.name,
-            name_cy=org.name_cy,
-            kind=org.kind,
-            region_id=org.region_id,
-            active=org.active,
-        )
 
 
 class Triangulating(BaseModel):
@@ -279,7 +277,7 @@ class Assessment(BaseModel):
         )
 
 
-class Action(BaseModel):
+class Action(FromRow):
     id: int
     response_id: int
     description: str
@@ -291,20 +289,6 @@ class Action(BaseModel):
     status: Literal[tuple(ACTION_STATUSES)]
     completed_on: date | None
     version: int = Field(description="Send it back to change the action.")
-
-    @classmethod
-    def of(cls, a) -> "Action":
-        """An improvement action."""
-        return cls(
-            id=a.id,
-            response_id=a.response_id,
-            description=a.description,
-            owner=a.owner,
-            due_on=a.due_on,
-            status=a.status,
-            completed_on=a.completed_on,
-            version=a.version,
-        )
 
 
 class EvidenceLink(BaseModel):

@@ -7,7 +7,7 @@ from typing import Literal
 from flask import url_for
 from pydantic import BaseModel, Field
 
-from tracker.api.shapes import Score, Stamp
+from tracker.api.shapes import FromRow, Score, Stamp
 from tracker.evidence.pii import KINDS as PII_KINDS
 from tracker.models.evidence import EVIDENCE_KINDS
 from tracker.models.review import CHALLENGE_OUTCOMES, CHALLENGE_STATUSES
@@ -107,15 +107,12 @@ class EvidenceWithLinks(Evidence):
         return cls(**cls.fields_of(e), links=uses)
 
 
-class Reviewer(BaseModel):
+class Reviewer(FromRow):
+    """A peer reviewer who may be assigned."""
+
     id: int
     name: str
     organisation_id: int
-
-    @classmethod
-    def of(cls, reviewer) -> "Reviewer":
-        """A peer reviewer who may be assigned."""
-        return cls(id=reviewer.id, name=reviewer.name, organisation_id=reviewer.organisation_id)
 
 
 class Message(BaseModel):
