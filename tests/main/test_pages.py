@@ -196,3 +196,36 @@ def test_start_page_lists_recent_cycles_and_says_where_older_ones_are(
     assert "Cycle 2025–26" in page and "Cycle 2024–25" not in page
     assert "This page lists the two most recent cycles." in page
     assert 'href="/dashboards/">Earlier cycles are on the dashboards</a>' in page
+
+
+def test_an_inspectors_start_page_lists_assessments_a_page_at_a_time(
+    client, login, region, make_org, make_user, make_assessment, monkeypatch
+):
+    monkeypatch.setattr(main_queries, "PER_PAGE", 3)
+    names = [f"Board {n:02d}" for n in range(7)]
+    for name in names:
+        make_assessment(make_org("rsb", name=name), status="submitted", cycle=region["cycle"])
+    login(make_user("inspector", make_org("inspectorate")).email)
+
+    def listed(path):  # the assessments' table, not the list of organisations by region
+        return page_text(client.get(path)).split("Organisations by region")[0]
+
+    first = listed("/")
+    assert [n for n in names if n in first] == names[:3]
+    assert 'aria-label="Page 3"' in first and "7 in all" in first
+
+    last = listed("/?page=3")
+    assert [n for n in names if n in last] == names[6:]
+    assert 'rel="prev"' in last and 'rel="next"' not in last
+    # A page number past the end or not a number shows a page, never an error.
+    assert [n for n in names if n in listed("/?page=99")] == names[6:]
+    assert [n for n in names if n in listed("/?page=x")] == names[:3]
+
+
+def test_a_coordinators_start_page_has_no_pages_when_all_fit(
+    client, login, region, make_assessment
+):
+    make_assessment(region["rsb"], cycle=region["cycle"])
+    login("coord@a.test")
+    page = page_text(client.get("/"))
+    assert "govuk-pagination" not in page and "Cycle 2026–27" in page

@@ -111,7 +111,7 @@ def response_read(response_id: int, status: int = 200):
 
 @bp.get("/assessments/<int:assessment_id>/responses")
 def list_responses(assessment_id: int):
-    rows = assessment_queries.task_list(assessment_or_404(assessment_id), links=False).rows
+    rows = assessment_queries.item_rows(assessment_or_404(assessment_id, whole=False))
     links = first_links([row.response.id for row in rows])
     items = [response_shape(row, *links[row.response.id]) for row in rows]
     return read({"items": items, "total": len(rows)})

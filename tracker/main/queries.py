@@ -23,6 +23,7 @@ from tracker.models import (
     Response,
     User,
 )
+from tracker.paging import Page, paginate
 from tracker.review import queries as review
 
 DUE_SOON_DAYS = 30
@@ -56,6 +57,7 @@ class StartPage:
     days_left: int | None = None
     challenges: list = field(default_factory=list)  # for a coordinator: to answer
     older_cycles: bool = False  # cycles before the recent ones exist (see the dashboards)
+    listed: Page | None = None  # the page of assessments shown (an inspector sees many)
 
     @property
     def waiting_for_you(self) -> bool:
@@ -79,9 +81,15 @@ def _recent_cycles():
     return select(Cycle.id).where(Cycle.opens_on.in_(latest))
 
 
-def _rows(user: User, today: date) -> list[AssessmentRow]:
-    """Visible assessments of recent cycles with their figures, in five queries whatever their
-    number."""
+# Assessments listed at once: an inspector's or administrator's start page would otherwise
+# list every organisation's assessments of two cycles (DESIGN §10: a page does not grow with
+# the data).
+PER_PAGE = 25
+
+
+def _rows(user: User, today: date) -> tuple[Page, list[AssessmentRow]]:
+    """One page of the visible assessments of recent cycles with their figures, in six
+    queries whatever their number."""
     query = (
         visible_assessments(user)
         .where(Assessment.cycle_id.in_(_recent_cycles()))
@@ -94,7 +102,8 @@ def _rows(user: User, today: date) -> list[AssessmentRow]:
         .join(Assessment.organisation)
         .order_by(Cycle.opens_on.desc(), Organisation.name, Assessment.framework_id)
     )
-    assessments = db.session.scalars(query).unique().all()
+    listed = paginate(query, per_page=PER_PAGE)
+    assessments = listed.items
     ids = [a.id for a in assessments]
     has_narrative = func.length(func.trim(func.coalesce(Response.narrative, ""))) > 0
     answers = _grouped(
@@ -151,7 +160,7 @@ def _rows(user: User, today: date) -> list[AssessmentRow]:
                 may_act=answers_challenges or follows_up,
             )
         )
-    return rows
+    return listed, rows
 
 
 def _evidence_figures(assessments: list[Assessment]) -> dict[int, tuple[int, int]]:
@@ -181,9 +190,12 @@ def start_page(user: User, today: date | None = None) -> StartPage:
     newest first."""
     today = today or clock.today()
     grouped: dict[int, tuple[Cycle, list[AssessmentRow]]] = {}
-    for row in _rows(user, today):
+    listed, rows = _rows(user, today)
+    for row in rows:
         grouped.setdefault(row.assessment.cycle_id, (row.assessment.cycle, []))[1].append(row)
-    page = StartPage(user.role, list(grouped.values()), cycle=cycles.current_cycle(today))
+    page = StartPage(
+        user.role, list(grouped.values()), cycle=cycles.current_cycle(today), listed=listed
+    )
     # Assessments start, and the due date counts down, only while the current cycle is open.
     cycle_open = page.cycle is not None and page.cycle.contains(today)
     if cycle_open:
