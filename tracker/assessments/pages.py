@@ -103,8 +103,9 @@ def response_form(assessment, row) -> ResponseForm:
 def link_choices(assessment, row, find: str | None = None) -> list[tuple[int, str]]:
     """The library's current evidence not yet linked to this item (whose title contains `find`,
     if given), for the link form."""
+    kinds = {kind: str(label) for kind, label in EVIDENCE_KIND_LABELS.items()}  # translated once
     return [
-        (e.id, f"{e.title} ({EVIDENCE_KIND_LABELS[e.kind]})")
+        (e.id, f"{e.title} ({kinds[e.kind]})")
         for e in evidence_queries.linkable(assessment.organisation_id, row.response.id, find)
     ]
 
