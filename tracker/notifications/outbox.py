@@ -128,7 +128,9 @@ def _send(connection: "Connection", message: OutboxMessage) -> str:
     try:
         connection.send(as_email(message))
     except Exception as error:  # noqa: BLE001 - whatever goes wrong, the e-mail is kept
-        log.warning("E-mail to %s not sent: %s", message.recipient, error)
+        log.warning(
+            "E-mail to %s not sent: %s", message.recipient, short_error(error, connection.server)
+        )
         return _record_failure(message, error, connection)
     db.session.execute(
         update(OutboxMessage)
