@@ -10,6 +10,7 @@ delays or fails the request: what it does not take stays waiting for `flask send
 import logging
 import smtplib
 import ssl
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 _NEW = "tracker_outbox_new"
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracker-mail")
 _pending: list[Future] = []
+# When a server could not be reached (time.monotonic()): attempts queued before then are not
+# made, so a silent server costs one timeout, not one for every commit queued behind it.
+_trouble_found: dict = {}
 
 
 @dataclass(frozen=True)
@@ -107,18 +111,21 @@ def send_soon(session: Session, message: OutboxMessage) -> None:
     session.info.setdefault(_NEW, []).append((app, message))
 
 
-def _attempt(app: Flask, ids: list[int]) -> list[bool]:
+def _attempt(app: Flask, ids: list[int], queued_at: float) -> list[bool]:
     from tracker.notifications import outbox
 
     with app.app_context():
         server = Server.from_config(app.config)
-        if server is None:
+        if server is None or queued_at < _trouble_found.get(server, float("-inf")):
             return [False] * len(ids)
         try:
-            return outbox.attempt(server, ids)
+            sent, reachable = outbox.attempt(server, ids)
         except Exception:  # noqa: BLE001 - the database is away: send-mail tries again later
             log.exception("E-mails %s not tried after the commit; send-mail will.", ids)
             return [False] * len(ids)
+        if not reachable:
+            _trouble_found[server] = time.monotonic()
+        return sent
 
 
 def _after_commit(session: Session) -> None:
@@ -132,7 +139,7 @@ def _after_commit(session: Session) -> None:
         if identity is not None:
             by_app.setdefault(app, []).append(identity[0])
     for app, ids in by_app.items():
-        _pending.append(_executor.submit(_attempt, app, ids))
+        _pending.append(_executor.submit(_attempt, app, ids, time.monotonic()))
 
 
 def _after_rollback(session: Session) -> None:

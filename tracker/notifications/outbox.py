@@ -112,15 +112,16 @@ def deliver_due(server: Server) -> Run:
     return run
 
 
-def attempt(server: Server, ids: list[int]) -> list[bool]:
-    """Try to send these e-mails now (just after the commit that wrote them); True for each
-    one the server took. One the server did not take waits for send-mail."""
+def attempt(server: Server, ids: list[int]) -> tuple[list[bool], bool]:
+    """Try to send these e-mails now (just after the commit that wrote them): True for each
+    one the server took (one it did not take waits for send-mail), and whether the server
+    could be reached."""
     results = []
     with Connection(server) as connection:
         for message_id in ids:
             message = None if connection.broken else claim(message_id, server)
             results.append(message is not None and _send(connection, message) == "sent")
-    return results
+    return results, not connection.broken
 
 
 def _send(connection: "Connection", message: OutboxMessage) -> str:
