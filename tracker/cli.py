@@ -148,6 +148,32 @@ def send_reminders() -> None:
     )
 
 
+@click.command("send-mail")
+def send_mail() -> None:
+    """Send the e-mails waiting in the outbox that are due: those not taken just after their
+    change (the mail server was down or silent), and failures being tried again with backoff.
+    Run it every few minutes (cron or a systemd timer), on as many hosts as you like: each
+    e-mail is claimed before it is sent, so it goes once."""
+    from tracker.notifications import mail, outbox
+
+    server = mail.Server.from_config(current_app.config)
+    if server is None:
+        click.echo(
+            f"No MAIL_SERVER is configured: {outbox.waiting_count()} e-mail(s) wait in the outbox."
+        )
+        return
+    run = outbox.deliver_due(server)
+    click.echo(
+        f"E-mails sent: {run.sent}; to try again later: {run.retrying}; failed: {run.failed}; "
+        f"waiting: {outbox.waiting_count()}."
+        + (
+            f" Stopped early, the mail server could not be reached: {run.unreachable}"
+            if run.unreachable
+            else ""
+        )
+    )
+
+
 @click.command("generate-dataset")
 @click.option("--seed", default=1, show_default=True, help="Same seed, same data")
 @click.option(
@@ -226,6 +252,7 @@ def register_commands(app: Flask) -> None:
         sweep_evidence,
         sweep_sessions,
         send_reminders,
+        send_mail,
         generate_dataset,
         backup_command,
         restore_command,

@@ -72,6 +72,12 @@ def load(env: dict | None = None) -> dict:
     except ValueError as exc:
         raise ConfigError("TRACKER_SQLITE_BUSY_MS must be a whole number of milliseconds.") from exc
     try:
+        mail_attempts = int(env.get("TRACKER_MAIL_MAX_ATTEMPTS") or 8)
+    except ValueError as exc:
+        raise ConfigError("TRACKER_MAIL_MAX_ATTEMPTS must be a whole number.") from exc
+    if mail_attempts < 1:
+        raise ConfigError("TRACKER_MAIL_MAX_ATTEMPTS must be at least 1.")
+    try:
         max_upload_mb = int(env.get("TRACKER_MAX_UPLOAD_MB", "25"))
     except ValueError as exc:
         raise ConfigError("TRACKER_MAX_UPLOAD_MB must be a whole number of megabytes.") from exc
@@ -124,6 +130,8 @@ def load(env: dict | None = None) -> dict:
         "MAIL_USE_SSL": _flag(env.get("MAIL_USE_SSL")),
         "MAIL_TIMEOUT": 10,
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER") or "tracker@localhost",
+        # Tries of each e-mail in the outbox (backing off from 5 minutes) before it is failed.
+        "TRACKER_MAIL_MAX_ATTEMPTS": mail_attempts,
         # Links in e-mails sent outside a request (reminders from cron) start with this.
         "TRACKER_BASE_URL": (env.get("TRACKER_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
     }

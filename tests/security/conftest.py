@@ -28,6 +28,7 @@ from tracker.models import (
     Cycle,
     Notification,
     Organisation,
+    OutboxMessage,
     PublishedStatement,
     User,
 )
@@ -80,6 +81,7 @@ class AuthzWorld:
     token_ids: dict  # role -> the id of that user's API token
     snapshot: dict = field(default_factory=dict)
     fingerprint: str = ""
+    failed_email: int = 0  # an e-mail in the outbox that the mail server refused for good
 
     @property
     def own(self) -> Side:
@@ -268,7 +270,14 @@ def build_world() -> AuthzWorld:
     db.session.add_all(notifications.values())
     db.session.commit()
     issued = {role: tokens.issue(user, "matrix") for role, user in signed_in.items()}
+    failed = OutboxMessage(
+        recipient="gone@a.test", subject="Gone", body="Body", status="failed", attempts=1
+    )
+    failed.failed_at = utcnow()
+    db.session.add(failed)
+    db.session.commit()
     return AuthzWorld(
+        failed_email=failed.id,
         framework=framework.id,
         current_cycle=current.id,
         previous_cycle=previous.id,

@@ -150,6 +150,7 @@ PERSON = {
     "own coordinator": lambda w: {"user_id": w.users["coordinator"]},
 }
 CYCLE = {"-": lambda w: {"cycle_id": w.current_cycle}}
+FAILED_EMAIL = {"-": lambda w: {"message_id": w.failed_email}}
 LINK_TOKEN = {"-": lambda w: {"token": "not-a-link-anyone-was-sent"}}
 EXPORT = per_side(
     lambda w, s: {"scope": f"organisation-{s.rsb}", "dataset": "responses", "format": "csv"}
@@ -489,6 +490,8 @@ ROUTES = [
     R("admin.retire_framework", FRAMEWORK, {"POST": ADMINS}, {"POST": CSRF_ONLY}),
     R("admin.unretire_framework", FRAMEWORK, {"POST": ADMINS}, {"POST": CSRF_ONLY}),
     R("admin.audit", NONE, {"GET": ADMINS}),
+    R("admin.mail", NONE, {"GET": ADMINS}),
+    R("admin.retry_mail", FAILED_EMAIL, {"POST": ADMINS}, {"POST": CSRF_ONLY}),
     R("admin.audit_csv", NONE, {"GET": ADMINS}),
     R("notifications.index", NONE, {"GET": ALL_OK}),
     R("notifications.read", NOTIFICATION, {"POST": _everyone("ok 404")}, {"POST": CSRF_ONLY}),

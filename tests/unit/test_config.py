@@ -83,3 +83,17 @@ def test_the_sqlite_busy_timeout_comes_from_the_environment():
     assert load({})["TRACKER_SQLITE_BUSY_MS"] == 15_000
     with pytest.raises(ConfigError):
         load({"TRACKER_SQLITE_BUSY_MS": "soon"})
+
+
+@pytest.mark.parametrize("value, expected", [(None, 8), ("3", 3), ("", 8)])
+def test_the_outbox_tries_each_e_mail_a_set_number_of_times(tmp_path, value, expected):
+    env = {"TRACKER_INSTANCE_DIR": str(tmp_path)}
+    if value is not None:
+        env["TRACKER_MAIL_MAX_ATTEMPTS"] = value
+    assert load(env)["TRACKER_MAIL_MAX_ATTEMPTS"] == expected
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "eight"])
+def test_a_bad_number_of_tries_is_named(tmp_path, value):
+    with pytest.raises(ConfigError, match="TRACKER_MAIL_MAX_ATTEMPTS"):
+        load({"TRACKER_MAIL_MAX_ATTEMPTS": value, "TRACKER_INSTANCE_DIR": str(tmp_path)})

@@ -226,6 +226,7 @@ RULES: dict[str, Callable] = {
     "notification.read": _read_notification,
     "token.revoke": _own_token,
     "admin.manage": _role("admin"),
+    "mail.manage": _role("admin"),  # the e-mail outbox: see what waits, retry what failed
     "person.list": _list_people,
     "person.invite": _invite_person,
     "person.view": _manage_person,

@@ -101,6 +101,7 @@ WITH_VALUES = {
     "api_token",
     "account_link",
     "assessment_reminder",
+    "outbox_message",
 }
 HIDDEN = "•••"
 

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from tracker.access import can
 from tracker.admin import bp
+from tracker.notifications import queries as notifications
 
 
 def require(action: str, obj=None) -> None:
@@ -43,6 +44,12 @@ PARTS = (  # endpoint, name, what it is for, the access rule that shows it
         "admin.manage",
     ),
     (
+        "admin.mail",
+        _l("E-mails"),
+        _l("E-mails waiting to be sent, and those the mail server did not take: try them again."),
+        "mail.manage",
+    ),
+    (
         "admin.audit",
         _l("Audit log"),
         _l("Every change anyone has made, with what it was before and after."),
@@ -60,7 +67,9 @@ def index():
         for part in PARTS
         if part[0] in current_app.view_functions and can(current_user, part[3])
     ]
-    return render_template("admin/index.html", parts=parts)
+    # How the outbox stands, beside its link: a failed e-mail is news to the national team.
+    outbox = notifications.outbox_counts() if can(current_user, "mail.manage") else None
+    return render_template("admin/index.html", parts=parts, outbox=outbox)
 
 
 # Each part adds its routes to the blueprint (imported last: they import `bp`).
@@ -68,6 +77,7 @@ from tracker.admin import (  # noqa: E402, F401
     views_audit,
     views_cycles,
     views_frameworks,
+    views_mail,
     views_organisations,
     views_people,
 )

@@ -7,6 +7,7 @@ from tracker.models.drafts import Draft
 from tracker.models.evidence import Evidence, EvidenceLink
 from tracker.models.frameworks import Framework, Item, ScaleLevel, Section
 from tracker.models.organisations import Organisation
+from tracker.models.outbox import OutboxMessage
 from tracker.models.review import Challenge, ChallengeMessage, ReviewAssignment
 from tracker.models.statements import PublishedStatement, Statement
 from tracker.models.users import (
@@ -37,6 +38,7 @@ __all__ = [
     "LoginThrottle",
     "Notification",
     "Organisation",
+    "OutboxMessage",
     "PublishedStatement",
     "Reminder",
     "Response",

@@ -1,28 +1,34 @@
-"""Optional e-mail for notifications, sent only after the change that caused it is committed.
+"""E-mail through the outbox: written with the change that causes it, sent after (issue #24).
 
-`queue()` puts a message in the database session's outbox. When the session commits, the
-outbox is handed to one background thread that talks to the SMTP server; when it rolls back,
-the outbox is dropped, so nobody is told of a change that did not happen. A mail server that
-is down or slow never blocks or fails the request: the failure is logged and the in-app
-notification is still there.
+`send_after_commit()` adds the e-mail to the database session as an `OutboxMessage` row, so
+the commit that saves the change saves the e-mail, and a rollback takes both away. Once the
+session commits, one background thread tries to send its new e-mails at once (outbox.attempt),
+so a small install needs no worker. A mail server that is down, refusing or silent never
+delays or fails the request: what it does not take stays waiting for `flask send-mail`.
 """
 
 import logging
 import smtplib
 import ssl
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
 
 from flask import Flask, current_app
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
+
+from tracker.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-_OUTBOX = "tracker_outbox"
+_NEW = "tracker_outbox_new"
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracker-mail")
 _pending: list[Future] = []
+# When a server could not be reached (time.monotonic()): attempts queued before then are not
+# made, so a silent server costs one timeout, not one for every commit queued behind it.
+_trouble_found: dict = {}
 
 
 @dataclass(frozen=True)
@@ -49,71 +55,103 @@ class Server:
             config.get("MAIL_TIMEOUT", 10),
         )
 
+    def connect(self) -> smtplib.SMTP:
+        """An SMTP session, signed in when a user name is set."""
+        if self.use_ssl:
+            smtp = smtplib.SMTP_SSL(
+                self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+            )
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
+            if self.use_tls and not self.use_ssl:
+                smtp.starttls(context=ssl.create_default_context())
+            if self.username:
+                smtp.login(self.username, self.password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
 
-def compose(sender: str, to: str, subject: str, body: str) -> EmailMessage:
+
+def compose(
+    sender: str, to: str, subject: str, body: str, headers: dict | None = None
+) -> EmailMessage:
+    """A plain-text e-mail; ValueError for one that cannot be written (a line break in the
+    subject, say)."""
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = sender, to, subject
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
     return message
 
 
-def queue(session: Session, server: Server, message: EmailMessage) -> None:
-    """Send `message` once `session` commits; forget it if the session rolls back."""
-    session.info.setdefault(_OUTBOX, []).append((server, message))
-
-
-def send_after_commit(session: Session, to: str, subject: str, body: str) -> bool:
-    """Queue a plain-text e-mail from the tracker to `to`, sent once `session` commits; False
-    (and a warning for the operators) when no mail server is configured."""
-    server = Server.from_config(current_app.config)
-    if server is None:
-        log.warning("No MAIL_SERVER is configured: the e-mail to %s was not sent.", to)
+def send_after_commit(
+    session: Session, to: str, subject: str, body: str, warn: bool = True
+) -> bool:
+    """Put a plain-text e-mail to `to` in the outbox with the session's change; once the
+    session commits it is tried at once, then by send-mail. False (and, if `warn`, a warning
+    for the operators) when no mail server is configured: it waits in the outbox until one is.
+    ValueError for an e-mail that cannot be written."""
+    compose(current_app.config["MAIL_DEFAULT_SENDER"], to, subject, body)  # refused now if bad
+    message = OutboxMessage(recipient=to, subject=subject, body=body)
+    session.add(message)
+    if Server.from_config(current_app.config) is None:
+        if warn:
+            log.warning("No MAIL_SERVER is configured: the e-mail to %s waits in the outbox.", to)
         return False
-    queue(session, server, compose(current_app.config["MAIL_DEFAULT_SENDER"], to, subject, body))
+    send_soon(session, message)
     return True
 
 
-def _deliver(server: Server, message: EmailMessage) -> bool:
-    try:
-        if server.use_ssl:
-            smtp = smtplib.SMTP_SSL(
-                server.host,
-                server.port,
-                timeout=server.timeout,
-                context=ssl.create_default_context(),
-            )
-        else:
-            smtp = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
-        with smtp:
-            if server.use_tls and not server.use_ssl:
-                smtp.starttls(context=ssl.create_default_context())
-            if server.username:
-                smtp.login(server.username, server.password or "")
-            smtp.send_message(message)
-    except Exception as error:  # noqa: BLE001 - whatever goes wrong, the tracker carries on
-        log.warning("E-mail to %s not sent: %s", message["To"], error)
-        return False
-    return True
+def send_soon(session: Session, message: OutboxMessage) -> None:
+    """Try to send `message` (in the session) as soon as the session commits."""
+    app = current_app._get_current_object()  # noqa: SLF001 - the thread needs the app itself
+    session.info.setdefault(_NEW, []).append((app, message))
+
+
+def _attempt(app: Flask, ids: list[int], queued_at: float) -> list[bool]:
+    from tracker.notifications import outbox
+
+    with app.app_context():
+        server = Server.from_config(app.config)
+        if server is None or queued_at < _trouble_found.get(server, float("-inf")):
+            return [False] * len(ids)
+        try:
+            sent, reachable = outbox.attempt(server, ids)
+        except Exception:  # noqa: BLE001 - the database is away: send-mail tries again later
+            log.exception("E-mails %s not tried after the commit; send-mail will.", ids)
+            return [False] * len(ids)
+        if not reachable:
+            _trouble_found[server] = time.monotonic()
+        return sent
 
 
 def _after_commit(session: Session) -> None:
-    outbox = session.info.pop(_OUTBOX, [])
-    if outbox:
-        _pending[:] = [f for f in _pending if not f.done()]  # keep only what is still going
-    for server, message in outbox:
-        _pending.append(_executor.submit(_deliver, server, message))
+    new = session.info.pop(_NEW, [])
+    if not new:
+        return
+    _pending[:] = [f for f in _pending if not f.done()]  # keep only what is still going
+    by_app: dict[Flask, list[int]] = {}
+    for app, message in new:
+        identity = inspect(message).identity  # known without a query: the row was flushed
+        if identity is not None:
+            by_app.setdefault(app, []).append(identity[0])
+    for app, ids in by_app.items():
+        _pending.append(_executor.submit(_attempt, app, ids, time.monotonic()))
 
 
 def _after_rollback(session: Session) -> None:
-    session.info.pop(_OUTBOX, None)
+    session.info.pop(_NEW, None)
 
 
 def wait(timeout: float = 30) -> list[bool]:
-    """Wait for every e-mail handed over so far; True for each one the server accepted.
+    """Wait for every attempt after a commit so far; True for each e-mail the server took.
     For tests and commands that exit straight after sending."""
     done = []
     while _pending:
-        done.append(_pending.pop(0).result(timeout=timeout))
+        done.extend(_pending.pop(0).result(timeout=timeout))
     return done
 
 

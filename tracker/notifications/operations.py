@@ -1,4 +1,4 @@
-"""In-app notifications, and e-mail copies when a mail server is configured.
+"""In-app notifications and their e-mail copies (through the outbox, mail.py).
 
 A notification stores which message it is (`kind`) and what fills it (`params`), so each
 reader sees it in their own language, whenever they read it. `notify()` adds to the session:
@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from tracker.extensions import db
 from tracker.i18n import current_language
-from tracker.models import Assessment, Notification, Organisation, User
+from tracker.models import Assessment, AuditEvent, Notification, Organisation, OutboxMessage, User
 from tracker.models.base import localised, utcnow
 from tracker.notifications import mail
 
@@ -130,7 +130,6 @@ def administrators() -> list[User]:
 
 def notify(users, kind: str, params: dict, link: str | None) -> list[Notification]:
     """Tell each user (once each), in the tracker and, if configured, by e-mail."""
-    server = mail.Server.from_config(current_app.config)
     created, seen = [], set()
     for user in users:
         if user is None or user.id in seen or not user.active:
@@ -141,15 +140,16 @@ def notify(users, kind: str, params: dict, link: str | None) -> list[Notificatio
         note = Notification(user_id=user.id, kind=kind, params=params, text=english, link=link)
         db.session.add(note)
         created.append(note)
-        if server is not None:
-            try:
-                mail.queue(db.session(), server, _email(user, kind, params, link))
-            except (ValueError, TypeError) as error:  # a message that cannot be written
-                current_app.logger.warning("E-mail to %s not composed: %s", user.email, error)
+        try:
+            # Kept in the outbox even with no mail server yet (it goes once there is one).
+            subject, body = _email(user, kind, params, link)
+            mail.send_after_commit(db.session(), user.email, subject, body, warn=False)
+        except (ValueError, TypeError) as error:  # a message that cannot be written
+            current_app.logger.warning("E-mail to %s not composed: %s", user.email, error)
     return created
 
 
-def _email(user: User, kind: str, params: dict, link: str | None):
+def _email(user: User, kind: str, params: dict, link: str | None) -> tuple[str, str]:
     with force_locale(user.locale or "en"):
         body = text_of(kind, params)
         if link:
@@ -161,7 +161,7 @@ def _email(user: User, kind: str, params: dict, link: str | None):
     subject = " ".join(subject.split())  # one line: a header cannot hold a line break
     if len(subject) > 150:
         subject = subject[:147] + "..."
-    return mail.compose(current_app.config["MAIL_DEFAULT_SENDER"], user.email, subject, body)
+    return subject, body
 
 
 def absolute(path: str) -> str:
@@ -181,3 +181,34 @@ def mark_read(user: User, notification_id: int | None = None) -> int:
     ).rowcount
     db.session.commit()
     return changed
+
+
+def retry_email(actor: User, message: OutboxMessage) -> bool:
+    """Put a failed e-mail back in the outbox, tried at once and then as a new one; False
+    (nothing done) when it is not failed, e.g. retried already by a double click."""
+    retried = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.status == "failed")
+        .values(
+            status="waiting",
+            attempts=0,
+            next_attempt_at=utcnow(),
+            failed_at=None,
+            claimed_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not retried:
+        db.session.rollback()
+        return False
+    AuditEvent.record(
+        actor,
+        "email.retried",
+        message,
+        before={"status": "failed"},
+        after={"status": "waiting", "recipient": message.recipient},
+    )
+    if mail.Server.from_config(current_app.config) is not None:
+        mail.send_soon(db.session(), message)
+    db.session.commit()
+    return True
