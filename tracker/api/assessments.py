@@ -39,7 +39,8 @@ def list_assessments():
 
 @bp.get("/assessments/<int:assessment_id>")
 def get_assessment(assessment_id: int):
-    return read(shapes.Assessment.of(assessment_or_404(assessment_id, whole=False)))
+    assessment = assessment_or_404(assessment_id, load=assessment_queries.load_summary)
+    return read(shapes.Assessment.of(assessment))
 
 
 @bp.post("/assessments/<int:assessment_id>/submit")

@@ -21,12 +21,14 @@ FIRST_LINKS = PER_PAGE_MAX
 
 
 def assessment_or_404(
-    assessment_id: int, action: str = "assessment.view", whole: bool = True
+    assessment_id: int,
+    action: str = "assessment.view",
+    load=assessment_queries.load_assessment,
 ) -> Assessment:
-    """The assessment, loaded for `action`: 404 if the user may not see it, 403 if only see.
-    `whole=False` loads only what its summary (shapes.Assessment) needs."""
-    loader = assessment_queries.load_assessment if whole else assessment_queries.load_summary
-    return access.get_assessment_or_404(assessment_id, user(), action, loader)
+    """The assessment, loaded for `action` by `load` (by default with everything its pages
+    read; `assessment_queries.load_summary` for its summary alone): 404 if the user may not see
+    it, 403 if only see."""
+    return access.get_assessment_or_404(assessment_id, user(), action, load)
 
 
 def response_row(response_id: int, action: str = "assessment.view"):
@@ -111,7 +113,8 @@ def response_read(response_id: int, status: int = 200):
 
 @bp.get("/assessments/<int:assessment_id>/responses")
 def list_responses(assessment_id: int):
-    rows = assessment_queries.item_rows(assessment_or_404(assessment_id, whole=False))
+    assessment = assessment_or_404(assessment_id, load=assessment_queries.load_summary)
+    rows = assessment_queries.item_rows(assessment)
     links = first_links([row.response.id for row in rows])
     items = [response_shape(row, *links[row.response.id]) for row in rows]
     return read({"items": items, "total": len(rows)})
