@@ -40,6 +40,24 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def _limit_storage(env: dict) -> dict:
+    """Where rate limits are counted: RATELIMIT_STORAGE_URI if set, else REDIS_URL (shared by
+    every process and host), else each process's memory. If the shared store stops answering,
+    each process counts in its own memory until it answers again (logged), so that signing in
+    never depends on Redis; a short timeout keeps a silent Redis from holding requests up."""
+    uri = env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://"
+    shared = uri.startswith("redis")
+    return {
+        "RATELIMIT_STORAGE_URI": uri,
+        "RATELIMIT_STORAGE_OPTIONS": (
+            {"socket_connect_timeout": 0.5, "socket_timeout": 0.5} if shared else {}
+        ),
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": shared,
+        # Several trackers (or other apps) may share one Redis: each keeps to its own keys.
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX") or "tracker",
+    }
+
+
 def load(env: dict | None = None) -> dict:
     """Build the Flask config mapping from environment variables."""
     env = dict(os.environ if env is None else env)
@@ -97,10 +115,11 @@ def load(env: dict | None = None) -> dict:
         "PERMANENT_SESSION_LIFETIME": session_hours * 3600,
         # Behind N reverse proxies the client's address is in X-Forwarded-For.
         "TRACKER_PROXY_COUNT": proxy_count,
-        # Sign-in and token requests per client address (Flask-Limiter's notation). Memory
-        # storage counts per process; RATELIMIT_STORAGE_URI (e.g. redis://...) shares counts.
+        # Sign-in and token requests per client address (Flask-Limiter's notation), counted
+        # where _limit_storage says.
         "TRACKER_LOGIN_LIMIT": env.get("TRACKER_LOGIN_LIMIT") or "30 per minute; 300 per hour",
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        **_limit_storage(env),
         "RATELIMIT_ENABLED": not _flag(env.get("TRACKER_RATELIMIT_OFF")),
         "RATELIMIT_HEADERS_ENABLED": True,
         # How long a SQLite write waits for another writer before giving up (the person is

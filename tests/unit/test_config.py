@@ -83,3 +83,26 @@ def test_the_sqlite_busy_timeout_comes_from_the_environment():
     assert load({})["TRACKER_SQLITE_BUSY_MS"] == 15_000
     with pytest.raises(ConfigError):
         load({"TRACKER_SQLITE_BUSY_MS": "soon"})
+
+
+@pytest.mark.parametrize(
+    "env, storage",
+    [
+        ({}, "memory://"),
+        ({"REDIS_URL": "redis://cache:6379/2"}, "redis://cache:6379/2"),
+        # Flask-Limiter's own setting, if given, is what counts.
+        (
+            {"REDIS_URL": "redis://cache:6379/2", "RATELIMIT_STORAGE_URI": "memory://"},
+            "memory://",
+        ),
+        ({"RATELIMIT_STORAGE_URI": "redis://other:6379"}, "redis://other:6379"),
+    ],
+)
+def test_redis_url_shares_the_rate_limits_unless_told_otherwise(tmp_path, env, storage):
+    config = load({"TRACKER_INSTANCE_DIR": str(tmp_path), **env})
+    assert config["RATELIMIT_STORAGE_URI"] == storage
+    shared = storage.startswith("redis")
+    # A Redis that is down or silent: each process counts in memory, after half a second.
+    assert config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is shared
+    assert bool(config["RATELIMIT_STORAGE_OPTIONS"]) is shared
+    assert config["RATELIMIT_KEY_PREFIX"] == "tracker"
