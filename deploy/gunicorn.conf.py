@@ -14,6 +14,10 @@ bind = os.environ.get("TRACKER_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("TRACKER_WORKERS") or 2 * multiprocessing.cpu_count())
 # Sync workers: each request holds one; nginx queues the rest and buffers slow clients.
 worker_class = "sync"
+# The app is loaded once, before the workers fork: they start at once and share its memory.
+# New code therefore needs a restart (systemctl restart), not a reload; with an instance on
+# each host behind nginx, restart them one at a time and nobody notices.
+preload_app = True
 # A statement's PDF for all Wales takes seconds; nothing should take a minute.
 timeout = 60
 # On SIGTERM (systemctl stop, a deploy) requests in hand are finished first.

@@ -87,8 +87,11 @@ def load(env: dict | None = None) -> dict:
         )
     try:
         busy_ms = int(env.get("TRACKER_SQLITE_BUSY_MS") or 15_000)
+        stale_seconds = int(env.get("TRACKER_IDEMPOTENCY_STALE_SECONDS") or 120)
     except ValueError as exc:
-        raise ConfigError("TRACKER_SQLITE_BUSY_MS must be a whole number of milliseconds.") from exc
+        raise ConfigError(
+            "TRACKER_SQLITE_BUSY_MS and TRACKER_IDEMPOTENCY_STALE_SECONDS must be whole numbers."
+        ) from exc
     try:
         max_upload_mb = int(env.get("TRACKER_MAX_UPLOAD_MB", "25"))
     except ValueError as exc:
@@ -126,6 +129,10 @@ def load(env: dict | None = None) -> dict:
         # then told the tracker is busy). Saves take milliseconds; a backup or a big import
         # may hold the lock for seconds.
         "TRACKER_SQLITE_BUSY_MS": busy_ms,
+        # An API request that claimed an Idempotency-Key and neither answered nor committed in
+        # this long died with its process; a retry may then take the key over. Longer than
+        # gunicorn's timeout (deploy/gunicorn.conf.py), which ends any request sooner.
+        "TRACKER_IDEMPOTENCY_STALE_SECONDS": stale_seconds,
         # A form's CSRF token lasts no longer than the longest session (it is rotated at sign-in).
         "WTF_CSRF_TIME_LIMIT": session_hours * 3600,
         "BABEL_DEFAULT_LOCALE": "en",

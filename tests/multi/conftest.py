@@ -35,6 +35,9 @@ REDIS_URL = os.environ.get("TRACKER_TEST_REDIS_URL", "redis://127.0.0.1:6379/13"
 SECRET_KEY = "multi-instance-secret-key"
 # Low enough for the test to reach; every test signs in from an address of its own.
 LOGIN_LIMIT = 8
+# An Idempotency-Key claimed by a request on a killed instance may be taken over after this
+# (120 s in production, beyond gunicorn's timeout; here beyond any request's time).
+STALE_SECONDS = 4
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
@@ -206,6 +209,7 @@ def _server_env(root: Path, database_url: str, key_prefix: str) -> dict:
         TRACKER_LOGIN_LIMIT=f"{LOGIN_LIMIT} per minute",
         TRACKER_PROXY_COUNT="1",
         TRACKER_WORKERS="2",
+        TRACKER_IDEMPOTENCY_STALE_SECONDS=str(STALE_SECONDS),
         **shared_store(root),
     )
     return env
@@ -225,14 +229,8 @@ def cluster():
     key_prefix = f"tracker-multi-{uuid.uuid4().hex[:8]}"
     env = _server_env(root, database_url, key_prefix)
     seed_env = {**env, "TRACKER_INSTANCE_DIR": str(root)}
-    for command in (["init-db"], ["seed-demo"]):
-        subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "app", *command],
-            cwd=ROOT,
-            env=seed_env,
-            check=True,
-            capture_output=True,
-        )
+    flask = [sys.executable, "-m", "flask", "--app", "app"]
+    subprocess.run(flask + ["init-db"], cwd=ROOT, env=seed_env, check=True, capture_output=True)
     instances = []
     for name in ("a", "b"):
         (root / name).mkdir()
@@ -255,8 +253,19 @@ def cluster():
         redis_client,
     )
     try:
-        for instance in instances:  # both at once: each takes a couple of seconds to load
+        # The demo is seeded while both instances load (seconds each): they answer /healthz
+        # before it is done, and no test asks them anything until it is.
+        seeding = subprocess.Popen(
+            flask + ["seed-demo"],
+            cwd=ROOT,
+            env=seed_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for instance in instances:
             instance.launch()
+        _, seed_errors = seeding.communicate(timeout=300)
+        assert seeding.returncode == 0, seed_errors.decode()[-3000:]
         for instance in instances:
             wait_until_up(instance.url, instance.process, instance.log)
         made.nginx = subprocess.Popen(

@@ -9,14 +9,20 @@ simultaneous retries exactly one does the work. An answer of 500 or more is not 
 work did not happen (its transaction rolled back), so a retry may do it.
 
 A change committed and then not read back (the database went away between the two) is still
-answered as saved, never as a failure that would make a client retry a done change.
+answered as saved, never as a failure that would make a client retry a done change. The
+request's first commit also marks its key "saved" in the same transaction, so if the process
+dies before the answer is kept (a host lost, an instance killed), a retry is answered as
+saved; a key left claimed with no such mark belongs to a request that committed nothing, and
+a retry takes it over once it is older than any request may run
+(TRACKER_IDEMPOTENCY_STALE_SECONDS), instead of hearing "still being handled" for 24 hours.
 """
 
 import hashlib
+import json
 import re
 from datetime import timedelta
 
-from flask import g, has_request_context, make_response, request
+from flask import current_app, g, has_request_context, make_response, request
 from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
@@ -49,6 +55,13 @@ def _request_digest() -> str:
     else:
         digest.update(request.get_data(cache=True))
     return digest.hexdigest()
+
+
+SAVED = {
+    "saved": True,
+    "message": "The change was saved, but the tracker could not read it back to answer. Read "
+    "the object again to see it.",
+}
 
 
 def _replay(row) -> object:
@@ -111,11 +124,30 @@ def _claim_key():
             f"This {HEADER} was used for a different request. Use a new key for a new request.",
         )
     if row.status is None:
-        error = ApiError(
-            409, "request_in_progress", f"A request with this {HEADER} is still being handled."
-        )
-        raise error
+        if not _take_over(row.id, now):
+            raise ApiError(
+                409, "request_in_progress", f"A request with this {HEADER} is still being handled."
+            )
+        g.idempotency_id = row.id
+        return None
     return _replay(row)
+
+
+def _take_over(record_id: int, now) -> bool:
+    """Claim a key whose request has run longer than any may (gunicorn's timeout ends one
+    sooner) without committing: its process died. One retry wins the conditional UPDATE."""
+    stale = now - timedelta(seconds=current_app.config["TRACKER_IDEMPOTENCY_STALE_SECONDS"])
+    with db.engine.begin() as conn:
+        taken = conn.execute(
+            update(record)
+            .where(
+                record.c.id == record_id,
+                record.c.status.is_(None),
+                record.c.updated_at < stale,
+            )
+            .values(updated_at=now)
+        )
+    return taken.rowcount == 1
 
 
 @bp.after_request
@@ -167,21 +199,27 @@ def _note_commit(session: Session) -> None:
         g.api_committed = True
 
 
+def _mark_saved(session: Session) -> None:
+    """Before the view's first commit: its key says "saved", in the same transaction."""
+    if not has_request_context() or not g.get("api_in_view") or g.get("idempotency_saved"):
+        return
+    record_id = g.get("idempotency_id")
+    if record_id is not None:
+        g.idempotency_saved = True
+        session.execute(
+            update(record)
+            .where(record.c.id == record_id)
+            .values(status=200, body=json.dumps(SAVED), updated_at=utcnow())
+        )
+
+
 @bp.errorhandler(DBAPIError)
 def _database_error(exc: DBAPIError):
     """The database failed. If this request had already committed its change, the change is
     stored: say so (a 200 that names it saved), so that the client does not retry it."""
     db.session.rollback()
     if g.get("api_committed"):
-        response = make_response(
-            {
-                "saved": True,
-                "message": "The change was saved, but the tracker could not read it back to "
-                "answer. Read the object again to see it.",
-            },
-            200,
-        )
-        return response
+        return make_response(SAVED, 200)
     if database.is_locked(exc):  # busy, not broken: said as the pages say it
         return web.handle_database_error(exc)
     error = make_response(
@@ -200,3 +238,5 @@ def _database_error(exc: DBAPIError):
 def init_app(app) -> None:
     if not event.contains(Session, "after_commit", _note_commit):
         event.listen(Session, "after_commit", _note_commit)
+    if not event.contains(Session, "before_commit", _mark_saved):
+        event.listen(Session, "before_commit", _mark_saved)
