@@ -21,10 +21,15 @@ ADMIN = "admin@tracker.example"
 CONTRIBUTOR = "contributor@cardiff.example"
 
 
+def coordinators_assessment(base: str, headers: dict, status: str) -> dict:
+    """The coordinator's assessment in `status` (the demo has one draft, one in review)."""
+    listed = requests.get(f"{base}/api/v1/assessments", headers=headers, timeout=10).json()
+    return next(a for a in listed["items"] if a["status"] == status)
+
+
 def draft_response_id(base: str, headers: dict) -> int:
     """A response of the coordinator's draft assessment (the demo's 2026-27 CPRR)."""
-    listed = requests.get(f"{base}/api/v1/assessments", headers=headers, timeout=10).json()
-    draft = next(a for a in listed["items"] if a["status"] == "draft")
+    draft = coordinators_assessment(base, headers, "draft")
     responses = requests.get(
         f"{base}/api/v1/assessments/{draft['id']}/responses", headers=headers, timeout=10
     ).json()
@@ -67,15 +72,19 @@ def test_an_upload_through_one_is_downloaded_through_the_other(cluster):
 
 def test_a_statement_published_through_one_verifies_through_the_other(cluster):
     a, b = cluster.instances
+    # A statement on Cardiff and Vale RSB's assessment in review (the JICPA, 2026-27).
+    reviewed = coordinators_assessment(
+        a.url, api_token(a.url, COORDINATOR, PASSWORD, "192.0.2.19"), "in_review"
+    )
     inspector = browser("192.0.2.20")
     assert sign_in(inspector, a.url, INSPECTOR, PASSWORD).status_code == 302
     built = inspector.post(
         f"{a.url}/statements/new",
         data={
             "scope": "organisation",
-            "organisation": "5",  # Cardiff and Vale RSB, whose JICPA is in review
-            "framework": "2",
-            "cycle": "2",
+            "organisation": reviewed["organisation_id"],
+            "framework": reviewed["framework_id"],
+            "cycle": reviewed["cycle_id"],
             "language": "en",
             "csrf_token": csrf_token(inspector, f"{a.url}/statements/new"),
         },
@@ -178,6 +187,7 @@ class Writer:
         self.acknowledged: dict[str, int | None] = {}  # key: the action's id (None: "saved")
         self.unanswered: dict[str, str] = {}  # key: the last answer to it
         self.read_failures: list[str] = []
+        self.refused: list[str] = []  # answers that are not "try again": the test fails
 
     def write(self, n: int) -> None:
         key, last = f"{self.name}-{n}-{uuid.uuid4().hex[:8]}", ""
@@ -202,7 +212,8 @@ class Writer:
                     return
                 last = f"{answer.status_code} {answer.text[:300]}"
                 if answer.status_code not in (409, 502, 503, 504):  # not a "try again"
-                    raise AssertionError(last)
+                    self.refused.append(last)
+                    return
             time.sleep(0.3)
         self.unanswered[key] = last
 
@@ -250,12 +261,12 @@ def test_killing_one_instance_mid_load_loses_no_acknowledged_write(cluster):
     # Every acknowledged write is there, once, read through the instance left standing.
     listed = requests.get(
         f"{a.url}/api/v1/responses/{response_id}/actions", headers=headers, timeout=10
-    ).json()["items"]  # the whole list (a response's actions are few)
+    ).json()["items"]  # the whole list: not paginated
     descriptions = [item["description"] for item in listed]
     for key in acknowledged:
         assert descriptions.count(f"Action {key}") == 1, key
     # nginx kept serving: no read failed, and every write was answered in the end, once.
-    assert not [f for w in writers for f in w.read_failures]
+    assert not [f for w in writers for f in w.read_failures + w.refused]
     assert not {k: v for w in writers for k, v in w.unanswered.items()}
 
     # The killed instance comes back and serves the same data.
@@ -273,10 +284,7 @@ def test_a_redis_that_is_down_does_not_stop_signing_in(cluster):
         "no-redis", REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", TRACKER_WORKERS="1"
     )
     lonely.start()
-    visitor = browser("203.0.113.9")
-    started = time.monotonic()
-    assert sign_in(visitor, lonely.url, COORDINATOR, PASSWORD).status_code == 302
-    assert time.monotonic() - started < 5
+    assert sign_in(browser("203.0.113.9"), lonely.url, COORDINATOR, PASSWORD).status_code == 302
     assert "falling back to in-memory storage" in lonely.log.read_text()
     others = browser("203.0.113.10")
     answers = [

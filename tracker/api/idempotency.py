@@ -10,15 +10,14 @@ work did not happen (its transaction rolled back), so a retry may do it.
 
 A change committed and then not read back (the database went away between the two) is still
 answered as saved, never as a failure that would make a client retry a done change. The
-request's first commit also marks its key "saved" in the same transaction, so if the process
-dies before the answer is kept (a host lost, an instance killed), a retry is answered as
-saved; a key left claimed with no such mark belongs to a request that committed nothing, and
-a retry takes it over once it is older than any request may run
-(TRACKER_IDEMPOTENCY_STALE_SECONDS), instead of hearing "still being handled" for 24 hours.
+request's first commit also marks its key "committed" in the same transaction. If the process
+dies before the answer is kept (a host lost, an instance killed), a retry, once the claim is
+older than any request may run (TRACKER_IDEMPOTENCY_STALE_SECONDS), is answered as saved if
+the key is so marked, and otherwise (nothing was committed) does the work, instead of hearing
+"still being handled" for 24 hours.
 """
 
 import hashlib
-import json
 import re
 from datetime import timedelta
 
@@ -57,6 +56,8 @@ def _request_digest() -> str:
     return digest.hexdigest()
 
 
+# The status of a key whose request committed its change and has not yet kept its answer.
+COMMITTED = 0
 SAVED = {
     "saved": True,
     "message": "The change was saved, but the tracker could not read it back to answer. Read "
@@ -123,31 +124,36 @@ def _claim_key():
             "idempotency_key_reused",
             f"This {HEADER} was used for a different request. Use a new key for a new request.",
         )
-    if row.status is None:
-        if not _take_over(row.id, now):
-            raise ApiError(
-                409, "request_in_progress", f"A request with this {HEADER} is still being handled."
-            )
-        g.idempotency_id = row.id
-        return None
+    if row.status is None or row.status == COMMITTED:
+        return _unanswered(row, now)
     return _replay(row)
 
 
-def _take_over(record_id: int, now) -> bool:
-    """Claim a key whose request has run longer than any may (gunicorn's timeout ends one
-    sooner) without committing: its process died. One retry wins the conditional UPDATE."""
+def _unanswered(row, now):
+    """The key's first request has not answered: it is still running (409), or its process
+    died, which is certain once the claim is older than any request may run (gunicorn's
+    timeout ends one sooner). If it had committed, the change is saved: say so. If not, this
+    retry takes the key over (one wins the conditional UPDATE) and does the work."""
     stale = now - timedelta(seconds=current_app.config["TRACKER_IDEMPOTENCY_STALE_SECONDS"])
+    busy = ApiError(
+        409, "request_in_progress", f"A request with this {HEADER} is still being handled."
+    )
+    if row.updated_at >= stale:
+        raise busy
+    if row.status == COMMITTED:
+        saved = make_response(SAVED, 200)
+        saved.headers["Idempotent-Replayed"] = "true"
+        return saved
     with db.engine.begin() as conn:
         taken = conn.execute(
             update(record)
-            .where(
-                record.c.id == record_id,
-                record.c.status.is_(None),
-                record.c.updated_at < stale,
-            )
+            .where(record.c.id == row.id, record.c.status.is_(None), record.c.updated_at < stale)
             .values(updated_at=now)
-        )
-    return taken.rowcount == 1
+        ).rowcount
+    if taken != 1:
+        raise busy
+    g.idempotency_id = row.id
+    return None
 
 
 @bp.after_request
@@ -200,7 +206,7 @@ def _note_commit(session: Session) -> None:
 
 
 def _mark_saved(session: Session) -> None:
-    """Before the view's first commit: its key says "saved", in the same transaction."""
+    """Before the view's first commit: its key says "committed", in the same transaction."""
     if not has_request_context() or not g.get("api_in_view") or g.get("idempotency_saved"):
         return
     record_id = g.get("idempotency_id")
@@ -209,7 +215,7 @@ def _mark_saved(session: Session) -> None:
         session.execute(
             update(record)
             .where(record.c.id == record_id)
-            .values(status=200, body=json.dumps(SAVED), updated_at=utcnow())
+            .values(status=COMMITTED, updated_at=utcnow())
         )
 
 
