@@ -135,8 +135,9 @@ class Instance:
             self.process.wait(timeout=10)
 
     def stop(self) -> None:
+        """gunicorn's quick shutdown (SIGTERM's graceful one waits on idle workers)."""
         if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            os.killpg(self.process.pid, signal.SIGQUIT)
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:

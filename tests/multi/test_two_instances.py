@@ -247,10 +247,10 @@ def test_killing_one_instance_mid_load_loses_no_acknowledged_write(cluster):
     for thread in threads:
         thread.start()
     try:
-        time.sleep(2)
+        time.sleep(1.5)
         before_kill = sum(len(w.acknowledged) for w in writers)
         b.kill()
-        time.sleep(3)
+        time.sleep(2)
     finally:
         stop.set()
         for thread in threads:

@@ -205,13 +205,13 @@ def _note_commit(session: Session) -> None:
         g.api_committed = True
 
 
-def _mark_saved(session: Session) -> None:
+def _mark_committed(session: Session) -> None:
     """Before the view's first commit: its key says "committed", in the same transaction."""
-    if not has_request_context() or not g.get("api_in_view") or g.get("idempotency_saved"):
+    if not has_request_context() or not g.get("api_in_view") or g.get("idempotency_committed"):
         return
     record_id = g.get("idempotency_id")
     if record_id is not None:
-        g.idempotency_saved = True
+        g.idempotency_committed = True
         session.execute(
             update(record)
             .where(record.c.id == record_id)
@@ -244,5 +244,5 @@ def _database_error(exc: DBAPIError):
 def init_app(app) -> None:
     if not event.contains(Session, "after_commit", _note_commit):
         event.listen(Session, "after_commit", _note_commit)
-    if not event.contains(Session, "before_commit", _mark_saved):
-        event.listen(Session, "before_commit", _mark_saved)
+    if not event.contains(Session, "before_commit", _mark_committed):
+        event.listen(Session, "before_commit", _mark_committed)
