@@ -134,15 +134,6 @@ class Instance:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
 
-    def stop(self) -> None:
-        """gunicorn's quick shutdown (SIGTERM's graceful one waits on idle workers)."""
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGQUIT)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
 
 @dataclass
 class Cluster:
@@ -281,7 +272,7 @@ def cluster():
             made.nginx.terminate()
             made.nginx.wait(timeout=10)
         for instance in [*instances, *made.extra]:
-            instance.stop()
+            instance.kill()  # nothing to keep: the database and folder go next
         for key in made.limit_keys():
             redis_client.delete(key)
         drop_database()
