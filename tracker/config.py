@@ -40,6 +40,24 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def _limit_storage(env: dict) -> dict:
+    """Where rate limits are counted: RATELIMIT_STORAGE_URI if set, else REDIS_URL (shared by
+    every process and host), else each process's memory. If the shared store stops answering,
+    each process counts in its own memory until it answers again (logged), so that signing in
+    never depends on Redis; a short timeout keeps a silent Redis from holding requests up."""
+    uri = env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://"
+    shared = uri.startswith("redis")
+    return {
+        "RATELIMIT_STORAGE_URI": uri,
+        "RATELIMIT_STORAGE_OPTIONS": (
+            {"socket_connect_timeout": 0.5, "socket_timeout": 0.5} if shared else {}
+        ),
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": shared,
+        # Several trackers (or other apps) may share one Redis: each keeps to its own keys.
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX") or "tracker",
+    }
+
+
 def load(env: dict | None = None) -> dict:
     """Build the Flask config mapping from environment variables."""
     env = dict(os.environ if env is None else env)
@@ -69,8 +87,11 @@ def load(env: dict | None = None) -> dict:
         )
     try:
         busy_ms = int(env.get("TRACKER_SQLITE_BUSY_MS") or 15_000)
+        stale_seconds = int(env.get("TRACKER_IDEMPOTENCY_STALE_SECONDS") or 120)
     except ValueError as exc:
-        raise ConfigError("TRACKER_SQLITE_BUSY_MS must be a whole number of milliseconds.") from exc
+        raise ConfigError(
+            "TRACKER_SQLITE_BUSY_MS and TRACKER_IDEMPOTENCY_STALE_SECONDS must be whole numbers."
+        ) from exc
     try:
         mail_attempts = int(env.get("TRACKER_MAIL_MAX_ATTEMPTS") or 8)
     except ValueError as exc:
@@ -103,16 +124,21 @@ def load(env: dict | None = None) -> dict:
         "PERMANENT_SESSION_LIFETIME": session_hours * 3600,
         # Behind N reverse proxies the client's address is in X-Forwarded-For.
         "TRACKER_PROXY_COUNT": proxy_count,
-        # Sign-in and token requests per client address (Flask-Limiter's notation). Memory
-        # storage counts per process; RATELIMIT_STORAGE_URI (e.g. redis://...) shares counts.
+        # Sign-in and token requests per client address (Flask-Limiter's notation), counted
+        # where _limit_storage says.
         "TRACKER_LOGIN_LIMIT": env.get("TRACKER_LOGIN_LIMIT") or "30 per minute; 300 per hour",
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        **_limit_storage(env),
         "RATELIMIT_ENABLED": not _flag(env.get("TRACKER_RATELIMIT_OFF")),
         "RATELIMIT_HEADERS_ENABLED": True,
         # How long a SQLite write waits for another writer before giving up (the person is
         # then told the tracker is busy). Saves take milliseconds; a backup or a big import
         # may hold the lock for seconds.
         "TRACKER_SQLITE_BUSY_MS": busy_ms,
+        # An API request that claimed an Idempotency-Key and neither answered nor committed in
+        # this long died with its process; a retry may then take the key over. Longer than
+        # gunicorn's timeout (deploy/gunicorn.conf.py), which ends any request sooner.
+        "TRACKER_IDEMPOTENCY_STALE_SECONDS": stale_seconds,
         # A form's CSRF token lasts no longer than the longest session (it is rotated at sign-in).
         "WTF_CSRF_TIME_LIMIT": session_hours * 3600,
         "BABEL_DEFAULT_LOCALE": "en",

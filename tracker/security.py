@@ -1,10 +1,12 @@
 """Security headers on every response, sign-in session limits, and refusals of input no page
 should get (DESIGN §11)."""
 
+import logging
 import secrets
 import time
 
 from flask import Flask, Response, abort, current_app, flash, request, session
+from flask.logging import default_handler
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -159,7 +161,20 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def log_limit_storage(app: Flask) -> None:
+    """With a shared limit store (Redis), say in the server's log when a process falls back to
+    counting in its own memory and when the store is back: Flask-Limiter reports both on its
+    own logger, which has no handler of its own."""
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        return
+    logger = logging.getLogger("flask-limiter")
+    logger.setLevel(logging.INFO)
+    if default_handler not in logger.handlers:
+        logger.addHandler(default_handler)
+
+
 def init_app(app: Flask) -> None:
+    log_limit_storage(app)
     if app.config.get("TRACKER_PROXY_COUNT"):  # the client's address, for limits and logs
         count = app.config["TRACKER_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)

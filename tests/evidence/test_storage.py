@@ -94,3 +94,18 @@ def test_streaming_keeps_memory_flat(tmp_path):
     finally:
         tracemalloc.stop()
     assert peak < 10 * 1024 * 1024
+
+
+def test_hosts_sweeping_one_store_at_once_remove_each_file_once(tmp_path):
+    """Every host may run sweep-evidence on a shared store: a file another host removed
+    between listing and removing is passed over, not an error."""
+    from tests.threads import together
+
+    store = LocalStore(tmp_path)
+    old = time.time() - 7200
+    for n in range(400):
+        stored = store.put(io.BytesIO(f"orphan {n}".encode()), 100, _accept)
+        os.utime(store._path(stored.sha256), (old, old))
+    answers = together(4, lambda _n: store.sweep(set()))
+    assert not [a for a in answers if isinstance(a, Exception)], answers
+    assert sum(answers) == 400 and list(store.addresses()) == []

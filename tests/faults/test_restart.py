@@ -47,7 +47,7 @@ class Server:
     """The tracker in a process of its own, on the suite's database and evidence folder. The
     process is forked from the test run, so it need not import the app again."""
 
-    def __init__(self, app, tmp_path: Path):
+    def __init__(self, app, tmp_path: Path, **settings):
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.marker = tmp_path / "held"
@@ -55,7 +55,7 @@ class Server:
         self.config = {
             key: app.config[key]
             for key in ("SQLALCHEMY_DATABASE_URI", "TRACKER_EVIDENCE_DIR", "SECRET_KEY")
-        }
+        } | settings
         self.process = None
 
     def start(self) -> None:

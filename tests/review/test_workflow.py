@@ -4,7 +4,7 @@ validated scores and concluding. Service level; the pages are tested in test_pag
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.review.conftest import DUE, TODAY, response_for
 from tracker.assessments import operations as assessment_ops
@@ -443,6 +443,20 @@ def test_overdue_challenges_and_reviews_are_reminded_once(people, challenge):
     # Answered in time or not, an answered challenge is no longer overdue.
     challenges.answer(people["coordinator"], challenge, "Late answer", None, [])
     assert not challenge.is_overdue(later)
+
+
+def test_hosts_running_reminders_at_once_send_each_once(people, challenge):
+    """Two hosts read the same overdue list; the one that claims second sends nothing."""
+    later = DUE + timedelta(days=1)
+    read_by_second_host = reminders.overdue_challenges(later), reminders.late_reviews(later)
+    assert [len(found) for found in read_by_second_host] == [1, 1]
+    assert reminders.send_overdue_reminders(later) == 3
+    db.session.expire_all()
+    assert reminders.remind_of_challenge(read_by_second_host[0][0], later) == 0
+    assert reminders.remind_of_review(read_by_second_host[1][0], later) == 0
+    overdue_kinds = Notification.kind.in_(("challenge_overdue", "review_overdue"))
+    assert db.session.scalar(select(func.count(Notification.id)).where(overdue_kinds)) == 3
+    assert len(_events("challenge.overdue")) == len(_events("review.overdue")) == 1
 
 
 def test_reopening_sets_a_new_due_date_and_a_new_reminder(people, challenge):

@@ -97,3 +97,26 @@ def test_the_outbox_tries_each_e_mail_a_set_number_of_times(tmp_path, value, exp
 def test_a_bad_number_of_tries_is_named(tmp_path, value):
     with pytest.raises(ConfigError, match="TRACKER_MAIL_MAX_ATTEMPTS"):
         load({"TRACKER_MAIL_MAX_ATTEMPTS": value, "TRACKER_INSTANCE_DIR": str(tmp_path)})
+
+
+@pytest.mark.parametrize(
+    "env, storage",
+    [
+        ({}, "memory://"),
+        ({"REDIS_URL": "redis://cache:6379/2"}, "redis://cache:6379/2"),
+        # Flask-Limiter's own setting, if given, is what counts.
+        (
+            {"REDIS_URL": "redis://cache:6379/2", "RATELIMIT_STORAGE_URI": "memory://"},
+            "memory://",
+        ),
+        ({"RATELIMIT_STORAGE_URI": "redis://other:6379"}, "redis://other:6379"),
+    ],
+)
+def test_redis_url_shares_the_rate_limits_unless_told_otherwise(tmp_path, env, storage):
+    config = load({"TRACKER_INSTANCE_DIR": str(tmp_path), **env})
+    assert config["RATELIMIT_STORAGE_URI"] == storage
+    shared = storage.startswith("redis")
+    # A Redis that is down or silent: each process counts in memory, after half a second.
+    assert config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is shared
+    assert bool(config["RATELIMIT_STORAGE_OPTIONS"]) is shared
+    assert config["RATELIMIT_KEY_PREFIX"] == "tracker"

@@ -9,14 +9,19 @@ simultaneous retries exactly one does the work. An answer of 500 or more is not 
 work did not happen (its transaction rolled back), so a retry may do it.
 
 A change committed and then not read back (the database went away between the two) is still
-answered as saved, never as a failure that would make a client retry a done change.
+answered as saved, never as a failure that would make a client retry a done change. The
+request's first commit also marks its key "committed" in the same transaction. If the process
+dies before the answer is kept (a host lost, an instance killed), a retry, once the claim is
+older than any request may run (TRACKER_IDEMPOTENCY_STALE_SECONDS), is answered as saved if
+the key is so marked, and otherwise (nothing was committed) does the work, instead of hearing
+"still being handled" for 24 hours.
 """
 
 import hashlib
 import re
 from datetime import timedelta
 
-from flask import g, has_request_context, make_response, request
+from flask import current_app, g, has_request_context, make_response, request
 from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
@@ -49,6 +54,15 @@ def _request_digest() -> str:
     else:
         digest.update(request.get_data(cache=True))
     return digest.hexdigest()
+
+
+# The status of a key whose request committed its change and has not yet kept its answer.
+COMMITTED = 0
+SAVED = {
+    "saved": True,
+    "message": "The change was saved, but the tracker could not read it back to answer. Read "
+    "the object again to see it.",
+}
 
 
 def _replay(row) -> object:
@@ -110,12 +124,36 @@ def _claim_key():
             "idempotency_key_reused",
             f"This {HEADER} was used for a different request. Use a new key for a new request.",
         )
-    if row.status is None:
-        error = ApiError(
-            409, "request_in_progress", f"A request with this {HEADER} is still being handled."
-        )
-        raise error
+    if row.status is None or row.status == COMMITTED:
+        return _unanswered(row, now)
     return _replay(row)
+
+
+def _unanswered(row, now):
+    """The key's first request has not answered: it is still running (409), or its process
+    died, which is certain once the claim is older than any request may run (gunicorn's
+    timeout ends one sooner). If it had committed, the change is saved: say so. If not, this
+    retry takes the key over (one wins the conditional UPDATE) and does the work."""
+    stale = now - timedelta(seconds=current_app.config["TRACKER_IDEMPOTENCY_STALE_SECONDS"])
+    busy = ApiError(
+        409, "request_in_progress", f"A request with this {HEADER} is still being handled."
+    )
+    if row.updated_at >= stale:
+        raise busy
+    if row.status == COMMITTED:
+        saved = make_response(SAVED, 200)
+        saved.headers["Idempotent-Replayed"] = "true"
+        return saved
+    with db.engine.begin() as conn:
+        taken = conn.execute(
+            update(record)
+            .where(record.c.id == row.id, record.c.status.is_(None), record.c.updated_at < stale)
+            .values(updated_at=now)
+        ).rowcount
+    if taken != 1:
+        raise busy
+    g.idempotency_id = row.id
+    return None
 
 
 @bp.after_request
@@ -167,21 +205,27 @@ def _note_commit(session: Session) -> None:
         g.api_committed = True
 
 
+def _mark_committed(session: Session) -> None:
+    """Before the view's first commit: its key says "committed", in the same transaction."""
+    if not has_request_context() or not g.get("api_in_view") or g.get("idempotency_committed"):
+        return
+    record_id = g.get("idempotency_id")
+    if record_id is not None:
+        g.idempotency_committed = True
+        session.execute(
+            update(record)
+            .where(record.c.id == record_id)
+            .values(status=COMMITTED, updated_at=utcnow())
+        )
+
+
 @bp.errorhandler(DBAPIError)
 def _database_error(exc: DBAPIError):
     """The database failed. If this request had already committed its change, the change is
     stored: say so (a 200 that names it saved), so that the client does not retry it."""
     db.session.rollback()
     if g.get("api_committed"):
-        response = make_response(
-            {
-                "saved": True,
-                "message": "The change was saved, but the tracker could not read it back to "
-                "answer. Read the object again to see it.",
-            },
-            200,
-        )
-        return response
+        return make_response(SAVED, 200)
     if database.is_locked(exc):  # busy, not broken: said as the pages say it
         return web.handle_database_error(exc)
     error = make_response(
@@ -200,3 +244,5 @@ def _database_error(exc: DBAPIError):
 def init_app(app) -> None:
     if not event.contains(Session, "after_commit", _note_commit):
         event.listen(Session, "after_commit", _note_commit)
+    if not event.contains(Session, "before_commit", _mark_committed):
+        event.listen(Session, "before_commit", _mark_committed)

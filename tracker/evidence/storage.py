@@ -98,13 +98,17 @@ class LocalStore:
 
     def sweep(self, referenced: set[str], older_than_seconds: int = 3600) -> int:
         """Remove stored files no evidence refers to, and abandoned temporary files, once they
-        are old enough not to belong to an upload still in progress. Returns how many."""
+        are old enough not to belong to an upload still in progress. Returns how many. Several
+        hosts may sweep one shared store at once: a file another removed first is passed over."""
         cutoff = time.time() - older_than_seconds
         removed = 0
         candidates = [self._path(a) for a in self.addresses() if a not in referenced]
         candidates += list((self.root / "tmp").glob("upload-*"))
         for path in candidates:
-            if path.stat().st_mtime < cutoff:
-                path.unlink(missing_ok=True)
-                removed += 1
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
         return removed

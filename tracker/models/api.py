@@ -9,8 +9,8 @@ from tracker.models.base import Timestamped
 
 class IdempotencyRecord(Timestamped, db.Model):
     """A POST made with an Idempotency-Key: claimed before the work (status NULL while it
-    runs), then holding the answer, which a retry with the same key and body gets again for
-    24 hours."""
+    runs, 0 once it has committed), then holding the answer, which a retry with the same key
+    and body gets again for 24 hours."""
 
     __tablename__ = "idempotency_record"
     __table_args__ = (db.UniqueConstraint("user_id", "key"),)

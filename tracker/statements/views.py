@@ -321,4 +321,6 @@ def publish(statement_id: int):
             "statements/publishing.html", statement=statement, steps=steps, outcome=outcome
         )
 
-    return Response(stream_with_context(page()), mimetype="text/html")
+    streamed = Response(stream_with_context(page()), mimetype="text/html")
+    streamed.headers["X-Accel-Buffering"] = "no"  # a proxy (nginx) passes each step on at once
+    return streamed
