@@ -131,14 +131,19 @@ def raise_challenge(
             "evidence_requested": challenge.evidence_requested,
         },
     )
+    _tell_coordinators(challenge, "challenge_raised", user, assessment, due_on)
+    db.session.commit()
+    return challenge
+
+
+def _tell_coordinators(challenge: Challenge, kind: str, user: User, assessment, due_on) -> None:
+    """A challenge raised or reopened: the assessment's coordinators are told (after commit)."""
     notifications.notify(
         notifications.coordinators_of(assessment.organisation_id),
-        "challenge_raised",
+        kind,
         _about(challenge, due=due_on, name=user.name),
         _challenge_link(challenge),
     )
-    db.session.commit()
-    return challenge
 
 
 def answer(
@@ -320,11 +325,6 @@ def reopen(
         {"status": "responded"},
         {"status": "open", "due_on": due_on, "question": body},
     )
-    notifications.notify(
-        notifications.coordinators_of(assessment.organisation_id),
-        "challenge_reopened",
-        _about(challenge, due=due_on, name=user.name),
-        _challenge_link(challenge),
-    )
+    _tell_coordinators(challenge, "challenge_reopened", user, assessment, due_on)
     db.session.commit()
     return challenge
