@@ -17,20 +17,21 @@ from tracker.extensions import db
 from tracker.models import Evidence
 
 
-def _full_disk(monkeypatch, _app, _request):
+def _full_disk(monkeypatch, app, _request):
     """The move into the store fails as on a full disk: os.replace (as the store calls it)
     raises OSError(ENOSPC)."""
 
     def no_space(*_args, **_kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
+    monkeypatch.setitem(app.config, "TRACKER_STORAGE_URL", None)  # the directory's fault
     monkeypatch.setattr(local.os, "replace", no_space)
 
 
 def _not_a_directory(monkeypatch, app, _request):
     """A real failing filesystem call: the store's directory lies under a file, so creating
     its temporary directory fails with ENOTDIR."""
-    monkeypatch.setitem(app.config, "TRACKER_EVIDENCE_DIR", "/dev/null/evidence")
+    monkeypatch.setitem(app.config, "TRACKER_STORAGE_URL", "file:///dev/null/evidence")
 
 
 def _s3_server_down(monkeypatch, app, request):
