@@ -178,3 +178,55 @@ def test_streaming_keeps_memory_flat(store):
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
     assert digest.hexdigest() == stored.sha256
+
+
+RESIDENT_PROBE = """
+import io, json, sys
+from pathlib import Path
+from tracker.evidence.storage import open_store
+
+def kb():
+    status = Path("/proc/self/status").read_text().splitlines()
+    return {k: int(v.split()[0]) for k, _, v in (l.partition(":") for l in status)
+            if k in ("VmRSS", "VmHWM")}
+
+class Zeros(io.RawIOBase):
+    def __init__(self, size):
+        self.left = size
+    def readable(self):
+        return True
+    def readinto(self, buffer):
+        n = min(len(buffer), self.left)
+        buffer[:n] = bytes(n)
+        self.left -= n
+        return n
+
+store = open_store(json.loads(sys.argv[1]))
+store.put(io.BytesIO(b"warm up: load the client and its models"), 100, lambda p: None)
+Path("/proc/self/clear_refs").write_text("5")  # VmHWM from now on
+before = kb()["VmRSS"]
+store.put(io.BufferedReader(Zeros(25 * 1024 * 1024), 64 * 1024), 26 * 1024 * 1024, lambda p: None)
+print(json.dumps({"growth_kb": kb()["VmHWM"] - before}))
+"""
+
+
+def test_a_25_mb_upload_grows_resident_memory_by_under_10_mb(app, any_store):
+    """Measured as the operating system sees it (C buffers, sockets and all), in a process of
+    its own so that nothing else the suite did hides or adds to the growth."""
+    import json
+    import subprocess
+    import sys
+
+    settings = {
+        key: app.config[key]
+        for key in ("TRACKER_EVIDENCE_DIR", "TRACKER_STORAGE_URL", "TRACKER_S3_ENDPOINT_URL")
+    }
+    probe = subprocess.run(
+        [sys.executable, "-c", RESIDENT_PROBE, json.dumps(settings)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert probe.returncode == 0, probe.stderr
+    growth_mb = json.loads(probe.stdout)["growth_kb"] / 1024
+    assert growth_mb < 10, f"{growth_mb:.1f} MB"
