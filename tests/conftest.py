@@ -175,8 +175,11 @@ def remove_stored(store, sha256: str) -> None:
 @pytest.fixture(params=STORES)
 def any_store(request, app, store_settings):
     """A test run once with each kind of store, as the app's store."""
-    app.config.update(store_settings(request.param))
-    return request.param
+    settings = store_settings(request.param)
+    saved = {key: app.config.get(key) for key in settings}
+    app.config.update(settings)
+    yield request.param
+    app.config.update(saved)  # for fixtures that replace _fresh_evidence_store
 
 
 @pytest.fixture(autouse=True)

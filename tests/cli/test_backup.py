@@ -158,8 +158,11 @@ def test_round_trip_of_the_demo_data(app, demo, fresh_instance, tmp_path):
 def moving(request, app, store_settings):
     """The app's store is the first kind (before `demo` fills it); the second is the target's."""
     source, target = request.param
-    app.config.update(store_settings(source))
-    return target
+    settings = store_settings(source)
+    saved = {key: app.config.get(key) for key in settings}
+    app.config.update(settings)
+    yield target
+    app.config.update(saved)
 
 
 def test_a_snapshot_moves_the_files_between_kinds_of_store(

@@ -230,3 +230,34 @@ def test_a_25_mb_upload_grows_resident_memory_by_under_10_mb(app, any_store):
     assert probe.returncode == 0, probe.stderr
     growth_mb = json.loads(probe.stdout)["growth_kb"] / 1024
     assert growth_mb < 10, f"{growth_mb:.1f} MB"
+
+
+def test_an_upload_to_a_bucket_cut_off_midway_leaves_no_object(app, s3_server, store_settings):
+    """The connection drops after the first 5 MB part: the caller is told, the address holds
+    nothing (so no row can name it), and nothing unfinished is left once swept."""
+    from botocore.exceptions import ConnectionClosedError
+
+    from tracker.evidence.storage import StoreFailed
+
+    app.config.update(store_settings("s3"))
+    store = open_store(app.config)
+    sent = []
+
+    def drop_the_second_part(params, **_kwargs):
+        sent.append(params["PartNumber"])
+        if params["PartNumber"] == 2:
+            raise ConnectionClosedError(endpoint_url=s3_server.endpoint)  # as botocore says it
+
+    events = store.client.meta.events
+    events.register("before-parameter-build.s3.UploadPart", drop_the_second_part)
+    try:
+        with pytest.raises(StoreFailed):
+            store.put(Zeros(12 * 1024 * 1024), 13 * 1024 * 1024, _accept)
+    finally:
+        events.unregister("before-parameter-build.s3.UploadPart", drop_the_second_part)
+    assert sent[:2] == [1, 2]
+    assert not store.holds_anything()
+    store.sweep(set(), older_than_seconds=-60)
+    assert leftovers(store) == []
+    again = store.put(Zeros(12 * 1024 * 1024), 13 * 1024 * 1024, _accept)  # the store still works
+    assert list(store.addresses()) == [again.sha256]

@@ -60,7 +60,7 @@ def _failures(action: str, location: str):
     """Any error from the store, as StoreFailed saying what was being done, and where."""
     try:
         yield
-    except (BotoCoreError, Boto3Error, ClientError) as exc:
+    except (BotoCoreError, Boto3Error, ClientError, ConnectionError, TimeoutError) as exc:
         raise StoreFailed(f"The evidence store {location} could not {action}: {exc}") from exc
 
 
