@@ -110,10 +110,76 @@ def _sqlite_without_waiting_for_the_disk(dbapi_connection, _record) -> None:
     dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
+# Which store the app keeps files in: "file" (a directory), or "s3" (a SeaweedFS this run
+# starts), as TRACKER_TEST_STORAGE=s3 asks, to run the storage tests on a bucket.
+TEST_STORAGE = os.environ.get("TRACKER_TEST_STORAGE", "file")
+STORES = ("file", "s3")
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """A real S3-compatible server (SeaweedFS) for this test process, with a bucket; the AWS
+    variables point the tracker's client at it."""
+    from tests.seaweed import SeaweedS3
+
+    server = SeaweedS3(tmp_path_factory.mktemp("seaweedfs")).start()
+    saved = {name: os.environ.get(name) for name in server.environment()}
+    os.environ.update(server.environment())
+    yield server
+    server.stop()
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@pytest.fixture
+def store_settings(request, tmp_path):
+    """The settings of a new, empty store of a kind: a directory, or a prefix of its own in
+    the test bucket."""
+    made = []
+
+    def _settings(kind: str) -> dict:
+        name = f"store{len(made)}"
+        made.append(name)
+        settings = {
+            "TRACKER_EVIDENCE_DIR": str(tmp_path / ("evidence" if len(made) == 1 else name)),
+            "TRACKER_STORAGE_URL": None,
+            "TRACKER_S3_ENDPOINT_URL": None,
+        }
+        if kind == "s3":
+            server = request.getfixturevalue("s3_server")
+            settings["TRACKER_STORAGE_URL"] = f"s3://{server.bucket}/{uuid.uuid4().hex}"
+            settings["TRACKER_S3_ENDPOINT_URL"] = server.endpoint
+        return settings
+
+    return _settings
+
+
 @pytest.fixture(autouse=True)
-def _fresh_evidence_store(app, tmp_path):
-    """Every test stores evidence files in a directory of its own."""
-    app.config["TRACKER_EVIDENCE_DIR"] = str(tmp_path / "evidence")
+def _fresh_evidence_store(app, store_settings):
+    """Every test stores files in a store of its own (a directory, or a prefix in a bucket)."""
+    app.config.update(store_settings(TEST_STORAGE))
+
+
+def remove_stored(store, sha256: str) -> None:
+    """Lose a stored file behind the tracker's back (the store itself never deletes one that
+    is referenced)."""
+    if store.location.startswith("s3://"):
+        store.client.delete_object(Bucket=store.bucket, Key=store._key(sha256))
+    else:
+        store._path(sha256).unlink()
+
+
+@pytest.fixture(params=STORES)
+def any_store(request, app, store_settings):
+    """A test run once with each kind of store, as the app's store."""
+    settings = store_settings(request.param)
+    saved = {key: app.config.get(key) for key in settings}
+    app.config.update(settings)
+    yield request.param
+    app.config.update(saved)  # for fixtures that replace _fresh_evidence_store
 
 
 @pytest.fixture(autouse=True)
@@ -333,13 +399,16 @@ def _demo_template(app, tmp_path_factory):
 
     template = Template("demo", tmp_path_factory.mktemp("demo-evidence"))
     with app.app_context():
-        evidence_dir = app.config["TRACKER_EVIDENCE_DIR"]
-        app.config["TRACKER_EVIDENCE_DIR"] = str(template.files)
+        # Seeded into a directory, whichever store the tests use; `demo` copies into that.
+        saved = {
+            key: app.config.get(key) for key in ("TRACKER_EVIDENCE_DIR", "TRACKER_STORAGE_URL")
+        }
+        app.config.update(TRACKER_EVIDENCE_DIR=str(template.files), TRACKER_STORAGE_URL=None)
         try:
             seed_demo()
             template.take()
         finally:
-            app.config["TRACKER_EVIDENCE_DIR"] = evidence_dir
+            app.config.update(saved)
             empty_every_table()
     yield template
     with app.app_context():
@@ -350,7 +419,9 @@ def _demo_template(app, tmp_path_factory):
 def demo(app, _demo_template, _demo_password):
     """The full demo data set, as the real seed command's service loads it: its rows and
     stored files copied from the seed this process made once (the same ids and bytes)."""
-    _demo_template.copy_back(Path(app.config["TRACKER_EVIDENCE_DIR"]))
+    from tracker.evidence.operations import store
+
+    _demo_template.copy_back(store())
     return _demo_password
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from tracker.evidence.storage import LocalStore
 from tracker.extensions import db
 
 ASIDE = "aside"  # what the copy's database is called while attached to a SQLite connection
@@ -61,8 +62,8 @@ class Template:
                 src.backup(dst)
         return self
 
-    def copy_back(self, files: Path) -> None:
-        """Fill the (empty) tables with the rows set aside, and `files` with the stored files."""
+    def copy_back(self, store) -> None:
+        """Fill the (empty) tables with the rows set aside, and `store` with the stored files."""
         engine = db.engine
         db.session.remove()
         tables = [t.name for t in db.metadata.sorted_tables]
@@ -88,7 +89,13 @@ class Template:
                     conn.exec_driver_sql(f"DETACH DATABASE {ASIDE}")
                     conn.commit()
         # Copied afresh (not with their old times), as a seed now would have written them.
-        shutil.copytree(self.files, files, copy_function=shutil.copy, dirs_exist_ok=True)
+        if isinstance(store, LocalStore):
+            shutil.copytree(self.files, store.root, copy_function=shutil.copy, dirs_exist_ok=True)
+            return
+        seeded = LocalStore(self.files)
+        for address in seeded.addresses():
+            with seeded.open(address) as stream:
+                store.put(stream, seeded.size(address), lambda _path: None)
 
     def drop(self) -> None:
         """Remove the rows set aside."""

@@ -99,7 +99,10 @@ def sweep_evidence(older_than: int) -> None:
     from tracker.evidence.operations import store
     from tracker.evidence.queries import referenced_addresses
 
-    removed = store().sweep(referenced_addresses(), older_than_seconds=older_than)
+    try:
+        removed = store().sweep(referenced_addresses(), older_than_seconds=older_than)
+    except OSError as exc:  # a disk or a bucket's server: say which, and what it said
+        raise click.ClickException(f"Nothing more was removed: {exc}") from exc
     click.echo(f"Removed {removed} unreferenced file(s).")
 
 

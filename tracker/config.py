@@ -102,6 +102,14 @@ def load(env: dict | None = None) -> dict:
         max_upload_mb = int(env.get("TRACKER_MAX_UPLOAD_MB", "25"))
     except ValueError as exc:
         raise ConfigError("TRACKER_MAX_UPLOAD_MB must be a whole number of megabytes.") from exc
+    storage_url = env.get("TRACKER_STORAGE_URL") or None
+    if storage_url:
+        from tracker.evidence.storage import check_url
+
+        try:
+            check_url(storage_url)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
     return {
         "TRACKER_ENV": tracker_env,
         "INSTANCE_DIR": str(instance),
@@ -109,6 +117,11 @@ def load(env: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "TRACKER_EVIDENCE_DIR": env.get("TRACKER_EVIDENCE_DIR") or str(instance / "evidence"),
+        # Where stored files live: file:///path or s3://bucket/prefix (with the endpoint of an
+        # S3-compatible server, if not AWS's, and the standard AWS_* credential variables).
+        # Unset: the directory above.
+        "TRACKER_STORAGE_URL": storage_url,
+        "TRACKER_S3_ENDPOINT_URL": env.get("TRACKER_S3_ENDPOINT_URL") or None,
         "TRACKER_MAX_UPLOAD_MB": max_upload_mb,
         # A whole request may carry the form's other fields besides a file of the full size.
         "MAX_CONTENT_LENGTH": (max_upload_mb + 1) * 1024 * 1024,

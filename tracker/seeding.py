@@ -15,7 +15,7 @@ from sqlalchemy import select
 from tracker import clock
 from tracker.config import PROJECT_ROOT
 from tracker.evidence import filetype
-from tracker.evidence.storage import LocalStore
+from tracker.evidence.storage import open_store
 from tracker.extensions import db
 from tracker.frameworks.operations import import_framework
 from tracker.frameworks.queries import latest_frameworks
@@ -229,7 +229,7 @@ def _load_evidence(demo: Demo, row: dict) -> None:
     if "file" in row:
         name, text = row["file"]["name"], row["file"]["text"]
         found = {}
-        kept = LocalStore(current_app.config["TRACKER_EVIDENCE_DIR"]).put(
+        kept = open_store(current_app.config).put(
             io.BytesIO(text.encode()),
             len(text.encode()) + 1,
             lambda p: found.setdefault("type", filetype.detect(p, name)),

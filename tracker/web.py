@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from tracker import access, database
+from tracker.evidence.storage import StoreFailed
 from tracker.extensions import db, login_manager
 from tracker.forms import PostForm
 from tracker.labels import (
@@ -132,6 +133,22 @@ def handle_database_error(exc: OperationalError):
     return page, 503, retry
 
 
+STORE_RETRY_SECONDS = 60
+
+
+def handle_store_error(exc: StoreFailed):
+    """The file store (a bucket's server) did not answer: nothing was changed, and trying
+    again later may work. The operators find the cause in the log."""
+    current_app.logger.error("The evidence store failed on %s: %s", request.path, exc)
+    db.session.rollback()
+    message = _(
+        "A stored file could not be reached because of a problem on our side. Nothing was "
+        "changed. Try again in a few minutes."
+    )
+    body, status = _error(503, message)
+    return body, status, {"Retry-After": str(STORE_RETRY_SECONDS)}
+
+
 def handle_unexpected_error(exc: Exception):
     current_app.logger.exception("Unhandled error on %s", request.path)
     db.session.rollback()
@@ -156,6 +173,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(OperationalError, handle_database_error)
+    app.register_error_handler(StoreFailed, handle_store_error)
     app.register_error_handler(Exception, handle_unexpected_error)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None  # the sign-in page says enough

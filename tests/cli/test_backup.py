@@ -13,23 +13,31 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import func, inspect, select, text
 
-from tests.conftest import FreshContextClient, csrf_token, every_row, postgres_schema
+from tests.conftest import (
+    TEST_STORAGE,
+    FreshContextClient,
+    csrf_token,
+    every_row,
+    postgres_schema,
+)
 from tracker import backup, create_app
 from tracker.backup import taking
 from tracker.backup.common import revisions
 from tracker.evidence import operations as evidence_ops
 from tracker.evidence import queries as evidence_queries
+from tracker.evidence.storage import LocalStore, open_store
 from tracker.extensions import db
 from tracker.models import Evidence, Organisation, PublishedStatement, User
 
 
 @pytest.fixture
-def fresh_instance(tmp_path):
+def fresh_instance(tmp_path, store_settings):
     """Make new, empty instances: a database of their own (an SQLite file, or a PostgreSQL
-    schema) and an evidence folder of their own. `migrated` runs init-db's migrations first."""
+    schema) and an evidence store of their own (a folder, or a prefix in the test bucket: the
+    suite's kind unless `storage` says). `migrated` runs init-db's migrations first."""
     made = []
 
-    def _make(migrated: bool = False):
+    def _make(migrated: bool = False, storage: str = TEST_STORAGE):
         n = len(made)
         url, drop = f"sqlite:///{tmp_path / f'instance{n}.sqlite'}", None
         if os.environ.get("TRACKER_TEST_DATABASE_URL"):
@@ -39,8 +47,8 @@ def fresh_instance(tmp_path):
                 "TESTING": True,
                 "SQLALCHEMY_DATABASE_URI": url,
                 "SECRET_KEY": "test-secret-key",
-                "TRACKER_EVIDENCE_DIR": str(tmp_path / f"evidence{n}"),
                 "SERVER_NAME": "tracker.test",
+                **store_settings(storage),
             }
         )
         instance.test_client_class = FreshContextClient
@@ -66,13 +74,13 @@ def rows_of(instance) -> dict[str, list[tuple]]:
 
 
 def files_of(instance) -> dict[str, bytes]:
-    """Every stored file of an instance, by its path in the store."""
-    root = Path(instance.config["TRACKER_EVIDENCE_DIR"])
-    return {
-        str(p.relative_to(root)): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and p.relative_to(root).parts[0] != "tmp"
-    }
+    """Every stored file of an instance, by its address in the store."""
+    store = open_store(instance.config)
+    found = {}
+    for address in store.addresses():
+        with store.open(address) as stream:
+            found[address] = stream.read()
+    return found
 
 
 def table_names(instance) -> list[str]:
@@ -118,7 +126,7 @@ def test_round_trip_of_the_demo_data(app, demo, fresh_instance, tmp_path):
 
     manifest = json.loads((snapshot / "manifest.json").read_text())
     assert manifest["row_counts"] == {name: len(rows) for name, rows in source_rows.items()}
-    assert {f["sha256"] for f in manifest["files"]} == {Path(p).name for p in source_files}
+    assert {f["sha256"] for f in manifest["files"]} == set(source_files)
 
     with target.app_context():
         stored = db.session.scalar(
@@ -144,6 +152,67 @@ def test_round_trip_of_the_demo_data(app, demo, fresh_instance, tmp_path):
         assert added.id > max(row.id for row in source_rows["organisation"])
     # The comparison above would have noticed: the new row makes the tables differ.
     assert rows_of(target)["organisation"] != source_rows["organisation"]
+
+
+@pytest.fixture(params=[("file", "s3"), ("s3", "file")], ids=["file-to-s3", "s3-to-file"])
+def moving(request, app, store_settings):
+    """The app's store is the first kind (before `demo` fills it); the second is the target's."""
+    source, target = request.param
+    settings = store_settings(source)
+    saved = {key: app.config.get(key) for key in settings}
+    app.config.update(settings)
+    yield target
+    app.config.update(saved)
+
+
+def test_a_snapshot_moves_the_files_between_kinds_of_store(
+    app, moving, demo, fresh_instance, tmp_path
+):
+    """From a directory to a bucket and back: backup, then restore into an instance with the
+    other TRACKER_STORAGE_URL; every file arrives whole and downloads as before."""
+    snapshot = tmp_path / "snapshot"
+    assert run(app, "backup", str(snapshot)).exit_code == 0
+    target = fresh_instance(migrated=True, storage=moving)
+    restored = run(target, "restore", str(snapshot))
+    assert restored.exit_code == 0, restored.output
+    assert open_store(target.config).location.startswith("s3://") == (moving == "s3")
+    source_files = files_of(app)
+    assert len(source_files) >= 3 and files_of(target) == source_files
+    assert all(hashlib.sha256(data).hexdigest() == sha for sha, data in source_files.items())
+    assert rows_of(target) == rows_of(app)
+    with target.app_context():
+        published = db.session.scalar(select(PublishedStatement).limit(1))
+        client = target.test_client()
+        pdf = client.get(f"/statements/{published.statement_id}/versions/{published.version}.pdf")
+        assert pdf.status_code == 200
+        assert hashlib.sha256(pdf.data).hexdigest() == published.pdf_sha256
+
+
+def test_a_restore_into_a_bucket_that_fails_leaves_it_empty(
+    app, region, fresh_instance, tmp_path, monkeypatch
+):
+    snapshot = _snapshot_with_a_file(app, region, tmp_path / "snapshot")
+    add_file(region["coordinator"], b"a second file\n", "Second")
+    assert run(app, "backup", str(tmp_path / "two")).exit_code == 0
+    target = fresh_instance(migrated=True, storage="s3")
+    from tracker.evidence.storage import s3
+
+    real_upload, calls = s3.S3Store.put, []
+
+    def fails_on_the_second(self, *args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise s3.StoreFailed("The evidence store could not store a file: connection reset")
+        return real_upload(self, *args)
+
+    monkeypatch.setattr(s3.S3Store, "put", fails_on_the_second)
+    failed = run(target, "restore", str(tmp_path / "two"))
+    assert failed.exit_code == 1 and "connection reset" in failed.output
+    assert "left empty" in failed.output
+    monkeypatch.undo()
+    assert files_of(target) == {} and not open_store(target.config).holds_anything()
+    assert all(not rows for rows in rows_of(target).values())
+    assert snapshot.exists()
 
 
 def test_backup_while_the_app_writes(app, region, fresh_instance, tmp_path):
@@ -237,11 +306,14 @@ def test_restore_refuses_an_instance_with_data_and_changes_nothing(
     assert "The database is not empty" in refused.output and "Nothing was changed" in refused.output
     assert rows_of(app) == rows and files_of(app) == files
 
-    # An empty database beside an evidence folder with files in it is not an empty instance.
+    # An empty database beside an evidence store with files in it is not an empty instance.
     target = fresh_instance(migrated=True)
-    stray = Path(target.config["TRACKER_EVIDENCE_DIR"]) / "note.txt"
-    stray.parent.mkdir(parents=True)
-    stray.write_text("left here by someone")
+    store = open_store(target.config)
+    if isinstance(store, LocalStore):
+        store.root.mkdir(parents=True)
+        (store.root / "note.txt").write_text("left here by someone")
+    else:
+        store.client.put_object(Bucket=store.bucket, Key=store.root + "note.txt", Body=b"left")
     refused = run(target, "restore", str(snapshot))
     assert refused.exit_code == 1 and "evidence store" in refused.output
     assert all(not rows for rows in rows_of(target).values())
@@ -297,7 +369,10 @@ def test_backup_never_overwrites(app, region, tmp_path):
         refused = run(app, "backup", str(path))
         assert refused.exit_code == 1 and "already exists" in refused.output
     assert list(existing.iterdir()) == [] and (tmp_path / "a-file").read_text() == "keep me"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "evidence", "existing"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "evidence") == [
+        "a-file",
+        "existing",
+    ]
 
 
 def test_a_failed_backup_leaves_nothing_that_looks_complete(app, region, tmp_path, monkeypatch):
@@ -310,4 +385,4 @@ def test_a_failed_backup_leaves_nothing_that_looks_complete(app, region, tmp_pat
     failed = run(app, "backup", str(tmp_path / "snapshot"))
     assert failed.exit_code == 1
     assert "No space left on device" in failed.output and "Nothing was written to" in failed.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["evidence"]
+    assert [p.name for p in tmp_path.iterdir() if p.name != "evidence"] == []

@@ -121,7 +121,7 @@ def test_seed_demo_refuses_in_production(app, runner):
     assert db.session.scalar(select(func.count(User.id))) == 0
 
 
-def test_sweep_evidence_removes_only_unreferenced_files(app, runner, make_user):
+def test_sweep_evidence_removes_only_unreferenced_files(app, runner, make_user, any_store):
     import io
 
     from tracker.evidence.operations import store
@@ -144,6 +144,16 @@ def test_sweep_evidence_removes_only_unreferenced_files(app, runner, make_user):
     result = runner.invoke(args=["sweep-evidence", "--older-than", "0"])
     assert result.exit_code == 0 and "Removed 1" in result.output
     assert store().exists(kept.sha256) and not store().exists(orphan.sha256)
+
+
+def test_sweep_evidence_says_when_the_store_does_not_answer(app, runner, s3_server):
+    from tests.conftest import free_port
+
+    app.config["TRACKER_STORAGE_URL"] = f"s3://{s3_server.bucket}/swept"
+    app.config["TRACKER_S3_ENDPOINT_URL"] = f"http://127.0.0.1:{free_port()}"
+    result = runner.invoke(args=["sweep-evidence"])
+    assert result.exit_code == 1 and "could not list its files" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_create_user_keeps_the_password_and_role_rules_of_the_pages(runner, make_org):

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import csrf_token, date_parts, page_text
+from tests.conftest import csrf_token, date_parts, page_text, remove_stored
 from tests.evidence import files
 from tracker.evidence import operations as evidence_ops
 from tracker.evidence import queries as evidence_queries
@@ -113,7 +113,7 @@ def test_another_organisation_cannot_list_open_or_download(client, login, upload
     assert db.session.get(Evidence, evidence.id).withdrawn_at is None
 
 
-def test_download_is_an_attachment_of_the_stored_type(client, login, upload, region):
+def test_download_is_an_attachment_of_the_stored_type(client, login, upload, region, any_store):
     login("coord@a.test")
     upload(files.pdf(), "audit.pdf", source_id=region["rsb"].id)
     evidence = db.session.scalar(select(Evidence))
@@ -173,7 +173,7 @@ def test_oversized_upload_gets_the_413_page(app, login, upload, region):
     assert _count(Evidence) == 0
 
 
-def test_same_file_twice_is_two_records_and_one_stored_file(login, upload, region):
+def test_same_file_twice_is_two_records_and_one_stored_file(login, upload, region, any_store):
     login("coord@a.test")
     for title in ("First copy", "Second copy"):
         assert (
@@ -186,7 +186,7 @@ def test_same_file_twice_is_two_records_and_one_stored_file(login, upload, regio
 
 
 def test_a_failed_commit_leaves_no_record_and_nothing_that_breaks_later(
-    login, upload, region, monkeypatch
+    login, upload, region, monkeypatch, any_store
 ):
     login("coord@a.test")
     real_commit = db.session.commit
@@ -277,7 +277,7 @@ def test_library_filters(client, login, upload, region, make_org):
     assert client.get("/evidence/?from=not-a-date&source=x").status_code == 200
 
 
-def test_a_25_mb_upload_keeps_memory_flat(login, upload, region):
+def test_a_25_mb_upload_keeps_memory_flat(login, upload, region, any_store):
     import tracemalloc
 
     class Lazy(io.RawIOBase):
@@ -367,13 +367,11 @@ def test_upload_for_an_item_goes_into_that_assessments_library(
     assert evidence.organisation_id == agency.id
 
 
-def test_a_missing_stored_file_is_not_found_not_an_error(client, login, upload, region):
-    import os
-
+def test_a_missing_stored_file_is_not_found_not_an_error(client, login, upload, region, any_store):
     login("coord@a.test")
     upload(files.pdf(), "a.pdf", source_id=region["rsb"].id)
     evidence = db.session.scalar(select(Evidence))
-    os.remove(evidence_ops.store()._path(evidence.sha256))
+    remove_stored(evidence_ops.store(), evidence.sha256)
     assert client.get(f"/evidence/{evidence.id}/download").status_code == 404
 
 

@@ -93,7 +93,7 @@ def claims_in_database() -> int:
     )
 
 
-def test_build_edit_publish_download_and_verify(client, post, statement):
+def test_build_edit_publish_download_and_verify(client, post, statement, any_store):
     page = page_text(client.get(f"/statements/{statement.id}"))
     # No evidence is linked and no score validated: nothing may be called notable progress.
     assert "No progress is called notable yet" in page

@@ -120,3 +120,42 @@ def test_redis_url_shares_the_rate_limits_unless_told_otherwise(tmp_path, env, s
     assert config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is shared
     assert bool(config["RATELIMIT_STORAGE_OPTIONS"]) is shared
     assert config["RATELIMIT_KEY_PREFIX"] == "tracker"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://host/evidence", "/srv/evidence", "file://host/srv", "file://", "s3://", "s3://ab"],
+)
+def test_a_storage_url_the_tracker_cannot_open_stops_it_with_a_message(tmp_path, url):
+    with pytest.raises(ConfigError, match="TRACKER_STORAGE_URL"):
+        load({"TRACKER_STORAGE_URL": url, "TRACKER_INSTANCE_DIR": str(tmp_path)})
+
+
+@pytest.mark.parametrize(
+    "url, location",
+    [
+        ("file:///srv/evidence", "/srv/evidence"),
+        ("s3://evidence", "s3://evidence/"),
+        ("s3://evidence/tracker/prod/", "s3://evidence/tracker/prod"),
+    ],
+)
+def test_the_storage_url_chooses_the_store(tmp_path, url, location):
+    from tracker.evidence.storage import open_store
+
+    config = load(
+        {
+            "TRACKER_STORAGE_URL": url,
+            "TRACKER_S3_ENDPOINT_URL": "http://127.0.0.1:8333",
+            "TRACKER_INSTANCE_DIR": str(tmp_path),
+        }
+    )
+    assert config["TRACKER_S3_ENDPOINT_URL"] == "http://127.0.0.1:8333"
+    assert open_store(config).location == location
+
+
+def test_without_a_storage_url_the_evidence_dir_is_the_store(tmp_path):
+    from tracker.evidence.storage import open_store
+
+    config = load({"TRACKER_EVIDENCE_DIR": "/srv/evidence", "TRACKER_INSTANCE_DIR": str(tmp_path)})
+    assert config["TRACKER_STORAGE_URL"] is None
+    assert open_store(config).location == "/srv/evidence"

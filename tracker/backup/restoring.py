@@ -7,7 +7,6 @@ from contextlib import closing
 from pathlib import Path
 
 from alembic.migration import MigrationContext
-from flask import current_app
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import MetaData, text
 
@@ -69,7 +68,10 @@ def restore(path) -> dict:
             _load_postgresql(engine, database_file, manifest)
     except BaseException as exc:
         # The database holds nothing, so nothing refers to the files copied in: remove them.
-        target.sweep(set(target.addresses()) - written, older_than_seconds=-60)
+        try:
+            target.sweep(set(target.addresses()) - written, older_than_seconds=-60)
+        except OSError:  # the store is gone meanwhile: the first error is the one to tell
+            pass
         if isinstance(exc, OSError):  # a full disk, a folder it may not write to
             raise BackupError(f"The restore failed: {exc}. The instance is left empty.") from exc
         raise
@@ -165,11 +167,11 @@ def _refuse_unless_empty(engine) -> None:
             f"The database is not empty: rows in {listed}. A snapshot is restored only into a "
             "new, empty instance. Nothing was changed."
         )
-    root = Path(current_app.config["TRACKER_EVIDENCE_DIR"])
-    if root.exists() and any(p.is_file() for p in root.rglob("*")):
+    target = store()
+    if target.holds_anything():
         raise BackupError(
-            f"The evidence store {root} is not empty. A snapshot is restored only into a new, "
-            "empty instance. Nothing was changed."
+            f"The evidence store {target.location} is not empty. A snapshot is restored only "
+            "into a new, empty instance. Nothing was changed."
         )
 
 

@@ -29,7 +29,7 @@ from tracker.backup.common import (
     tables_in_load_order,
 )
 from tracker.evidence.operations import store
-from tracker.evidence.storage import LocalStore
+from tracker.evidence.storage import EvidenceStore, LocalStore
 from tracker.extensions import db
 from tracker.models.base import utcnow
 
@@ -131,7 +131,7 @@ def _dump_table(conn, each, dump) -> None:
         dump.write(json.dumps([encode(v) for v in row], ensure_ascii=False) + "\n")
 
 
-def _copy_store(source: LocalStore, snapshot: LocalStore, referenced: set[str]) -> list[dict]:
+def _copy_store(source: EvidenceStore, snapshot: LocalStore, referenced: set[str]) -> list[dict]:
     files = []
     for address in sorted(source.addresses()):
         try:
@@ -152,7 +152,7 @@ def _copy_store(source: LocalStore, snapshot: LocalStore, referenced: set[str]) 
     if missing:
         raise BackupError(
             f"{len(missing)} file(s) the database refers to are missing from the evidence store "
-            f"{source.root}: {', '.join(sorted(missing)[:5])}. No snapshot was written."
+            f"{source.location}: {', '.join(sorted(missing)[:5])}. No snapshot was written."
         )
     shutil.rmtree(snapshot.root / "tmp", ignore_errors=True)
     return files

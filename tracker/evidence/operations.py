@@ -35,7 +35,7 @@ from tracker.evidence.rules import (
     LinkGone,
     StoreUnavailable,
 )
-from tracker.evidence.storage import LocalStore, TooLarge
+from tracker.evidence.storage import EvidenceStore, TooLarge, open_store
 from tracker.extensions import db
 from tracker.models import (
     Assessment,
@@ -53,9 +53,9 @@ from tracker.models.evidence import EVIDENCE_KINDS
 from tracker.notifications import operations as notifications
 
 
-def store() -> LocalStore:
-    """The configured evidence store (a local directory for now)."""
-    return LocalStore(current_app.config["TRACKER_EVIDENCE_DIR"])
+def store() -> EvidenceStore:
+    """The configured evidence store (a local directory or a bucket)."""
+    return open_store(current_app.config)
 
 
 @dataclass

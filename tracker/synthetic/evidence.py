@@ -8,13 +8,13 @@ from datetime import timedelta
 from flask import current_app
 
 from tracker.evidence import filetype
-from tracker.evidence.storage import LocalStore
+from tracker.evidence.storage import EvidenceStore, open_store
 from tracker.models import Evidence, EvidenceLink
 from tracker.models.evidence import EVIDENCE_KINDS
 from tracker.synthetic import EVIDENCE_PER_RESPONSE, FILES, _at
 
 
-def _store(store: LocalStore, name: str, data: bytes) -> tuple[str, int, str, str]:
+def _store(store: EvidenceStore, name: str, data: bytes) -> tuple[str, int, str, str]:
     """Put a file in the evidence store as an upload is put: type checked from its content."""
     found = {}
     kept = store.put(
@@ -29,7 +29,7 @@ class EvidenceRows:
     """The Generator's evidence rows (it provides rng, add and coordinator)."""
 
     def files(self) -> None:
-        store = LocalStore(current_app.config["TRACKER_EVIDENCE_DIR"])
+        store = open_store(current_app.config)
         self.stored = []
         for n in range(FILES):
             csv = n % 2 == 1
