@@ -41,10 +41,14 @@ STALE_SECONDS = 4
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
-def shared_store(root: Path) -> dict:
-    """The evidence store every instance uses, as settings: a shared directory for now. For
-    S3, return TRACKER_STORAGE_URL (and its endpoint and credentials) here instead."""
-    return {"TRACKER_EVIDENCE_DIR": str(root / "evidence")}
+def shared_store(s3) -> dict:
+    """The evidence store every instance uses, as settings: a prefix of its own in the test
+    S3 server's bucket (SeaweedFS), as on a real service of several hosts."""
+    return {
+        "TRACKER_STORAGE_URL": f"s3://{s3.bucket}/multi-{uuid.uuid4().hex[:8]}",
+        "TRACKER_S3_ENDPOINT_URL": s3.endpoint,
+        **s3.environment(),
+    }
 
 
 def _unavailable(reason: str):
@@ -185,7 +189,7 @@ def render_nginx(root: Path, port: int, upstreams: list[int]) -> Path:
     return conf
 
 
-def _server_env(root: Path, database_url: str, key_prefix: str) -> dict:
+def _server_env(database_url: str, key_prefix: str, s3) -> dict:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -202,13 +206,13 @@ def _server_env(root: Path, database_url: str, key_prefix: str) -> dict:
         TRACKER_PROXY_COUNT="1",
         TRACKER_WORKERS="2",
         TRACKER_IDEMPOTENCY_STALE_SECONDS=str(STALE_SECONDS),
-        **shared_store(root),
+        **shared_store(s3),
     )
     return env
 
 
 @pytest.fixture(scope="session")
-def cluster():
+def cluster(s3_server):
     """The demo data (init-db, seed-demo) served by two instances behind nginx."""
     if not Path(NGINX).exists():
         _unavailable("nginx is not installed (apt-get install nginx)")
@@ -219,7 +223,7 @@ def cluster():
     root.chmod(0o755)
     database_url, drop_database = _shared_database(root)
     key_prefix = f"tracker-multi-{uuid.uuid4().hex[:8]}"
-    env = _server_env(root, database_url, key_prefix)
+    env = _server_env(database_url, key_prefix, s3_server)
     seed_env = {**env, "TRACKER_INSTANCE_DIR": str(root)}
     flask = [sys.executable, "-m", "flask", "--app", "app"]
     subprocess.run(flask + ["init-db"], cwd=ROOT, env=seed_env, check=True, capture_output=True)
