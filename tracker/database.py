@@ -51,3 +51,24 @@ def take_turns(table: str) -> bool:
         return True
     db.session.execute(text(f"UPDATE {table} SET id = id WHERE 1 = 0"))  # noqa: S608 (ours)
     return False
+
+
+def reset_sequences(conn, tables) -> None:
+    """On PostgreSQL, set each serial column's sequence of `tables` past the highest value
+    written into it explicitly (a restore, the synthetic dataset), so that new rows get fresh
+    ids. SQLite needs nothing: it takes the next id from the table itself."""
+    if conn.dialect.name != "postgresql":
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    for each in tables:
+        for col in each.columns:
+            sequence = conn.execute(
+                text("SELECT pg_get_serial_sequence(:t, :c)"),
+                {"t": quote(each.name), "c": col.name},
+            ).scalar()
+            if sequence:
+                highest = f"(SELECT MAX({quote(col.name)}) FROM {quote(each.name)})"
+                conn.execute(
+                    text(f"SELECT setval(:s, COALESCE({highest}, 1), {highest} IS NOT NULL)"),
+                    {"s": sequence},
+                )

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData
 
+from tracker import database
 from tracker.backup.common import (
     BATCH,
     DUMP_FILE,
@@ -190,7 +191,7 @@ def _load_postgresql(engine, dump_file: Path, manifest: dict) -> None:
         meta.reflect(conn)
         with dump_file.open(encoding="utf-8") as dump:
             _insert_rows(conn, meta, dump)
-        _reset_sequences(conn, meta)
+        database.reset_sequences(conn, meta.sorted_tables)
         _check_contents(describe_counts(conn), named_files(conn), manifest)
 
 
@@ -260,20 +261,3 @@ def _parents_first(each, rows: list[dict]) -> list[dict]:
         ordered += ready
         pending = waiting
     return ordered
-
-
-def _reset_sequences(conn, meta: MetaData) -> None:
-    """Set every id sequence past the restored ids, so new rows get fresh ones."""
-    quote = conn.dialect.identifier_preparer.quote
-    for each in meta.sorted_tables:
-        for col in each.columns:
-            sequence = conn.execute(
-                text("SELECT pg_get_serial_sequence(:t, :c)"),
-                {"t": quote(each.name), "c": col.name},
-            ).scalar()
-            if sequence:
-                highest = f"(SELECT MAX({quote(col.name)}) FROM {quote(each.name)})"
-                conn.execute(
-                    text(f"SELECT setval(:s, COALESCE({highest}, 1), {highest} IS NOT NULL)"),
-                    {"s": sequence},
-                )

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, time
 
 from sqlalchemy import func, insert, select, text
 
-from tracker import seeding
+from tracker import database, seeding
 from tracker.extensions import db
 from tracker.models import (
     Action,
@@ -101,20 +101,6 @@ class _Ids:
         return self.next[table] - 1
 
 
-def _reset_sequences() -> None:
-    """On PostgreSQL, move each id sequence past the ids written explicitly."""
-    if db.engine.dialect.name != "postgresql":
-        return
-    for table in db.metadata.sorted_tables:
-        if "id" in table.c and table.c.id.primary_key:
-            db.session.execute(
-                text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                    f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
-                )
-            )
-
-
 def generate(seed: int = 1, scale: int = 1, organisations: int = ORGANISATIONS) -> Summary:
     """Write the synthetic dataset into an empty database; return its counts and fingerprint."""
     if db.session.scalar(select(func.count(Cycle.id))):
@@ -135,7 +121,7 @@ def generate(seed: int = 1, scale: int = 1, organisations: int = ORGANISATIONS) 
         share = total // cycles + (1 if n >= cycles - total % cycles else 0)
         gen.cycle(CURRENT_YEAR - cycles + 1 + n, n == cycles - 1, share)
         gen.flush()
-    _reset_sequences()
+    database.reset_sequences(db.session.connection(), db.metadata.sorted_tables)
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
         # As after any bulk load: the planner's statistics, which autovacuum would gather in
@@ -233,5 +219,5 @@ def large_records(
     for model, rows in ((Evidence, pieces), (EvidenceLink, linked)):
         for start in range(0, len(rows), 5000):
             db.session.execute(insert(model.__table__), rows[start : start + 5000])
-    _reset_sequences()
+    database.reset_sequences(db.session.connection(), db.metadata.sorted_tables)
     db.session.commit()
