@@ -7,7 +7,7 @@ import json
 import threading
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from bench.client import Client, multipart
 from bench.common import (
@@ -20,6 +20,7 @@ from bench.common import (
     percentile,
     signed_in,
 )
+from tracker import clock
 
 WRITE_EVERY = 4
 UPLOAD_BYTES = 64 * 1024  # an ordinary spreadsheet; bench.measures times a 25 MB one alone
@@ -82,7 +83,7 @@ class Writer:
         return done
 
     def challenge(self):
-        due = (date.today() + timedelta(days=30)).isoformat()
+        due = (clock.today() + timedelta(days=30)).isoformat()
         question = {"question": f"Benchmark question {self.n}-{self.turn}.", "due_on": due}
         path = f"/api/v1/responses/{self.challenged}/challenges"
         with self.locks[self.challenged]:
