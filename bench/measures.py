@@ -34,7 +34,10 @@ def latency(results: Results, small: Dataset, large: Dataset, ids: dict, limit_m
             plan[dataset.scale] = (clients, endpoints(ids[dataset.scale]))
         p95s, beside = {}, {}
         planned_1 = plan[1][1]
-        trivial = {e.api: e for e in planned_1 if e.name in (TRIVIAL, TRIVIAL_PAGE)}
+        # An API call's counterpart is the trivial route, a page's the trivial page (both are
+        # fetched by page clients, so their own `api` flags cannot tell them apart).
+        named = {e.name: e for e in planned_1}
+        trivial = {True: named[TRIVIAL], False: named[TRIVIAL_PAGE]}
         for n, endpoint in enumerate(planned_1):
             times, failures, base = {1: [], 10: []}, [], []
             # Its trivial counterpart is timed in the same turns, so that the comparison holds
