@@ -157,6 +157,8 @@ class Results:
         row = {"name": name, "value": value, "unit": unit, "target": target, "pass": passed}
         self.rows.append(row | detail)
         mark = "" if passed is None else (" ok" if passed else " MISSED")
+        if "not_measured" in detail:
+            mark = f" not measured: {detail['not_measured']}"
         print(f"  {name}: {value} {unit}{mark}", flush=True)
 
     def write(self, meta: dict) -> None:
@@ -167,6 +169,8 @@ class Results:
         lines = [f"{'measurement':<{width}}  {'value':>10}  {'unit':<8}  {'target':<22}  result"]
         for r in self.rows:
             verdict = {None: "", True: "met", False: "MISSED"}[r["pass"]]
+            if "not_measured" in r:  # this machine cannot run it (no nginx, say)
+                verdict = f"not measured: {r['not_measured']}"
             value = f"{r['value']:.1f}" if isinstance(r["value"], float) else str(r["value"])
             value = "–" if r["value"] is None else value
             target = r["target"] or ""

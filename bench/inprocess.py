@@ -82,6 +82,14 @@ def resolve_ids(app, seed: int) -> dict:
             .limit(1)
         )
         scored = [r for r in draft.responses if r.self_score is not None]
+        # What the concurrency measure's users write to: the draft's responses (saves and
+        # uploads) and the review's responses with no challenge in progress (challenges).
+        unsettled = select(Challenge.response_id).where(Challenge.status != "resolved")
+        challengeable = db.session.scalars(
+            select(Response.id)
+            .where(Response.assessment_id == review.id, Response.id.not_in(unsettled))
+            .order_by(Response.id)
+        ).all()
         first_response = min(scored, key=lambda r: r.item.position)
         return {
             "cycle": cycle.id,
@@ -95,6 +103,8 @@ def resolve_ids(app, seed: int) -> dict:
             "evidence": evidence,
             "organisation": org["RSB-CV"].id,
             "health_board": org["HB-CAV"].id,
+            "draft_responses": sorted(r.id for r in draft.responses),
+            "challengeable": challengeable,
             "tokens": {
                 email: synthetic.api_token(seed, email) for email, _r, _c in synthetic.BENCH_USERS
             },

@@ -1,15 +1,10 @@
 """The measurements at normal size: latency per page and API call (against a trivial route in
 the same run), SQL statements per request, statement PDFs, the memory of an upload and 50
-users at once."""
-
-import threading
-import time
+users at once (bench/load.py)."""
 
 from bench import inprocess
 from bench.client import Client, multipart
 from bench.common import (
-    CONCURRENT_SECONDS,
-    CONCURRENT_USERS,
     REQUESTS,
     SINGLE_OBJECT_QUERIES,
     TIMES_TRIVIAL,
@@ -23,6 +18,7 @@ from bench.common import (
     percentile,
     signed_in,
 )
+from bench.load import mixed_load
 from bench.servers import Server, memory_kb, reset_peak
 
 
@@ -38,7 +34,10 @@ def latency(results: Results, small: Dataset, large: Dataset, ids: dict, limit_m
             plan[dataset.scale] = (clients, endpoints(ids[dataset.scale]))
         p95s, beside = {}, {}
         planned_1 = plan[1][1]
-        trivial = {e.api: e for e in planned_1 if e.name in (TRIVIAL, TRIVIAL_PAGE)}
+        # An API call's counterpart is the trivial route, a page's the trivial page (both are
+        # fetched by page clients, so their own `api` flags cannot tell them apart).
+        named = {e.name: e for e in planned_1}
+        trivial = {True: named[TRIVIAL], False: named[TRIVIAL_PAGE]}
         for n, endpoint in enumerate(planned_1):
             times, failures, base = {1: [], 10: []}, [], []
             # Its trivial counterpart is timed in the same turns, so that the comparison holds
@@ -108,14 +107,22 @@ def _report_latency(results, endpoint, times, failures, limit_ms) -> float | Non
     return p95[1]
 
 
-def upload_memory(results: Results, dataset: Dataset, token: str) -> None:
+def upload_memory(
+    results: Results, dataset: Dataset, token: str, store: dict | None = None, to: str = ""
+) -> None:
     """How much a fresh worker's resident memory rises at its peak while taking a 25 MB upload
-    (a fresh one: a worker that has served big pages has freed memory to reuse, hiding growth)."""
-    with Server(dataset.env, 1, dataset.folder / "gunicorn-upload.log") as server:
-        _upload(results, server, token)
+    (a fresh one: a worker that has served big pages has freed memory to reuse, hiding growth),
+    into the dataset's directory or the store that `store`'s settings name (`to` says which)."""
+    env, log = dataset.env | (store or {}), dataset.folder / f"gunicorn-upload{to}.log"
+    with Server(env, 1, log) as server:
+        _upload(results, server, token, to)
 
 
-def _upload(results: Results, server: Server, token: str) -> None:
+def upload_label(to: str) -> str:
+    return f"25 MB upload{to}, worker memory growth (peak)"
+
+
+def _upload(results: Results, server: Server, token: str, to: str) -> None:
     worker = server.workers()[0]
     client = Client(server.port, token=token, timeout=300)
     fields = {"title": "Benchmark upload", "kind": "data"}
@@ -127,7 +134,9 @@ def _upload(results: Results, server: Server, token: str) -> None:
         if status != 201:
             raise RuntimeError(f"upload of {size} bytes: status {status} {reply[:200]!r}")
 
-    send(64 * 1024)  # warm up: the code paths are loaded before anything is measured
+    # Warm up: the code paths are loaded before anything is measured (an S3 store's multipart
+    # upload is used from 8 MB).
+    send(64 * 1024 if not to else UPLOAD_BYTES // 2)
     peak_reset = reset_peak(worker)
     before = memory_kb(worker)
     send(UPLOAD_BYTES)
@@ -135,7 +144,7 @@ def _upload(results: Results, server: Server, token: str) -> None:
     start = before["VmRSS"] if peak_reset else max(before["VmRSS"], before["VmHWM"])
     growth = (after["VmHWM"] - start) / 1024
     results.add(
-        "25 MB upload, worker memory growth (peak)",
+        upload_label(to),
         round(growth, 1),
         "MB",
         "< 10 MB",
@@ -146,43 +155,9 @@ def _upload(results: Results, server: Server, token: str) -> None:
 
 
 def concurrency(results: Results, dataset: Dataset, ids: dict) -> None:
-    """50 users, each requesting the key pages and API calls in turn for 60 s, 4 workers."""
+    """50 users reading and writing for 60 s against one instance of 4 workers."""
     with Server(dataset.env, 4, dataset.folder / "gunicorn-4.log") as server:
-        clients = signed_in(server.port, ids["tokens"])
-        plan = endpoints(ids)
-        errors, times, lock, stop = [], [], threading.Lock(), time.monotonic() + CONCURRENT_SECONDS
-
-        def user(n: int) -> None:
-            mine = {}
-            for key, shared in clients.items():  # own client, same sign-in
-                mine[key] = Client(server.port, token=shared.token, timeout=60)
-                mine[key].cookies = dict(shared.cookies)
-            k = n
-            while time.monotonic() < stop:
-                endpoint = plan[k % len(plan)]
-                k += 1
-                try:
-                    status, seconds = mine[(endpoint.who, endpoint.api)].timed("GET", endpoint.path)
-                    failed = status >= 400
-                except Exception as exc:  # noqa: BLE001 - every failure is an error counted
-                    status, seconds, failed = repr(exc), 0.0, True
-                with lock:
-                    times.append(seconds * 1000)
-                    if failed:
-                        errors.append(f"{endpoint.name}: {status}")
-
-        threads = [threading.Thread(target=user, args=(n,)) for n in range(CONCURRENT_USERS)]
-        started = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - started
-    label = f"{CONCURRENT_USERS} users × {CONCURRENT_SECONDS} s, 4 workers"
-    results.add(f"{label}: requests", len(times), "requests")
-    results.add(f"{label}: throughput", round(len(times) / elapsed, 1), "req/s")
-    results.add(f"{label}: p95 under load", round(percentile(times, 0.95), 1), "ms")
-    results.add(f"{label}: errors", len(errors), "errors", "0", not errors, examples=errors[:10])
+        mixed_load(results, server.port, ids, "4 workers")
 
 
 def queries(results: Results, apps: dict, ids: dict) -> None:

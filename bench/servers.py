@@ -21,24 +21,22 @@ def free_port() -> int:
 
 
 class Server:
-    """`gunicorn -w N app:app` with the dataset's environment; stopped on exit."""
+    """`gunicorn -w N app:app` with the dataset's environment; stopped on exit. With
+    `deployed`, gunicorn runs with deploy/gunicorn.conf.py instead, as behind nginx."""
 
-    def __init__(self, env: dict, workers: int, log: Path):
+    def __init__(self, env: dict, workers: int, log: Path, deployed: bool = False):
         self.port = free_port()
         self.log = log.open("ab")
+        if deployed:
+            env = env | {"TRACKER_BIND": f"127.0.0.1:{self.port}", "TRACKER_WORKERS": str(workers)}
+            settings = ["-c", str(ROOT / "deploy" / "gunicorn.conf.py")]
+        else:
+            settings = [
+                *("--workers", str(workers), "--bind", f"127.0.0.1:{self.port}"),
+                *("--timeout", "120", "--backlog", "256"),
+            ]
         self.process = subprocess.Popen(
-            [
-                str(GUNICORN),
-                "--workers",
-                str(workers),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--timeout",
-                "120",
-                "--backlog",
-                "256",
-                "app:app",
-            ],
+            [str(GUNICORN), *settings, "app:app"],
             cwd=ROOT,
             env=env,
             stdout=self.log,

@@ -120,7 +120,7 @@ STORES = ("file", "s3")
 def s3_server(tmp_path_factory):
     """A real S3-compatible server (SeaweedFS) for this test process, with a bucket; the AWS
     variables point the tracker's client at it."""
-    from tests.seaweed import SeaweedS3
+    from deploy.seaweed import SeaweedS3
 
     server = SeaweedS3(tmp_path_factory.mktemp("seaweedfs")).start()
     saved = {name: os.environ.get(name) for name in server.environment()}

@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import signal
-import string
 import subprocess
 import sys
 import tempfile
@@ -26,11 +25,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from deploy import nginx
+from deploy.nginx import DEPLOY, NGINX, ROOT
 from tests.conftest import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
-DEPLOY = ROOT / "deploy"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 REDIS_URL = os.environ.get("TRACKER_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 SECRET_KEY = "multi-instance-secret-key"
 # Low enough for the test to reach; every test signs in from an address of its own.
@@ -168,27 +166,6 @@ class Cluster:
         return list(self.redis.scan_iter(match=f"*{self.key_prefix}*"))
 
 
-def render_nginx(root: Path, port: int, upstreams: list[int]) -> Path:
-    """deploy/nginx.conf with its placeholders filled in (only its own: nginx's variables,
-    such as $host, are left alone, as envsubst with a list of names does)."""
-    values = {
-        "NGINX_RUN_DIR": str(root / "nginx"),
-        "NGINX_LOG_DIR": str(root / "nginx"),
-        "NGINX_LISTEN": f"127.0.0.1:{port}",
-        "TRACKER_APP_1": f"127.0.0.1:{upstreams[0]}",
-        "TRACKER_APP_2": f"127.0.0.1:{upstreams[1]}",
-        "TRACKER_ROOT": str(ROOT),
-    }
-    template = string.Template((DEPLOY / "nginx.conf").read_text())
-    filled = template.safe_substitute(values)
-    missing = set(re.findall(r"\$\{(\w+)\}", filled))
-    assert not missing, f"deploy/nginx.conf has placeholders the test does not fill: {missing}"
-    (root / "nginx").mkdir()
-    conf = root / "nginx" / "nginx.conf"
-    conf.write_text(filled)
-    return conf
-
-
 def _server_env(database_url: str, key_prefix: str, s3) -> dict:
     env = {
         k: v
@@ -238,7 +215,7 @@ def cluster(s3_server):
         }
         instances.append(Instance(name, port, instance_env, root / f"{name}.log"))
     nginx_port = free_port()
-    conf = render_nginx(root, nginx_port, [i.port for i in instances])
+    conf = nginx.render(root, nginx_port, [i.port for i in instances])
     made = Cluster(
         root,
         env,
@@ -264,11 +241,7 @@ def cluster(s3_server):
         assert seeding.returncode == 0, seed_errors.decode()[-3000:]
         for instance in instances:
             wait_until_up(instance.url, instance.process, instance.log)
-        made.nginx = subprocess.Popen(
-            [NGINX, "-c", str(conf), "-p", str(root / "nginx"), "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL,
-            stderr=(root / "nginx" / "stderr.log").open("ab"),
-        )
+        made.nginx = nginx.start(conf)
         wait_until_up(made.url, made.nginx, root / "nginx" / "stderr.log")
         yield made
     finally:

