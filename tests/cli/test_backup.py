@@ -319,6 +319,8 @@ def test_restore_refuses_an_instance_with_data_and_changes_nothing(
     if isinstance(store, LocalStore):
         store.root.mkdir(parents=True)
         (store.root / "note.txt").write_text("left here by someone")
+    elif store.location.startswith("az://"):
+        store.container.upload_blob(store.root + "note.txt", b"left")
     else:
         store.client.put_object(Bucket=store.bucket, Key=store.root + "note.txt", Body=b"left")
     refused = run(target, "restore", str(snapshot))

@@ -316,3 +316,26 @@ def test_hosts_sweeping_one_store_at_once_remove_each_file_once(tmp_path):
     answers = together(4, lambda _n: store.sweep(set()))
     assert not [a for a in answers if isinstance(a, Exception)], answers
     assert sum(answers) == 400 and list(store.addresses()) == []
+
+
+def test_a_container_sweep_keeps_a_file_stored_again_after_its_listing(app, azurite_server):
+    """Storing a file again renews its age; a sweep that listed it as an old orphan just before
+    removes it only if it is still unmodified (a condition the server checks), so the upload
+    that stored it again keeps its file."""
+    from tracker.evidence.storage import azure
+
+    store = azure.AzureStore(azure.container(azurite_server.container), uuid.uuid4().hex)
+    orphan = store.put(io.BytesIO(b"stored twice"), 100, _accept)
+    blob = store.container.get_blob_client(store._key(orphan.sha256))
+    first = blob.get_blob_properties().last_modified
+    time.sleep(3.1)
+    listed_first = store.unfinished
+
+    def stored_again_meanwhile():
+        store.put(io.BytesIO(b"stored twice"), 100, _accept)
+        return listed_first()
+
+    store.unfinished = stored_again_meanwhile  # runs between the listing and the removal
+    assert store.sweep(set(), older_than_seconds=2) == 0
+    assert blob.get_blob_properties().last_modified > first
+    assert list(store.addresses()) == [orphan.sha256]

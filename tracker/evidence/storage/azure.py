@@ -1,10 +1,10 @@
-"""An Azure Blob Storage container (`az://container/prefix`): blobs at `prefix/ab/cd/abcd…`,
-the account named by the connection string in AZURE_STORAGE_CONNECTION_STRING.
+"""An Azure Blob Storage container (`az://container/prefix`; the account's connection string in
+AZURE_STORAGE_CONNECTION_STRING): blobs at `prefix/ab/cd/abcd…`.
 
-`put` spools the stream to a local temporary file while hashing it, as the S3 store does, then
-uploads it to its address in small blocks on one thread, so memory stays bounded whatever the
-size. A blob appears only when its block list is committed: an interrupted upload leaves
-uncommitted blocks, which no listing shows and Azure itself discards after a week.
+`put` spools and hashes as the S3 store does, then uploads to the address in small blocks on
+one thread, so memory stays bounded. A blob appears only when its block list is committed: an
+interrupted upload leaves uncommitted blocks, which `sweep` removes once old enough (Azure
+itself discards them after a week).
 """
 
 import functools
@@ -31,8 +31,7 @@ from tracker.evidence.storage.common import (
     relative_key,
 )
 
-MiB = 1024 * 1024
-BLOCK = 4 * MiB  # one block in memory at a time
+BLOCK = 4 * 1024 * 1024  # one block in memory at a time
 # The SDK logs every request and response at INFO: too much for the app's log.
 logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
 
@@ -70,18 +69,12 @@ def _failures(action: str, location: str):
     try:
         yield
     except (AzureError, ConnectionError, TimeoutError) as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise StoreFailed(f"The evidence store {location} could not {action}: {message}") from exc
-
-
-def _blob_missing(exc: ResourceNotFoundError) -> bool:
-    """A missing blob, not a missing container (that is the store failing)."""
-    return exc.error_code == "BlobNotFound"
+        said = (str(exc) or type(exc).__name__).splitlines()[0]
+        raise StoreFailed(f"The evidence store {location} could not {action}: {said}") from exc
 
 
 class _Download(io.RawIOBase):
-    """A blob's download as a file to read (send_file and backups want `.read()`); it holds
-    one chunk in memory at a time."""
+    """A blob's download as a file to read (send_file wants `.read()`), a chunk at a time."""
 
     def __init__(self, downloader, location: str):
         self.downloader, self.location = downloader, location
@@ -124,10 +117,8 @@ class AzureStore:
                     # (setting metadata renews Last-Modified).
                     blob.set_blob_metadata({})
                 else:
-                    with tmp.open("rb") as data:
-                        blob.upload_blob(
-                            data, length=stored.size, overwrite=True, max_concurrency=1
-                        )
+                    with tmp.open("rb") as f:
+                        blob.upload_blob(f, length=stored.size, overwrite=True, max_concurrency=1)
             return stored
         finally:
             tmp.unlink(missing_ok=True)
@@ -138,7 +129,7 @@ class AzureStore:
             try:
                 downloader = blob.download_blob(max_concurrency=1)
             except ResourceNotFoundError as exc:
-                if _blob_missing(exc):
+                if exc.error_code == "BlobNotFound":  # not the container: that is a failure
                     raise FileNotFoundError(f"{self.location}: no file {sha256}") from None
                 raise
         return io.BufferedReader(_Download(downloader, self.location), CHUNK)
@@ -148,9 +139,7 @@ class AzureStore:
         with _failures("look for a file", self.location):
             try:
                 return blob.get_blob_properties()
-            except ResourceNotFoundError:
-                # A HEAD answers without a body, so a missing container is told apart by
-                # asking for the container itself.
+            except ResourceNotFoundError:  # the blob's or the container's? A HEAD cannot say
                 self.container.get_container_properties()
                 return None
 
@@ -169,22 +158,20 @@ class AzureStore:
                 name_starts_with=self.root, include=include, results_per_page=self.page_size
             )
 
-    def _addressed(self, include: list[str] | None = None) -> Iterator:
-        for each in self._blobs(include):
+    def _addressed(self) -> Iterator:
+        for each in self._blobs():
             name = each.name.rsplit("/", 1)[-1]
             if is_address(name) and each.name == self._key(name):
                 yield name, each
 
     def addresses(self) -> Iterator[str]:
-        for name, _blob in self._addressed():
-            yield name
+        return (name for name, _blob in self._addressed())
 
     def holds_anything(self) -> bool:
         return next(self._blobs(), None) is not None
 
     def unfinished(self) -> list:
-        """Uploads cut off before their blocks were committed: no blob, but a listing that
-        asks for uncommitted blobs names them."""
+        """Uploads cut off before their blocks were committed (no blob, but listed if asked)."""
         committed = {each.name for each in self._blobs()}
         return [b for b in self._blobs(["uncommittedblobs"]) if b.name not in committed]
 
@@ -198,18 +185,15 @@ class AzureStore:
         ]
         # Azure discards uncommitted blocks after a week anyway; sooner is tidier.
         old += [each.name for each in self.unfinished() if each.last_modified < cutoff]
+        # HTTP dates have whole seconds: rounded up, a blob listed as old still matches.
+        unmodified_since = cutoff.replace(microsecond=0) + timedelta(seconds=1)
         removed = 0
         with _failures("remove unreferenced files", self.location):
             for key in old:
                 try:
                     # Only if still old: a file stored again since the listing is kept.
-                    self.container.delete_blob(key, if_unmodified_since=_whole_second(cutoff))
+                    self.container.delete_blob(key, if_unmodified_since=unmodified_since)
                     removed += 1
                 except (ResourceNotFoundError, ResourceModifiedError):
                     continue  # another host removed it first, or it is in use again
         return removed
-
-
-def _whole_second(moment: datetime) -> datetime:
-    """HTTP dates have whole seconds; rounding up keeps a blob modified at the cutoff."""
-    return moment.replace(microsecond=0) + timedelta(seconds=1 if moment.microsecond else 0)
