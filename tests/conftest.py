@@ -10,7 +10,7 @@ import os
 import re
 import socket
 import uuid
-from contextlib import closing
+from contextlib import closing, contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -110,10 +110,26 @@ def _sqlite_without_waiting_for_the_disk(dbapi_connection, _record) -> None:
     dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
-# Which store the app keeps files in: "file" (a directory), or "s3" (a SeaweedFS this run
-# starts), as TRACKER_TEST_STORAGE=s3 asks, to run the storage tests on a bucket.
+# Which store the app keeps files in: "file" (a directory), "s3" (a SeaweedFS this run starts)
+# or "azure" (an Azurite this run starts), as TRACKER_TEST_STORAGE=s3 or azure asks, to run the
+# storage tests on a bucket or a container.
 TEST_STORAGE = os.environ.get("TRACKER_TEST_STORAGE", "file")
-STORES = ("file", "s3")
+STORES = ("file", "s3", "azure")
+
+
+@contextmanager
+def _environment(variables: dict[str, str]):
+    """Set variables for a session fixture's life; put back what was there."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @pytest.fixture(scope="session")
@@ -123,21 +139,27 @@ def s3_server(tmp_path_factory):
     from deploy.seaweed import SeaweedS3
 
     server = SeaweedS3(tmp_path_factory.mktemp("seaweedfs")).start()
-    saved = {name: os.environ.get(name) for name in server.environment()}
-    os.environ.update(server.environment())
-    yield server
+    with _environment(server.environment()):
+        yield server
     server.stop()
-    for name, value in saved.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
+
+
+@pytest.fixture(scope="session")
+def azurite_server(tmp_path_factory):
+    """A real Azure Blob Storage server (Azurite) for this test process, with a container;
+    AZURE_STORAGE_CONNECTION_STRING points the tracker's client at it."""
+    from tests.azurite import Azurite
+
+    server = Azurite(tmp_path_factory.mktemp("azurite")).start()
+    with _environment(server.environment()):
+        yield server
+    server.stop()
 
 
 @pytest.fixture
 def store_settings(request, tmp_path):
     """The settings of a new, empty store of a kind: a directory, or a prefix of its own in
-    the test bucket."""
+    the test bucket or container."""
     made = []
 
     def _settings(kind: str) -> dict:
@@ -152,6 +174,9 @@ def store_settings(request, tmp_path):
             server = request.getfixturevalue("s3_server")
             settings["TRACKER_STORAGE_URL"] = f"s3://{server.bucket}/{uuid.uuid4().hex}"
             settings["TRACKER_S3_ENDPOINT_URL"] = server.endpoint
+        if kind == "azure":
+            server = request.getfixturevalue("azurite_server")
+            settings["TRACKER_STORAGE_URL"] = f"az://{server.container}/{uuid.uuid4().hex}"
         return settings
 
     return _settings
@@ -168,6 +193,8 @@ def remove_stored(store, sha256: str) -> None:
     is referenced)."""
     if store.location.startswith("s3://"):
         store.client.delete_object(Bucket=store.bucket, Key=store._key(sha256))
+    elif store.location.startswith("az://"):
+        store.container.delete_blob(store._key(sha256))
     else:
         store._path(sha256).unlink()
 

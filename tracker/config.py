@@ -110,6 +110,11 @@ def load(env: dict | None = None) -> dict:
             check_url(storage_url)
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc
+        if storage_url.startswith("az:") and not env.get("AZURE_STORAGE_CONNECTION_STRING"):
+            raise ConfigError(
+                "TRACKER_STORAGE_URL az:// needs AZURE_STORAGE_CONNECTION_STRING, the storage "
+                "account's connection string."
+            )
     return {
         "TRACKER_ENV": tracker_env,
         "INSTANCE_DIR": str(instance),
@@ -117,9 +122,9 @@ def load(env: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "TRACKER_EVIDENCE_DIR": env.get("TRACKER_EVIDENCE_DIR") or str(instance / "evidence"),
-        # Where stored files live: file:///path or s3://bucket/prefix (with the endpoint of an
-        # S3-compatible server, if not AWS's, and the standard AWS_* credential variables).
-        # Unset: the directory above.
+        # Where stored files live: file:///path, s3://bucket/prefix (with the endpoint of an
+        # S3-compatible server, if not AWS's, and the standard AWS_* credential variables), or
+        # az://container/prefix (with AZURE_STORAGE_CONNECTION_STRING). Unset: the directory above.
         "TRACKER_STORAGE_URL": storage_url,
         "TRACKER_S3_ENDPOINT_URL": env.get("TRACKER_S3_ENDPOINT_URL") or None,
         "TRACKER_MAX_UPLOAD_MB": max_upload_mb,

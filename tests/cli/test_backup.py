@@ -154,7 +154,10 @@ def test_round_trip_of_the_demo_data(app, demo, fresh_instance, tmp_path):
     assert rows_of(target)["organisation"] != source_rows["organisation"]
 
 
-@pytest.fixture(params=[("file", "s3"), ("s3", "file")], ids=["file-to-s3", "s3-to-file"])
+MOVES = [("file", "s3"), ("s3", "file"), ("file", "azure"), ("azure", "file"), ("s3", "azure")]
+
+
+@pytest.fixture(params=MOVES, ids=[f"{a}-to-{b}" for a, b in MOVES])
 def moving(request, app, store_settings):
     """The app's store is the first kind (before `demo` fills it); the second is the target's."""
     source, target = request.param
@@ -168,14 +171,16 @@ def moving(request, app, store_settings):
 def test_a_snapshot_moves_the_files_between_kinds_of_store(
     app, moving, demo, fresh_instance, tmp_path
 ):
-    """From a directory to a bucket and back: backup, then restore into an instance with the
-    other TRACKER_STORAGE_URL; every file arrives whole and downloads as before."""
+    """From a directory to a bucket or a container and back, and from a bucket to a container:
+    backup, then restore into an instance with the other TRACKER_STORAGE_URL; every file
+    arrives whole and downloads as before."""
     snapshot = tmp_path / "snapshot"
     assert run(app, "backup", str(snapshot)).exit_code == 0
     target = fresh_instance(migrated=True, storage=moving)
     restored = run(target, "restore", str(snapshot))
     assert restored.exit_code == 0, restored.output
-    assert open_store(target.config).location.startswith("s3://") == (moving == "s3")
+    scheme = {"file": "/", "s3": "s3://", "azure": "az://"}[moving]
+    assert open_store(target.config).location.startswith(scheme)
     source_files = files_of(app)
     assert len(source_files) >= 3 and files_of(target) == source_files
     assert all(hashlib.sha256(data).hexdigest() == sha for sha, data in source_files.items())
@@ -188,24 +193,26 @@ def test_a_snapshot_moves_the_files_between_kinds_of_store(
         assert hashlib.sha256(pdf.data).hexdigest() == published.pdf_sha256
 
 
+@pytest.mark.parametrize("kind", ["s3", "azure"])
 def test_a_restore_into_a_bucket_that_fails_leaves_it_empty(
-    app, region, fresh_instance, tmp_path, monkeypatch
+    app, region, fresh_instance, tmp_path, monkeypatch, kind
 ):
     snapshot = _snapshot_with_a_file(app, region, tmp_path / "snapshot")
     add_file(region["coordinator"], b"a second file\n", "Second")
     assert run(app, "backup", str(tmp_path / "two")).exit_code == 0
-    target = fresh_instance(migrated=True, storage="s3")
-    from tracker.evidence.storage import s3
+    target = fresh_instance(migrated=True, storage=kind)
+    from tracker.evidence.storage import StoreFailed, azure, s3
 
-    real_upload, calls = s3.S3Store.put, []
+    store_class = {"s3": s3.S3Store, "azure": azure.AzureStore}[kind]
+    real_upload, calls = store_class.put, []
 
     def fails_on_the_second(self, *args):
         calls.append(1)
         if len(calls) == 2:
-            raise s3.StoreFailed("The evidence store could not store a file: connection reset")
+            raise StoreFailed("The evidence store could not store a file: connection reset")
         return real_upload(self, *args)
 
-    monkeypatch.setattr(s3.S3Store, "put", fails_on_the_second)
+    monkeypatch.setattr(store_class, "put", fails_on_the_second)
     failed = run(target, "restore", str(tmp_path / "two"))
     assert failed.exit_code == 1 and "connection reset" in failed.output
     assert "left empty" in failed.output
@@ -312,6 +319,8 @@ def test_restore_refuses_an_instance_with_data_and_changes_nothing(
     if isinstance(store, LocalStore):
         store.root.mkdir(parents=True)
         (store.root / "note.txt").write_text("left here by someone")
+    elif store.location.startswith("az://"):
+        store.container.upload_blob(store.root + "note.txt", b"left")
     else:
         store.client.put_object(Bucket=store.bucket, Key=store.root + "note.txt", Body=b"left")
     refused = run(target, "restore", str(snapshot))

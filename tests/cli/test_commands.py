@@ -156,6 +156,19 @@ def test_sweep_evidence_says_when_the_store_does_not_answer(app, runner, s3_serv
     assert "Traceback" not in result.output
 
 
+def test_sweep_evidence_says_when_the_container_does_not_answer(
+    app, runner, azurite_server, monkeypatch
+):
+    from tests.azurite import connection_string
+    from tests.conftest import free_port
+
+    app.config["TRACKER_STORAGE_URL"] = f"az://{azurite_server.container}/swept"
+    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", connection_string(free_port()))
+    result = runner.invoke(args=["sweep-evidence"])
+    assert result.exit_code == 1 and "could not list its files" in result.output
+    assert "az://" in result.output and "Traceback" not in result.output
+
+
 def test_create_user_keeps_the_password_and_role_rules_of_the_pages(runner, make_org):
     common = _create(runner, make_org, **{"--password": "password1234"})
     assert common.exit_code != 0 and "most common" in common.output

@@ -1,11 +1,12 @@
-"""The content-addressed store, in a directory and in a bucket (a real SeaweedFS): streaming,
-de-duplication, limits, refusals, listing and sweeping."""
+"""The content-addressed store, in a directory, in a bucket (a real SeaweedFS) and in a
+container (a real Azurite): streaming, de-duplication, limits, refusals, listing and sweeping."""
 
 import hashlib
 import io
 import os
 import time
 import tracemalloc
+import uuid
 
 import pytest
 
@@ -26,6 +27,8 @@ def leftovers(store) -> list:
     """Temporary files or unfinished uploads a store still holds."""
     if isinstance(store, LocalStore):
         return list((store.root / "tmp").glob("*"))
+    if store.location.startswith("az://"):
+        return store.unfinished()
     return store.client.list_multipart_uploads(Bucket=store.bucket, Prefix=store.root).get(
         "Uploads", []
     )
@@ -36,6 +39,9 @@ def abandon_an_upload(store) -> None:
     if isinstance(store, LocalStore):
         (store.root / "tmp").mkdir(parents=True, exist_ok=True)
         (store.root / "tmp" / "upload-abandoned").write_bytes(b"half")
+    elif store.location.startswith("az://"):
+        blob = store.container.get_blob_client(store.root + "ab/cd/" + "ab" * 32)
+        blob.stage_block("YmxvY2sx", b"x")  # never committed
     else:
         key = store.root + "ab/cd/" + "ab" * 32
         started = store.client.create_multipart_upload(Bucket=store.bucket, Key=key)
@@ -263,6 +269,40 @@ def test_an_upload_to_a_bucket_cut_off_midway_leaves_no_object(app, s3_server, s
     assert list(store.addresses()) == [again.sha256]
 
 
+def test_an_upload_to_a_container_cut_off_midway_leaves_no_blob(app, azurite_server):
+    """The connection drops at the second 4 MB block (and at each retry of it): the caller is
+    told, the address holds no blob, and the uncommitted blocks are gone once swept."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from azure.core.exceptions import ServiceRequestError
+
+    from tracker.evidence.storage import StoreFailed, azure
+
+    blocks = []
+
+    def drop_the_second_block(request):
+        query = parse_qs(urlsplit(request.http_request.url).query)
+        if query.get("comp") == ["block"]:
+            if query["blockid"][0] not in blocks:
+                blocks.append(query["blockid"][0])
+            if len(blocks) >= 2 and query["blockid"][0] == blocks[1]:
+                raise ServiceRequestError("Connection aborted: the network went away")
+
+    prefix = uuid.uuid4().hex
+    name = azurite_server.container
+    cut = azure.AzureStore(azure.container(name, raw_request_hook=drop_the_second_block), prefix)
+    with pytest.raises(StoreFailed, match="could not store a file"):
+        cut.put(Zeros(12 * 1024 * 1024), 13 * 1024 * 1024, _accept)
+    assert len(blocks) == 2
+    store = azure.AzureStore(azure.container(name), prefix)
+    assert not store.holds_anything() and list(store.addresses()) == []
+    assert len(leftovers(store)) == 1  # the first block, uncommitted
+    assert store.sweep(set(), older_than_seconds=-60) == 1
+    assert leftovers(store) == []
+    again = store.put(Zeros(12 * 1024 * 1024), 13 * 1024 * 1024, _accept)  # the store still works
+    assert list(store.addresses()) == [again.sha256]
+
+
 def test_hosts_sweeping_one_store_at_once_remove_each_file_once(tmp_path):
     """Every host may run sweep-evidence on a shared store: a file another host removed
     between listing and removing is passed over, not an error."""
@@ -276,3 +316,26 @@ def test_hosts_sweeping_one_store_at_once_remove_each_file_once(tmp_path):
     answers = together(4, lambda _n: store.sweep(set()))
     assert not [a for a in answers if isinstance(a, Exception)], answers
     assert sum(answers) == 400 and list(store.addresses()) == []
+
+
+def test_a_container_sweep_keeps_a_file_stored_again_after_its_listing(app, azurite_server):
+    """Storing a file again renews its age; a sweep that listed it as an old orphan just before
+    removes it only if it is still unmodified (a condition the server checks), so the upload
+    that stored it again keeps its file."""
+    from tracker.evidence.storage import azure
+
+    store = azure.AzureStore(azure.container(azurite_server.container), uuid.uuid4().hex)
+    orphan = store.put(io.BytesIO(b"stored twice"), 100, _accept)
+    blob = store.container.get_blob_client(store._key(orphan.sha256))
+    first = blob.get_blob_properties().last_modified
+    time.sleep(3.1)
+    listed_first = store.unfinished
+
+    def stored_again_meanwhile():
+        store.put(io.BytesIO(b"stored twice"), 100, _accept)
+        return listed_first()
+
+    store.unfinished = stored_again_meanwhile  # runs between the listing and the removal
+    assert store.sweep(set(), older_than_seconds=2) == 0
+    assert blob.get_blob_properties().last_modified > first
+    assert list(store.addresses()) == [orphan.sha256]

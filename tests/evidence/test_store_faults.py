@@ -48,10 +48,33 @@ def _s3_bucket_missing(monkeypatch, app, request):
     monkeypatch.setitem(app.config, "TRACKER_S3_ENDPOINT_URL", server.endpoint)
 
 
+def _azure_server_down(monkeypatch, app, request):
+    """A container whose server does not answer: nothing listens at the connection string's
+    endpoint."""
+    from tests.azurite import connection_string
+
+    server = request.getfixturevalue("azurite_server")
+    monkeypatch.setitem(app.config, "TRACKER_STORAGE_URL", f"az://{server.container}/down")
+    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", connection_string(free_port()))
+
+
+def _azure_container_missing(monkeypatch, app, request):
+    """The server answers, but the container is not there."""
+    request.getfixturevalue("azurite_server")
+    monkeypatch.setitem(app.config, "TRACKER_STORAGE_URL", "az://no-such-container/evidence")
+
+
 FAULTS = pytest.mark.parametrize(
     "fault",
-    [_full_disk, _not_a_directory, _s3_server_down, _s3_bucket_missing],
-    ids=["ENOSPC", "ENOTDIR", "s3-down", "s3-no-bucket"],
+    [
+        _full_disk,
+        _not_a_directory,
+        _s3_server_down,
+        _s3_bucket_missing,
+        _azure_server_down,
+        _azure_container_missing,
+    ],
+    ids=["ENOSPC", "ENOTDIR", "s3-down", "s3-no-bucket", "azure-down", "azure-no-container"],
 )
 
 
@@ -107,7 +130,11 @@ def test_the_api_answers_503_in_json(app, client, region, monkeypatch, caplog, f
     assert any("evidence store" in r.getMessage() for r in caplog.records)
 
 
-DOWN = pytest.mark.parametrize("fault", [_s3_server_down, _s3_bucket_missing], ids=["down", "gone"])
+DOWN = pytest.mark.parametrize(
+    "fault",
+    [_s3_server_down, _s3_bucket_missing, _azure_server_down, _azure_container_missing],
+    ids=["s3-down", "s3-gone", "azure-down", "azure-gone"],
+)
 
 
 @DOWN

@@ -124,7 +124,22 @@ def test_redis_url_shares_the_rate_limits_unless_told_otherwise(tmp_path, env, s
 
 @pytest.mark.parametrize(
     "url",
-    ["ftp://host/evidence", "/srv/evidence", "file://host/srv", "file://", "s3://", "s3://ab"],
+    [
+        "ftp://host/evidence",
+        "/srv/evidence",
+        "file://host/srv",
+        "file://",
+        "s3://",
+        "s3://ab",
+        "az://",
+        "az://ab",
+        "az://Evidence/tracker",
+        "az://evidence_files",
+        "az://ev--idence",
+        "az://-evidence",
+        "az://" + "e" * 64,
+        "azure://evidence",
+    ],
 )
 def test_a_storage_url_the_tracker_cannot_open_stops_it_with_a_message(tmp_path, url):
     with pytest.raises(ConfigError, match="TRACKER_STORAGE_URL"):
@@ -137,16 +152,22 @@ def test_a_storage_url_the_tracker_cannot_open_stops_it_with_a_message(tmp_path,
         ("file:///srv/evidence", "/srv/evidence"),
         ("s3://evidence", "s3://evidence/"),
         ("s3://evidence/tracker/prod/", "s3://evidence/tracker/prod"),
+        ("az://evidence", "az://evidence/"),
+        ("az://nhs-wales-evidence/tracker/prod/", "az://nhs-wales-evidence/tracker/prod"),
     ],
 )
-def test_the_storage_url_chooses_the_store(tmp_path, url, location):
+def test_the_storage_url_chooses_the_store(tmp_path, monkeypatch, url, location):
     from tracker.evidence.storage import open_store
 
+    # Opening a container's client reaches no server: the account need not exist.
+    account = "AccountName=tracker;AccountKey=a2V5;EndpointSuffix=core.windows.net"
+    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", account)
     config = load(
         {
             "TRACKER_STORAGE_URL": url,
             "TRACKER_S3_ENDPOINT_URL": "http://127.0.0.1:8333",
             "TRACKER_INSTANCE_DIR": str(tmp_path),
+            "AZURE_STORAGE_CONNECTION_STRING": account,
         }
     )
     assert config["TRACKER_S3_ENDPOINT_URL"] == "http://127.0.0.1:8333"
@@ -159,3 +180,24 @@ def test_without_a_storage_url_the_evidence_dir_is_the_store(tmp_path):
     config = load({"TRACKER_EVIDENCE_DIR": "/srv/evidence", "TRACKER_INSTANCE_DIR": str(tmp_path)})
     assert config["TRACKER_STORAGE_URL"] is None
     assert open_store(config).location == "/srv/evidence"
+
+
+def test_a_container_without_a_connection_string_stops_the_tracker(tmp_path):
+    with pytest.raises(ConfigError, match="AZURE_STORAGE_CONNECTION_STRING"):
+        load({"TRACKER_STORAGE_URL": "az://evidence", "TRACKER_INSTANCE_DIR": str(tmp_path)})
+
+
+@pytest.mark.parametrize("connection_string", [None, "", "not a connection string"])
+def test_a_missing_or_malformed_connection_string_is_a_store_failure(
+    monkeypatch, connection_string
+):
+    """The variable gone or mangled after start: the store fails as a server that is down
+    does (a 503 saying so, logged), not with the SDK's own error."""
+    from tracker.evidence.storage import StoreFailed, open_store
+
+    if connection_string is None:
+        monkeypatch.delenv("AZURE_STORAGE_CONNECTION_STRING", raising=False)
+    else:
+        monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", connection_string)
+    with pytest.raises(StoreFailed, match="AZURE_STORAGE_CONNECTION_STRING"):
+        open_store({"TRACKER_STORAGE_URL": "az://evidence/tracker"})

@@ -1,12 +1,14 @@
 """Where stored files live (evidence, published statements): content-addressed by SHA-256,
-behind one interface, in a local directory or an S3-compatible bucket.
+behind one interface, in a local directory, an S3-compatible bucket or an Azure container.
 
 `open_store(config)` is the only way in: TRACKER_STORAGE_URL chooses the store (`file:///path`,
-or `s3://bucket/prefix` with TRACKER_S3_ENDPOINT_URL and the standard AWS variables); without
-it, the directory TRACKER_EVIDENCE_DIR. Another kind of store is one more class with the
+`s3://bucket/prefix` with TRACKER_S3_ENDPOINT_URL and the standard AWS variables, or
+`az://container/prefix` with AZURE_STORAGE_CONNECTION_STRING); without it, the directory
+TRACKER_EVIDENCE_DIR. Another kind of store is one more class with the
 methods of `EvidenceStore` and one more scheme below.
 """
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -25,7 +27,9 @@ __all__ = [
     "open_store",
 ]
 
-SCHEMES = ("file", "s3")
+SCHEMES = ("file", "s3", "az")
+# Azure's rule: 3-63 lower-case letters, digits and single hyphens, a letter or digit at each end.
+CONTAINER = re.compile(r"[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]")
 
 
 class EvidenceStore(Protocol):
@@ -59,12 +63,18 @@ def check_url(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in SCHEMES:
         raise ValueError(
-            f"TRACKER_STORAGE_URL must start with file:// or s3://, not {url.split(':')[0]!r}."
+            "TRACKER_STORAGE_URL must start with file://, s3:// or az://, "
+            f"not {url.split(':')[0]!r}."
         )
     if parts.scheme == "file" and (parts.netloc not in ("", "localhost") or not parts.path):
         raise ValueError("TRACKER_STORAGE_URL file:// needs an absolute path: file:///srv/ev.")
     if parts.scheme == "s3" and len(parts.netloc) < 3:
         raise ValueError("TRACKER_STORAGE_URL s3:// needs a bucket name: s3://bucket/prefix.")
+    if parts.scheme == "az" and not CONTAINER.fullmatch(parts.netloc):
+        raise ValueError(
+            "TRACKER_STORAGE_URL az:// needs a container name (3-63 lower-case letters, digits "
+            "and hyphens): az://container/prefix."
+        )
 
 
 def open_store(config: Mapping) -> EvidenceStore:
@@ -76,6 +86,10 @@ def open_store(config: Mapping) -> EvidenceStore:
     parts = urlsplit(url)
     if parts.scheme == "file":
         return LocalStore(parts.path)
+    if parts.scheme == "az":
+        from tracker.evidence.storage import azure  # loaded only when a container is used
+
+        return azure.AzureStore(azure.container(parts.netloc), parts.path)
     from tracker.evidence.storage import s3  # boto3 is loaded only when a bucket is used
 
     endpoint = config.get("TRACKER_S3_ENDPOINT_URL")
