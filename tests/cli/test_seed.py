@@ -127,8 +127,15 @@ def test_demo_evidence_covers_every_kind_and_shows_triangulation(demo):
     assert db.session.scalar(
         select(func.count(Evidence.id)).where(Evidence.withdrawn_at.is_not(None))
     )
+    # Gwent's rapid-review assessment of the latest cycle (it has others: the order of rows
+    # is not fixed, and on PostgreSQL an updated row moves).
     gwent = db.session.scalar(
-        select(Assessment).join(Organisation).where(Organisation.code == "RSB-GW")
+        select(Assessment)
+        .join(Organisation)
+        .join(Cycle, Cycle.id == Assessment.cycle_id)
+        .where(Organisation.code == "RSB-GW", Assessment.framework_key == "cprr-2023")
+        .order_by(Cycle.opens_on.desc())
+        .limit(1)
     )
     tasks = task_list(load_assessment(gwent.id))
     levels = {row.item.key: row.triangulation for row in tasks.rows}
