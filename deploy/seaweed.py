@@ -39,13 +39,27 @@ class SeaweedS3:
 
     def __init__(self, folder: Path):
         self.folder = folder
-        self.ports = dict(zip([*ROLES, *(f"{r}.grpc" for r in ROLES)], _free_ports(8), strict=True))
-        self.endpoint = f"http://127.0.0.1:{self.ports['s3']}"
         self.bucket = BUCKET
         self.process = None
+        self._choose_ports()
 
-    def start(self) -> "SeaweedS3":
-        data = self.folder / "data"
+    def _choose_ports(self) -> None:
+        self.ports = dict(zip([*ROLES, *(f"{r}.grpc" for r in ROLES)], _free_ports(8), strict=True))
+        self.endpoint = f"http://127.0.0.1:{self.ports['s3']}"
+
+    def start(self, tries: int = 3) -> "SeaweedS3":
+        """Start it; a port found free may be taken by another process before weed binds it
+        (test processes start servers at once), so a failed start is tried on new ports."""
+        for attempt in range(tries):
+            try:
+                return self._launch(self.folder / f"data{attempt}")
+            except RuntimeError:
+                if attempt == tries - 1:
+                    raise
+                self._choose_ports()
+        return self
+
+    def _launch(self, data: Path) -> "SeaweedS3":
         data.mkdir(parents=True, exist_ok=True)
         config = self.folder / "s3.json"
         identity = {"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}
