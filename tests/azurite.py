@@ -41,8 +41,20 @@ class Azurite:
         self.container = CONTAINER
         self.process = None
 
-    def start(self) -> "Azurite":
-        data = self.folder / "data"
+    def start(self, tries: int = 3) -> "Azurite":
+        """Start it; a port found free may be taken before Azurite binds it (test processes
+        start servers at once), so a failed start is tried on a new port."""
+        for attempt in range(tries):
+            try:
+                return self._launch(self.folder / f"data{attempt}")
+            except RuntimeError:
+                if attempt == tries - 1:
+                    raise
+                self.port = free_port()
+                self.connection_string = connection_string(self.port)
+        return self
+
+    def _launch(self, data: Path) -> "Azurite":
         data.mkdir(parents=True, exist_ok=True)
         self.log = (self.folder / "azurite.log").open("wb")
         self.process = subprocess.Popen(
