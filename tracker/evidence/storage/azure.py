@@ -11,7 +11,6 @@ import functools
 import io
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,9 +25,9 @@ from tracker.evidence.storage.common import (
     CHUNK,
     Stored,
     StoreFailed,
-    copy_hashing,
     is_address,
     relative_key,
+    spooled,
 )
 
 BLOCK = 4 * 1024 * 1024  # one block in memory at a time
@@ -104,12 +103,7 @@ class AzureStore:
         return self.root + relative_key(sha256)
 
     def put(self, stream: BinaryIO, max_bytes: int, check: Callable[[Path], object]) -> Stored:
-        fd, tmp_name = tempfile.mkstemp(dir=self.spool_dir, prefix="tracker-upload-")
-        tmp = Path(tmp_name)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                stored = copy_hashing(stream, out, max_bytes)
-            check(tmp)
+        with spooled(stream, max_bytes, check, self.spool_dir) as (tmp, stored):
             blob = self.container.get_blob_client(self._key(stored.sha256))
             with _failures("store a file", self.location):
                 if blob.exists():
@@ -119,9 +113,7 @@ class AzureStore:
                 else:
                     with tmp.open("rb") as f:
                         blob.upload_blob(f, length=stored.size, overwrite=True, max_concurrency=1)
-            return stored
-        finally:
-            tmp.unlink(missing_ok=True)
+        return stored
 
     def open(self, sha256: str) -> BinaryIO:
         blob = self.container.get_blob_client(self._key(sha256))

@@ -2,7 +2,12 @@
 the errors a caller sees whichever store is configured."""
 
 import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 CHUNK = 64 * 1024
@@ -51,3 +56,20 @@ def copy_hashing(stream: BinaryIO, out: BinaryIO, max_bytes: int) -> Stored:
         digest.update(chunk)
         out.write(chunk)
     return Stored(digest.hexdigest(), size)
+
+
+@contextmanager
+def spooled(
+    stream: BinaryIO, max_bytes: int, check: Callable[[Path], object], spool_dir: str | None
+) -> Iterator[tuple[Path, Stored]]:
+    """The stream copied to a local temporary file while hashed and counted, then accepted by
+    `check(path)`: what a remote store sends on, never whole in memory; removed afterwards."""
+    fd, tmp_name = tempfile.mkstemp(dir=spool_dir, prefix="tracker-upload-")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            stored = copy_hashing(stream, out, max_bytes)
+        check(tmp)
+        yield tmp, stored
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -9,7 +9,6 @@ unfinished multipart upload, which `sweep` aborts once it is old enough.
 
 import functools
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,9 +24,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from tracker.evidence.storage.common import (
     Stored,
     StoreFailed,
-    copy_hashing,
     is_address,
     relative_key,
+    spooled,
 )
 
 MiB = 1024 * 1024
@@ -84,21 +83,14 @@ class S3Store:
         return self.root + relative_key(sha256)
 
     def put(self, stream: BinaryIO, max_bytes: int, check: Callable[[Path], object]) -> Stored:
-        fd, tmp_name = tempfile.mkstemp(dir=self.spool_dir, prefix="tracker-upload-")
-        tmp = Path(tmp_name)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                stored = copy_hashing(stream, out, max_bytes)
-            check(tmp)
+        with spooled(stream, max_bytes, check, self.spool_dir) as (tmp, stored):
             key = self._key(stored.sha256)
             with _failures("store a file", self.location):
                 if self._head(key) is not None:
                     self._touch(key)
                 else:
                     self.client.upload_file(str(tmp), self.bucket, key, Config=TRANSFER)
-            return stored
-        finally:
-            tmp.unlink(missing_ok=True)
+        return stored
 
     def _head(self, key: str) -> dict | None:
         try:
